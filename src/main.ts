@@ -1,0 +1,99 @@
+// Entry point: argv → subcommand; every error → one line on stderr and an exit code. The only process.exit.
+import { Command, CommanderError, Option } from 'commander';
+import { DATASOURCE_FORMATS, runDatasource } from './cli/datasource.js';
+import { runShow } from './cli/show.js';
+import { ExitCode, OsconfError } from './errors.js';
+import { setLogLevel, type LogLevel } from './log.js';
+import { VERSION } from './version.js';
+
+const write = (text: string): void => {
+  process.stdout.write(text);
+};
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('osconf')
+    .description(
+      'First-boot configuration for Alibaba Cloud ECS "Customized Linux" images: reads aliyun_custom_image/os.conf ' +
+        "from the system disk's first partition (never executing it) and applies it with the distribution's own tools.",
+    )
+    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(new Option('--debug', 'print stack traces and debug logs'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'))
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done or nothing to do, 1 operational failure, 2 usage error, 3 os.conf rejected as invalid.',
+    )
+    .hook('preAction', (cmd) => {
+      const opts = cmd.opts<{ debug?: boolean; logLevel: LogLevel }>();
+      setLogLevel(opts.debug ? 'debug' : opts.logLevel);
+    });
+
+  program
+    .command('show')
+    .description('validate os.conf and print the instance settings it describes (password redacted)')
+    .requiredOption('--conf <file>', 'the os.conf file to read')
+    .option('--json', 'print the model as JSON (a stable contract, see README)')
+    .addHelpText('after', '\nExit code 3 when os.conf has errors; every error names its line and key.')
+    .action(async (opts: { conf: string; json?: boolean }) => setExit(await runShow(opts, write)));
+
+  program
+    .command('datasource')
+    .description("print os.conf in cloud-init's formats, or write a NoCloud seed directory")
+    .requiredOption('--conf <file>', 'the os.conf file to read')
+    .addOption(new Option('--format <format>', 'the view to print').choices([...DATASOURCE_FORMATS]))
+    .option('--nocloud-dir <dir>', 'write meta-data, user-data (mode 0600) and network-config into this directory')
+    .option('--instance-id <id>', 'use this instance-id instead of the DMI product UUID or the MAC addresses')
+    .addHelpText(
+      'after',
+      '\nThe instance-id is osconf-<DMI product UUID> when the firmware provides one, else derived from the NICs\'\n' +
+        'MAC addresses, so it stays the same when settings change and differs between instances.\n' +
+        'user-data carries the root password only as a SHA-512 crypt hash.',
+    )
+    .action(async (opts: { conf: string; format?: string; nocloudDir?: string; instanceId?: string }) =>
+      setExit(await runDatasource(opts, write)),
+    );
+
+  program.exitOverride();
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  const debug = argv.includes('--debug');
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander has already printed its message (or the help / version text).
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (e instanceof OsconfError) {
+      process.stderr.write(`osconf: ${e.message}\n`);
+      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`osconf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return ExitCode.failure;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`osconf: internal error: ${String(e)}\n`);
+    process.exitCode = ExitCode.failure;
+  },
+);

@@ -1,42 +1,70 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian 12 machine, as root: the real tools our output is checked
-# against. cloud-init is unpacked into a private directory rather than installed, so its boot units are
-# never enabled on the machine running the tests.
+# against. Nothing here changes how the machine itself boots or is configured:
+# - cloud-init is unpacked into a private directory, never installed, so its boot units are never enabled;
+# - Debian 12's own Node.js 18 lives in a debootstrap root used with chroot.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 tools_dir="${OSCONF_TOOLS_DIR:-$here/.tools}"
-[ -n "$tools_dir" ] || { echo "tools dir is empty" >&2; exit 1; }
+case "$tools_dir" in
+  /?*) ;;
+  *) echo "OSCONF_TOOLS_DIR must be an absolute path" >&2; exit 1 ;;
+esac
+mkdir -p "$tools_dir"
 
 export DEBIAN_FRONTEND=noninteractive
 apt_packages=(
   # cloud-init's runtime dependencies (Debian 12), for `cloud-init devel net-convert` and `schema`
-  python3-configobj python3-jinja2 python3-jsonpatch python3-jsonschema python3-netifaces
+  python3 python3-configobj python3-jinja2 python3-jsonpatch python3-jsonschema python3-netifaces
   python3-oauthlib python3-requests python3-serial python3-yaml
-  # whois provides mkpasswd; openssl verifies crypt hashes
-  whois openssl iproute2
+  # openssl verifies crypt hashes; dash is the reference shell; debootstrap builds the Node 18 root
+  openssl dash debootstrap iproute2
 )
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+updated=no
+apt_update_once() {
+  if [ "$updated" = no ]; then
+    apt-get update -qq
+    updated=yes
+  fi
+}
 if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
+  apt_update_once
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cloud_init_version=22.4.2-1+deb12u4
-stamp="$tools_dir/cloud-init/.version"
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$cloud_init_version" ]; then
+# cloud-init 22.4 as Debian 12 ships it (the newest 22.4 revision the archive serves).
+cloud_init_dir="$tools_dir/cloud-init"
+if [ ! -x "$cloud_init_dir/usr/bin/cloud-init" ]; then
+  apt_update_once
+  version=$(apt-cache madison cloud-init | awk '$3 ~ /^22\.4/ { print $3; exit }')
+  [ -n "$version" ] || { echo "no cloud-init 22.4 in the apt sources" >&2; exit 1; }
   work=$(mktemp -d)
-  trap 'rm -rf -- "$work"' EXIT
-  (cd "$work" && apt-get download -qq "cloud-init=$cloud_init_version" 2>/dev/null) || {
-    apt-get update -qq
-    (cd "$work" && apt-get download -qq "cloud-init=$cloud_init_version")
+  (cd "$work" && apt-get download -qq "cloud-init=$version")
+  rm -rf -- "$cloud_init_dir.tmp"
+  mkdir -p "$cloud_init_dir.tmp"
+  dpkg-deb -x "$work"/cloud-init_*.deb "$cloud_init_dir.tmp"
+  rm -rf -- "$work"
+  mv -- "$cloud_init_dir.tmp" "$cloud_init_dir"
+fi
+
+# A minimal Debian 12 root with Debian's nodejs (18), from the mirror apt already uses.
+node18_root="$tools_dir/debian12-node18"
+if [ ! -x "$node18_root/usr/bin/node" ]; then
+  mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 'Origin: Debian' 2>/dev/null | grep -v security | head -n 1)
+  [ -n "$mirror" ] || mirror=$(apt-get indextargets --format '$(SITE)' | grep -v security | head -n 1)
+  [ -n "$mirror" ] || { echo "cannot find the Debian mirror in apt's sources" >&2; exit 1; }
+  rm -rf -- "$node18_root.tmp"
+  debootstrap --variant=minbase --include=nodejs,openssl bookworm "$node18_root.tmp" "$mirror" >"$tools_dir/debootstrap.log" 2>&1 || {
+    tail -n 20 "$tools_dir/debootstrap.log" >&2
+    exit 1
   }
-  rm -rf -- "$tools_dir/cloud-init"
-  mkdir -p "$tools_dir/cloud-init"
-  dpkg-deb -x "$work"/cloud-init_*.deb "$tools_dir/cloud-init"
-  echo "$cloud_init_version" > "$stamp"
+  # debootstrap copies the host's resolv.conf; the root needs no network.
+  rm -f -- "$node18_root.tmp/etc/resolv.conf"
+  mv -- "$node18_root.tmp" "$node18_root"
 fi
 echo "test tools ready in $tools_dir"

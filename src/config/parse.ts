@@ -114,28 +114,29 @@ function parseLine(line: string, lineNo: number, result: ParseResult): void {
     return;
   }
   rest = rest.slice(key.length);
-  const spaced = /^[ \t]*=[ \t]*/.exec(rest);
+  const assignment = /^([ \t]*)=([ \t]*)/.exec(rest);
   const secret = isSecretKey(key);
-  if (!spaced) {
+  if (!assignment) {
     fail(secret ? 'is not a key=value assignment' : `is not a key=value assignment: ${preview(line.trim())}`);
     return;
   }
-  if (spaced[0] !== '=') {
-    if (!spaced[0].startsWith('=')) {
-      result.warnings.push({
-        line: lineNo,
-        key,
-        message: "has spaces around '=' (a shell would not read this line as an assignment); read as key=value",
-      });
-    } else if (/^=[ \t]+\S/.test(rest)) {
-      result.warnings.push({
-        line: lineNo,
-        key,
-        message: "has spaces after '=' (a shell would read an empty value and run the rest as a command); read as key=value",
-      });
-    }
+  rest = rest.slice(assignment[0].length);
+  const [, before, after] = assignment;
+  if (before !== '') {
+    result.warnings.push({
+      line: lineNo,
+      key,
+      message: "has spaces around '=' (a shell would not read this line as an assignment); read as key=value",
+    });
+  } else if (after !== '' && rest !== '' && !rest.startsWith('#')) {
+    result.warnings.push({
+      line: lineNo,
+      key,
+      message: "has spaces after '=' (a shell would read an empty value and run the rest as a command); read as key=value",
+    });
   }
-  rest = rest.slice(spaced[0].length);
+  // `key=   # comment` is an empty value, as in a shell.
+  if (after !== '' && rest.startsWith('#')) rest = '';
 
   let value: string;
   try {

@@ -1,5 +1,6 @@
 // cloud-init network-config version 1: physical NICs by MAC with static subnets, the default route as the
-// primary NIC's subnet gateway, other routes per subnet, name servers as a global nameserver entry.
+// primary NIC's subnet gateway, other routes per subnet, name servers as a global nameserver entry and on
+// the primary NIC's subnet.
 // https://docs.cloud-init.io/en/latest/reference/network-config-format-v1.html
 import { prefixToNetmask } from '../config/address.js';
 import type { InstanceConfig } from '../config/model.js';
@@ -13,7 +14,10 @@ export function networkConfigV1Object(config: InstanceConfig): Record<string, un
       address: nic.address,
       netmask: nic.netmask,
     };
-    if (config.defaultRoute?.interface === nic.name) subnet.gateway = config.defaultRoute.via;
+    const isPrimary = config.defaultRoute?.interface === nic.name;
+    if (isPrimary) subnet.gateway = config.defaultRoute!.via;
+    // Also per subnet: some of cloud-init's renderers (network-manager) ignore the global nameserver entry.
+    if (isPrimary && config.nameservers.length > 0) subnet.dns_nameservers = [...config.nameservers];
     const routes = staticRoutes(nic).map((r) => {
       const [network, prefix] = r.to.split('/');
       return { network, netmask: prefixToNetmask(Number(prefix)), gateway: r.via };

@@ -54,6 +54,6 @@ export function compareGoldenTree(t: ExecutionContext, dir: string, files: Plann
     const f = actual.get(path);
     if (!f) continue;
     t.is(f.content, readFileSync(join(dir, path), 'utf8'), `content of ${path}`);
-    t.is(formatMode(f.mode), modes.get(path), `mode of ${path}`);
+    t.is(formatMode(f.mode), modes.get(path) ?? '(not in .modes)', `mode of ${path}`);
   }
 }

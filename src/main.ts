@@ -1,6 +1,7 @@
 // Entry point: argv → subcommand; every error → one line on stderr and an exit code. The only process.exit.
 import { Command, CommanderError, Option } from 'commander';
 import { DATASOURCE_FORMATS, runDatasource } from './cli/datasource.js';
+import { runRender } from './cli/render.js';
 import { runShow } from './cli/show.js';
 import { ExitCode, OsconfError } from './errors.js';
 import { setLogLevel, type LogLevel } from './log.js';
@@ -53,6 +54,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts: { conf: string; format?: string; nocloudDir?: string; instanceId?: string }) =>
       setExit(await runDatasource(opts, write)),
     );
+
+  program
+    .command('render')
+    .description("print the files osconf would write for os.conf on a distribution; touches nothing")
+    .requiredOption('--conf <file>', 'the os.conf file to read')
+    .option('--stack <name>', 'render for this network stack: sysconfig (rhel), sysconfig-suse, eni, netplan, networkd, network-manager')
+    .option('--root <dir>', 'detect the distribution in this root and edit its files in place (default: /)')
+    .option('--json', 'print {profile, stack, files:[{path, mode, content}]} as JSON')
+    .addHelpText(
+      'after',
+      '\nWithout --stack the distribution and its network stack are detected in the root (/ by default).\n' +
+        'With --stack alone nothing is read: files edited in place (/etc/hosts, resolv.conf) are shown as new.',
+    )
+    .action(async (opts: { conf: string; stack?: string; root?: string; json?: boolean }) => setExit(await runRender(opts, write)));
 
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

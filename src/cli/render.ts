@@ -1,0 +1,79 @@
+// `osconf render`: what osconf would write for os.conf on this (or another) distribution; touches nothing.
+import { formatIssue } from '../config/model.js';
+import { detectProfile, type Detection } from '../distro/detect.js';
+import { probeRoot } from '../distro/probe.js';
+import { STACKS, type Stack } from '../distro/profiles.js';
+import { ConfigRejectedError, UsageError } from '../errors.js';
+import { snapshotRootFiles } from '../host/root-files.js';
+import { log } from '../log.js';
+import { formatMode } from '../plan/file.js';
+import { ENI_MAIN } from '../render/eni.js';
+import { HOSTS_FILE } from '../render/hosts.js';
+import { RESOLV_CONF } from '../render/resolv-conf.js';
+import { SUSE_NETCONFIG } from '../render/sysconfig.js';
+import { renderSystem, type SystemRender } from '../render/system.js';
+import { loadConfig } from './load-config.js';
+
+export interface RenderOptions {
+  conf: string;
+  stack?: string;
+  root?: string;
+  json?: boolean;
+}
+
+/** Files renderers edit in place, read from the target root. */
+const EDITED_FILES = [ENI_MAIN, HOSTS_FILE, RESOLV_CONF, SUSE_NETCONFIG, '/etc/sysconfig/network'];
+
+export function parseStack(name: string | undefined): Stack | undefined {
+  if (name === undefined) return undefined;
+  const stack = name === 'sysconfig' ? 'sysconfig-rhel' : name;
+  if (!(STACKS as readonly string[]).includes(stack)) throw new UsageError(`unknown stack ${JSON.stringify(name)} (one of sysconfig, ${STACKS.join(', ')})`);
+  return stack as Stack;
+}
+
+export async function runRender(options: RenderOptions, out: (text: string) => void): Promise<number> {
+  const stack = parseStack(options.stack);
+  const { path, result } = await loadConfig(options.conf);
+  for (const w of result.warnings) log().warn(formatIssue(w, path));
+  if (result.errors.length > 0) {
+    for (const e of result.errors) log().error(formatIssue(e, path));
+    throw new ConfigRejectedError(`${path}: rejected (${result.errors.length} error${result.errors.length === 1 ? '' : 's'})`);
+  }
+  // With only --stack, render offline: no root is read. Otherwise read the target root (default /).
+  const root = options.root ?? (stack ? null : '/');
+  let detection: Detection;
+  let rendered: SystemRender;
+  if (root === null) {
+    detection = detectProfile({ osRelease: null, paths: new Set(), enabled: new Set(), nmPlugins: null }, { stack: stack! });
+    rendered = renderSystem({ config: result.config, profile: detection.profile });
+  } else {
+    const facts = await probeRoot(root);
+    detection = detectProfile(facts, stack ? { stack } : undefined);
+    const files = await snapshotRootFiles(root, EDITED_FILES);
+    rendered = renderSystem({
+      config: result.config,
+      profile: detection.profile,
+      existing: (p) => files.get(p)?.content ?? null,
+      resolvConfIsSymlink: files.get(RESOLV_CONF)?.isSymlink ?? false,
+      resolvconfInstalled: facts.paths.has('/sbin/resolvconf') || facts.paths.has('/usr/sbin/resolvconf'),
+    });
+  }
+  for (const note of rendered.notes) log().info(note);
+
+  if (options.json) {
+    const json = {
+      profile: detection.label,
+      flavor: detection.profile.id,
+      stack: detection.profile.stack,
+      reasons: detection.reasons,
+      files: rendered.files.map((f) => ({ path: f.path, mode: formatMode(f.mode), concern: f.concern, content: f.content })),
+      notes: rendered.notes,
+    };
+    out(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    out(`# profile ${detection.label} (${detection.profile.id}: ${detection.profile.description}); stack ${detection.profile.stack ?? 'none'}\n`);
+    for (const reason of detection.reasons) out(`#   ${reason}\n`);
+    for (const f of rendered.files) out(`\n--- ${f.path} (${formatMode(f.mode)}, ${f.concern})\n${f.content}`);
+  }
+  return 0;
+}

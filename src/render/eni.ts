@@ -1,0 +1,65 @@
+// ifupdown (Debian, Ubuntu 16.04) and ifupdown-ng (Alpine): /etc/network/interfaces.d/50-osconf.
+// https://manpages.debian.org/bookworm/ifupdown/interfaces.5.en.html
+// ENI cannot match by MAC, so stanzas use the running name of each NIC. Static routes go through iproute2
+// (`ip route replace`, idempotent), never net-tools' `route`, which minimal images lack. DNS lines are written
+// only where resolvconf consumes them.
+import type { PlannedFile } from '../plan/file.js';
+import { withHeader } from './header.js';
+import type { NicView } from './nic-view.js';
+
+export const ENI_FILE = '/etc/network/interfaces.d/50-osconf';
+export const ENI_MAIN = '/etc/network/interfaces';
+
+export function renderEni(nics: NicView[], options: { resolvconf: boolean }): PlannedFile[] {
+  if (nics.length === 0) return [];
+  const stanzas = nics.map((nic) => {
+    const lines = [`auto ${nic.name}`, `iface ${nic.name} inet static`, `    address ${nic.address}`, `    netmask ${nic.netmask}`];
+    if (nic.defaultVia) lines.push(`    gateway ${nic.defaultVia}`);
+    if (options.resolvconf && nic.nameservers.length > 0) lines.push(`    dns-nameservers ${nic.nameservers.join(' ')}`);
+    for (const r of nic.routes) lines.push(`    up ip route replace ${r.to} via ${r.via} dev ${nic.name}`);
+    return lines.join('\n');
+  });
+  return [{ path: ENI_FILE, mode: 0o644, content: withHeader(`${stanzas.join('\n\n')}\n`) }];
+}
+
+const SOURCE_LINE = /^\s*(source|source-directory)\s+(\/etc\/network\/interfaces\.d\/?\*?|\/etc\/network\/interfaces\.d)\s*$/;
+
+/**
+ * /etc/network/interfaces as it must be for our file to take effect: a `source` line for interfaces.d, and
+ * no other stanza for the NICs we configure (ifupdown refuses two definitions of one interface). Those
+ * stanzas are commented out, not deleted, with a marker; everything else is kept. Null: nothing to change.
+ */
+export function editEniMain(existing: string | null, nics: NicView[]): PlannedFile | null {
+  if (existing === null || nics.length === 0) return null;
+  const managed = new Set(nics.map((n) => n.name));
+  const lines = existing.replace(/\n$/, '').split('\n');
+  const out: string[] = [];
+  let inManagedStanza = false;
+  let changed = false;
+  for (const line of lines) {
+    const words = line.trim().split(/\s+/);
+    const keyword = words[0] ?? '';
+    const startsStanza = /^(iface|mapping|auto|allow-[\w-]+|source|source-directory|rename)$/.test(keyword) && !/^\s/.test(line);
+    if (startsStanza) {
+      inManagedStanza = (keyword === 'iface' || keyword === 'mapping') && managed.has(words[1] ?? '');
+      if ((keyword === 'auto' || keyword.startsWith('allow-')) && words.slice(1).some((w) => managed.has(w))) {
+        const rest = words.slice(1).filter((w) => !managed.has(w));
+        out.push(`# ${line}  # osconf: ${ENI_FILE} configures this interface`);
+        if (rest.length > 0) out.push(`${keyword} ${rest.join(' ')}`);
+        changed = true;
+        continue;
+      }
+    }
+    if (inManagedStanza && line.trim() !== '') {
+      out.push(`# ${line}${startsStanza ? `  # osconf: ${ENI_FILE} configures this interface` : ''}`);
+      changed = true;
+      continue;
+    }
+    out.push(line);
+  }
+  if (!lines.some((l) => SOURCE_LINE.test(l))) {
+    out.push('', `source ${'/etc/network/interfaces.d/*'}`);
+    changed = true;
+  }
+  return changed ? { path: ENI_MAIN, mode: 0o644, content: `${out.join('\n')}\n` } : null;
+}

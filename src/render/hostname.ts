@@ -1,0 +1,15 @@
+// The static host name, in the files the distribution reads at boot: /etc/hostname (systemd and most
+// others), HOSTNAME= in /etc/sysconfig/network (EL6), /etc/HOSTNAME (SUSE).
+import type { HostnameFile } from '../distro/profiles.js';
+import type { PlannedFile } from '../plan/file.js';
+import { setShellVar } from './format/shell-vars.js';
+
+export function renderHostname(hostname: string, files: HostnameFile[], existing: (path: string) => string | null): PlannedFile[] {
+  return files.map((path) => {
+    if (path === '/etc/sysconfig/network') {
+      const current = existing(path) ?? 'NETWORKING=yes\n';
+      return { path, mode: 0o644, content: setShellVar(current, 'HOSTNAME', hostname) };
+    }
+    return { path, mode: 0o644, content: `${hostname}\n` };
+  });
+}

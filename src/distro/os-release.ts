@@ -11,3 +11,15 @@ export function parseOsRelease(text: string): OsRelease {
   for (const entry of parsed.entries.values()) out[entry.key] = entry.value;
   return out;
 }
+
+/**
+ * EL6 has no os-release, only /etc/redhat-release ("CentOS release 6.10 (Final)"); this turns that line into
+ * the os-release fields detection needs.
+ */
+export function osReleaseFromRedhatRelease(text: string): OsRelease | null {
+  const m = /^(.*?) release (\d+(?:\.\d+)*)/.exec(text.trim());
+  if (!m) return null;
+  const name = m[1]!;
+  const id = /centos/i.test(name) ? 'centos' : /red hat/i.test(name) ? 'rhel' : /alibaba|aliyun/i.test(name) ? 'alinux' : /oracle/i.test(name) ? 'ol' : 'rhel';
+  return { NAME: name, ID: id, ID_LIKE: 'rhel', VERSION_ID: m[2]! };
+}

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { readTextIfPresent } from '../host/read-text.js';
 import { PROBE_PATHS, type DetectFacts } from './detect.js';
-import { parseOsRelease } from './os-release.js';
+import { osReleaseFromRedhatRelease, parseOsRelease, type OsRelease } from './os-release.js';
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -41,12 +41,17 @@ async function enabledServices(root: string): Promise<Set<string>> {
 
 export async function probeRoot(root: string): Promise<DetectFacts> {
   const osText = (await readTextIfPresent(join(root, 'etc/os-release'))) ?? (await readTextIfPresent(join(root, 'usr/lib/os-release')));
+  let osRelease: OsRelease | null = osText === null ? null : parseOsRelease(osText);
+  if (osRelease === null) {
+    const redhat = await readTextIfPresent(join(root, 'etc/redhat-release'));
+    osRelease = redhat === null ? null : osReleaseFromRedhatRelease(redhat);
+  }
   const paths = new Set<string>();
   for (const p of PROBE_PATHS) if (await exists(join(root, p))) paths.add(p);
   const nmConf = (await readTextIfPresent(join(root, 'etc/NetworkManager/NetworkManager.conf'))) ?? '';
   const plugins = /^\s*plugins\s*=\s*(.*)$/m.exec(nmConf);
   return {
-    osRelease: osText === null ? null : parseOsRelease(osText),
+    osRelease,
     paths,
     enabled: await enabledServices(root),
     nmPlugins: plugins ? plugins[1]!.trim() : null,

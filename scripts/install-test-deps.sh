@@ -52,19 +52,37 @@ if [ ! -x "$cloud_init_dir/usr/bin/cloud-init" ]; then
   mv -- "$cloud_init_dir.tmp" "$cloud_init_dir"
 fi
 
-# A minimal Debian 12 root with Debian's nodejs (18), from the mirror apt already uses.
-node18_root="$tools_dir/debian12-node18"
-if [ ! -x "$node18_root/usr/bin/node" ]; then
-  mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 'Origin: Debian' 2>/dev/null | grep -v security | head -n 1)
+# A minimal Debian 12 root: Debian's own nodejs (18) for the compatibility test, and the network stacks whose
+# tools check our files (netplan, ifupdown, systemd-networkd, NetworkManager). Services are never started
+# while installing (policy-rc.d); tests run the daemons inside throwaway network and mount namespaces.
+debian_root="$tools_dir/debian12"
+stack_packages=(netplan.io ifupdown network-manager dbus systemd udev)
+if [ ! -x "$debian_root/usr/sbin/NetworkManager" ] || [ ! -x "$debian_root/usr/bin/node" ]; then
+  mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null | grep -v security | head -n 1)
   [ -n "$mirror" ] || mirror=$(apt-get indextargets --format '$(SITE)' | grep -v security | head -n 1)
   [ -n "$mirror" ] || { echo "cannot find the Debian mirror in apt's sources" >&2; exit 1; }
-  rm -rf -- "$node18_root.tmp"
-  debootstrap --variant=minbase --include=nodejs,openssl bookworm "$node18_root.tmp" "$mirror" >"$tools_dir/debootstrap.log" 2>&1 || {
-    tail -n 20 "$tools_dir/debootstrap.log" >&2
+  staging="$debian_root.tmp"
+  rm -rf -- "$staging"
+  log="$tools_dir/debootstrap.log"
+  debootstrap --variant=minbase --include=nodejs,openssl,iproute2 bookworm "$staging" "$mirror" >"$log" 2>&1 || {
+    tail -n 20 "$log" >&2
     exit 1
   }
-  # debootstrap copies the host's resolv.conf; the root needs no network.
-  rm -f -- "$node18_root.tmp/etc/resolv.conf"
-  mv -- "$node18_root.tmp" "$node18_root"
+  printf '#!/bin/sh\nexit 101\n' > "$staging/usr/sbin/policy-rc.d"
+  chmod +x "$staging/usr/sbin/policy-rc.d"
+  cp /etc/resolv.conf "$staging/etc/resolv.conf"
+  unshare --mount --propagation private sh -c '
+    set -e
+    mount -t proc proc "$1/proc"
+    chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+      sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $2"
+  ' sh "$staging" "${stack_packages[*]}" >>"$log" 2>&1 || {
+    tail -n 20 "$log" >&2
+    exit 1
+  }
+  # The root needs no network of its own, and must not carry this machine's resolver settings.
+  rm -f -- "$staging/etc/resolv.conf"
+  rm -rf -- "$debian_root"
+  mv -- "$staging" "$debian_root"
 fi
 echo "test tools ready in $tools_dir"

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { examplesDir, goldenDir, osconfBin, toolsDir } from '../helpers/paths.js';
 import { osconf, run } from '../helpers/run.js';
 
-const root = join(toolsDir, 'debian12-node18');
+const root = join(toolsDir, 'debian12');
 
 async function inChroot(args: string[]) {
   return run('chroot', [root, '/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', ...args]);

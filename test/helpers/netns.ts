@@ -1,0 +1,140 @@
+// Throwaway network sandboxes for tests that run real network stacks. Each sandbox is a network namespace
+// with veth NICs named and addressed like os.conf's (the other ends sit in a second namespace, so nothing
+// else in the sandbox answers), plus a private mount namespace in which the Debian tools root gets tmpfs on
+// /run and /tmp, read-only sysfs (so systemd-networkd does not wait for udev), and overlays over /etc (whose
+// upper layer holds the files under test) and /var. Nothing on the machine itself changes; everything goes on cleanup.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { PlannedFile } from '../../src/plan/file.js';
+import { toolsDir } from './paths.js';
+import { run, type RunResult } from './run.js';
+
+export const debianRoot = join(toolsDir, 'debian12');
+
+export interface SandboxNic {
+  name: string;
+  mac: string;
+}
+
+export interface IpAddr {
+  ifname: string;
+  address: string;
+  addr_info: Array<{ family: string; local: string; prefixlen: number }>;
+}
+
+export interface IpRoute {
+  dst: string;
+  gateway?: string;
+  dev: string;
+}
+
+export class NetSandbox {
+  readonly ns: string;
+  readonly peer: string;
+  readonly dir: string;
+
+  private constructor(readonly nics: SandboxNic[]) {
+    const id = randomBytes(4).toString('hex');
+    this.ns = `osconf-t-${id}`;
+    this.peer = `osconf-p-${id}`;
+    this.dir = mkdtempSync(join(tmpdir(), 'osconf-netns-'));
+  }
+
+  static create(nics: SandboxNic[]): NetSandbox {
+    const box = new NetSandbox(nics);
+    const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+    ip('netns', 'add', box.ns);
+    try {
+      ip('netns', 'add', box.peer);
+      ip('-n', box.ns, 'link', 'set', 'lo', 'up');
+      nics.forEach((nic, i) => {
+        ip('-n', box.ns, 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', `peer${i}`, 'netns', box.peer);
+        ip('-n', box.peer, 'link', 'set', `peer${i}`, 'up');
+      });
+    } catch (e) {
+      box.destroy();
+      throw e;
+    }
+    for (const d of ['upper', 'work', 'var-upper', 'var-work']) mkdirSync(join(box.dir, d), { recursive: true });
+    return box;
+  }
+
+  /** Puts files (paths under /etc) into the overlay's upper layer. */
+  addEtcFiles(files: PlannedFile[]): void {
+    for (const f of files) {
+      if (!f.path.startsWith('/etc/')) throw new Error(`sandbox files live under /etc: ${f.path}`);
+      const target = join(this.dir, 'upper', f.path.slice('/etc/'.length));
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, f.content, { mode: f.mode });
+    }
+  }
+
+  /** Runs a shell script chrooted into the Debian root, inside the sandbox's namespaces. */
+  runInRoot(script: string, timeoutMs = 60_000): Promise<RunResult> {
+    const setup = [
+      'set -eu',
+      `mount -t tmpfs tmpfs "$ROOT/run"`,
+      `mount -t proc proc "$ROOT/proc"`,
+      `mount -t sysfs -o ro sysfs "$ROOT/sys"`,
+      `mount -t overlay overlay -o "lowerdir=$ROOT/etc,upperdir=$BOX/upper,workdir=$BOX/work" "$ROOT/etc"`,
+      `mount -t overlay overlay -o "lowerdir=$ROOT/var,upperdir=$BOX/var-upper,workdir=$BOX/var-work" "$ROOT/var"`,
+      `mount -t tmpfs tmpfs "$ROOT/tmp"`,
+      `exec chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 sh -c "$1"`,
+    ].join('\n');
+    return run('ip', ['netns', 'exec', this.ns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup, 'sh', script], {
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ROOT: debianRoot, BOX: this.dir },
+      timeoutMs,
+    });
+  }
+
+  addresses(): IpAddr[] {
+    return JSON.parse(execFileSync('ip', ['-n', this.ns, '-j', 'addr', 'show']).toString()) as IpAddr[];
+  }
+
+  routes(): IpRoute[] {
+    return JSON.parse(execFileSync('ip', ['-n', this.ns, '-j', '-4', 'route', 'show']).toString()) as IpRoute[];
+  }
+
+  /** A file as the sandbox's /etc shows it after the run (upper layer first), or null. */
+  etcFile(path: string): string | null {
+    for (const base of [join(this.dir, 'upper'), join(debianRoot, 'etc')]) {
+      try {
+        return readFileSync(join(base, path.replace(/^\/etc\//, '')), 'utf8');
+      } catch {
+        // not in this layer
+      }
+    }
+    return null;
+  }
+
+  /** `10.0.0.5/24` per NIC name, IPv4 only. */
+  ipv4ByNic(): Record<string, string[]> {
+    return Object.fromEntries(
+      this.addresses()
+        .filter((a) => a.ifname !== 'lo')
+        .map((a) => [a.ifname, a.addr_info.filter((i) => i.family === 'inet').map((i) => `${i.local}/${i.prefixlen}`)]),
+    );
+  }
+
+  /** `DEST via GW dev NIC` for every gatewayed route. */
+  gatewayRoutes(): string[] {
+    return this.routes()
+      .filter((r) => r.gateway)
+      .map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst} via ${r.gateway} dev ${r.dev}`)
+      .sort();
+  }
+
+  destroy(): void {
+    for (const ns of [this.ns, this.peer]) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'pipe' });
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

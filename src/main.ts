@@ -1,7 +1,9 @@
 // Entry point: argv → subcommand; every error → one line on stderr and an exit code. The only process.exit.
 import { Command, CommanderError, Option } from 'commander';
 import { DATASOURCE_FORMATS, runDatasource } from './cli/datasource.js';
+import { runApply } from './cli/apply.js';
 import { runRender } from './cli/render.js';
+import { runStatus } from './cli/status.js';
 import { runShow } from './cli/show.js';
 import { ExitCode, OsconfError } from './errors.js';
 import { setLogLevel, type LogLevel } from './log.js';
@@ -29,6 +31,30 @@ function buildProgram(setExit: (code: number) => void): Command {
       const opts = cmd.opts<{ debug?: boolean; logLevel: LogLevel }>();
       setLogLevel(opts.debug ? 'debug' : opts.logLevel);
     });
+
+  program
+    .command('apply')
+    .description('apply os.conf to this system (or a sandbox root): password, network, host name, DNS; then remove it')
+    .option('--conf <file>', 'apply this os.conf instead of locating the first partition (it is not removed)')
+    .option('--root <dir>', 'apply into an offline root (image builders, tests): files only, nothing is run')
+    .option('--config <file>', `osconf's own configuration (default ${'/etc/osconf/osconf.conf'})`)
+    .option('--stack <name>', 'use this network stack instead of detecting it')
+    .option('--dry-run', 'print the plan as unified diffs and commands; change nothing')
+    .option('--json', 'print the result as JSON')
+    .option('--lock-wait <seconds>', 'how long to wait for another apply to finish (default 60)')
+    .addHelpText(
+      'after',
+      '\nos.conf is removed only after every concern it sets succeeded; a rejected os.conf (exit 3) is renamed to\n' +
+        'os.conf.rejected; after a failure (exit 1) it stays so the next boot retries. Without os.conf: exit 0.',
+    )
+    .action(async (opts) => setExit(await runApply(opts, write)));
+
+  program
+    .command('status')
+    .description('show what the last apply did')
+    .option('--root <dir>', 'read the state of an offline root')
+    .option('--json', 'print the state as JSON')
+    .action(async (opts: { root?: string; json?: boolean }) => setExit(await runStatus(opts, write)));
 
   program
     .command('show')

@@ -1,0 +1,123 @@
+// Performs an ApplyPlan through the Host, concern by concern: a failure ends that concern and the next one
+// still runs. Before osconf first replaces or removes a file, the original is kept once under
+// /var/lib/osconf/backup/. Existing files keep their owner and mode; SELinux labels are restored where
+// SELinux is on. After the network is brought up, the running state is checked against os.conf.
+import type { Concern } from '../config/model.js';
+import { OsconfError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { log } from '../log.js';
+import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from '../plan/actions.js';
+import { missingFromLive } from '../plan/live-network.js';
+import { readLiveNetwork } from './gather.js';
+
+export const BACKUP_DIR = '/var/lib/osconf/backup';
+
+export type ConcernResult = 'applied' | 'unchanged' | 'not-set' | 'refused' | 'failed';
+
+export interface ConcernOutcome {
+  concern: Concern;
+  result: ConcernResult;
+  message?: string;
+  files: string[];
+  commands: string[];
+}
+
+export interface ExecuteOptions {
+  /** How long to wait for the running network to match (stacks apply asynchronously). */
+  verifyTimeoutMs?: number;
+  /** Called before each write, remove or command: the countable boundaries of a run. */
+  onBoundary?: (what: string) => void;
+}
+
+export async function executePlan(host: Host, plan: ApplyPlan, options: ExecuteOptions = {}): Promise<ConcernOutcome[]> {
+  const outcomes: ConcernOutcome[] = [];
+  const selinux = host.live && (await host.info('/sys/fs/selinux/enforce')) !== null && (await restoreconPath(host)) !== null;
+  for (const c of plan.concerns) outcomes.push(await executeConcern(host, c, selinux, options));
+  return outcomes;
+}
+
+async function restoreconPath(host: Host): Promise<string | null> {
+  for (const p of ['/sbin/restorecon', '/usr/sbin/restorecon']) if ((await host.info(p)) !== null) return p;
+  return null;
+}
+
+async function executeConcern(host: Host, plan: ConcernPlan, selinux: boolean, options: ExecuteOptions): Promise<ConcernOutcome> {
+  const outcome: ConcernOutcome = { concern: plan.concern, result: 'unchanged', files: [], commands: [] };
+  const step = `${plan.concern}`;
+  if (plan.state !== 'change') {
+    outcome.result = plan.state === 'unchanged' ? 'unchanged' : plan.state;
+    if (plan.reason) outcome.message = plan.reason;
+    const level = plan.state === 'failed' ? 'error' : plan.state === 'refused' ? 'warn' : 'info';
+    log()[level](`${step}: ${plan.state === 'unchanged' || plan.state === 'not-set' ? 'skipped' : plan.state}${plan.reason ? `: ${plan.reason}` : ''}`);
+    return outcome;
+  }
+  log().info(`${step}: starting`);
+  try {
+    for (const action of plan.actions) await perform(host, action, selinux, outcome, options);
+    if (plan.verify && host.live) await verifyNetwork(host, plan.verify, options.verifyTimeoutMs ?? 20_000);
+    outcome.result = 'applied';
+    if (plan.reason) outcome.message = plan.reason;
+    log().info(`${step}: done${plan.reason ? ` (${plan.reason})` : ''}`);
+  } catch (e) {
+    outcome.result = 'failed';
+    outcome.message = e instanceof Error ? e.message : String(e);
+    log().error(`${step}: failed: ${outcome.message}`);
+  }
+  return outcome;
+}
+
+async function perform(host: Host, action: Action, selinux: boolean, outcome: ConcernOutcome, options: ExecuteOptions): Promise<void> {
+  switch (action.kind) {
+    case 'write': {
+      const existing = await host.info(action.path);
+      if (existing?.isSymlink) throw new OsconfError(`refusing to replace ${action.path}: it is a symbolic link`, 1);
+      if (existing && action.before !== null) await backupOnce(host, action.path, action.before, existing.mode, existing.uid, existing.gid, options);
+      options.onBoundary?.(`write ${action.path}`);
+      await host.write(action.path, action.content, existing ? { mode: existing.mode, uid: existing.uid, gid: existing.gid } : { mode: action.mode, uid: 0, gid: 0 });
+      outcome.files.push(action.path);
+      if (selinux) await host.exec(['restorecon', action.path]).catch(() => undefined);
+      log().debug(`wrote ${action.path}`);
+      return;
+    }
+    case 'remove': {
+      const existing = await host.info(action.path);
+      if (existing) await backupOnce(host, action.path, action.before, existing.mode, existing.uid, existing.gid, options);
+      options.onBoundary?.(`remove ${action.path}`);
+      await host.remove(action.path);
+      outcome.files.push(action.path);
+      log().debug(`removed ${action.path}`);
+      return;
+    }
+    case 'exec': {
+      options.onBoundary?.(`exec ${action.argv[0]}`);
+      const r = await host.exec(action.argv);
+      outcome.commands.push(action.argv.join(' '));
+      log().debug(`ran ${action.argv.join(' ')}: exit ${r.code}`);
+      if (r.code !== 0 && !action.allowFailure) {
+        const detail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join('; ');
+        throw new OsconfError(`${action.argv.join(' ')} exited with ${r.code}${detail ? `: ${detail}` : ''} (${action.purpose})`, 1);
+      }
+    }
+  }
+}
+
+async function backupOnce(host: Host, path: string, content: string, mode: number, uid: number, gid: number, options: ExecuteOptions): Promise<void> {
+  const target = `${BACKUP_DIR}${path}`;
+  if ((await host.info(target)) !== null) return;
+  await host.mkdir(BACKUP_DIR, 0o700);
+  options.onBoundary?.(`backup ${path}`);
+  await host.write(target, content, { mode, uid, gid });
+}
+
+async function verifyNetwork(host: Host, expected: NetworkExpectation, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let missing: string[] = [];
+  for (;;) {
+    const live = await readLiveNetwork(host);
+    missing = live ? missingFromLive(expected, live) : ['the running network (ip -j failed)'];
+    if (missing.length === 0) return;
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new OsconfError(`the running network does not match os.conf after ${Math.round(timeoutMs / 1000)} s: missing ${missing.join(', ')}`, 1);
+}

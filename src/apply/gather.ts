@@ -1,0 +1,114 @@
+// Reads, through the Host, everything the planner needs to know about the target system.
+import { randomBytes } from 'node:crypto';
+import type { ReadResult } from '../config/model.js';
+import { saltFromBytes } from '../config/password-hash.js';
+import type { Detection } from '../distro/detect.js';
+import type { Host } from '../host/host.js';
+import type { ApplyInput } from '../plan/apply-plan.js';
+import type { ServiceState } from '../plan/activation.js';
+import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
+import { ENI_FILE, ENI_MAIN } from '../render/eni.js';
+import { HOSTS_FILE } from '../render/hosts.js';
+import { NETPLAN_FILE } from '../render/netplan.js';
+import { NM_CONNECTIONS_DIR } from '../render/network-manager.js';
+import { NETWORKD_DIR } from '../render/networkd.js';
+import { RESOLV_CONF } from '../render/resolv-conf.js';
+import { SHADOW } from '../render/shadow.js';
+import { RHEL_SCRIPTS_DIR, SUSE_NETCONFIG, SUSE_NETWORK_DIR } from '../render/sysconfig.js';
+
+const FILES = [SHADOW, HOSTS_FILE, RESOLV_CONF, ENI_MAIN, SUSE_NETCONFIG, '/etc/sysconfig/network', '/etc/hostname', '/etc/HOSTNAME'];
+const STACK_DIRS = [NETWORKD_DIR, NM_CONNECTIONS_DIR, '/etc/netplan', ENI_FILE.slice(0, ENI_FILE.lastIndexOf('/')), RHEL_SCRIPTS_DIR, SUSE_NETWORK_DIR];
+/** Files in stack directories that can be osconf's: its own names, and the ifcfg family it writes by NIC name. */
+const CANDIDATE = /^(10-osconf-.*\.network|osconf-.*\.nmconnection|90-osconf\.yaml|50-osconf|ifcfg-.*|route-.*|ifroute-.*)$/;
+
+export interface LiveNics {
+  /** MAC → running name. */
+  byMac: Map<string, string>;
+}
+
+export async function liveNics(host: Host): Promise<LiveNics> {
+  const byMac = new Map<string, string>();
+  for (const name of await host.list('/sys/class/net')) {
+    const mac = (await host.read(`/sys/class/net/${name}/address`).catch(() => null))?.trim().toLowerCase();
+    if (mac && !byMac.has(mac)) byMac.set(mac, name);
+  }
+  return { byMac };
+}
+
+async function services(host: Host): Promise<ServiceState> {
+  const systemd = host.live && (await host.info('/run/systemd/system')) !== null;
+  const active = new Set<string>();
+  if (systemd) {
+    const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service'];
+    const r = await host.exec(['systemctl', 'is-active', ...units]).catch(() => null);
+    r?.stdout.split('\n').forEach((state, i) => {
+      if (state.trim() === 'active' && units[i]) active.add(units[i]!);
+    });
+  }
+  return { systemd, active };
+}
+
+export async function readLiveNetwork(host: Host): Promise<LiveNetwork | null> {
+  if (!host.live) return null;
+  const addr = await host.exec(['ip', '-j', '-4', 'addr', 'show']);
+  const route = await host.exec(['ip', '-j', '-4', 'route', 'show']);
+  if (addr.code !== 0 || route.code !== 0) return null;
+  return parseLiveNetwork(addr.stdout, route.stdout);
+}
+
+export async function gather(host: Host, result: ReadResult, detection: Detection): Promise<ApplyInput> {
+  const files = new Map<string, string | null>();
+  const symlinks = new Set<string>();
+  for (const path of FILES) {
+    const info = await host.info(path);
+    if (info?.isSymlink) {
+      symlinks.add(path);
+      files.set(path, null);
+    } else {
+      files.set(path, info ? await host.read(path) : null);
+    }
+  }
+  const stackDirFiles: string[] = [];
+  for (const dir of STACK_DIRS) {
+    for (const name of await host.list(dir)) {
+      const path = `${dir}/${name}`;
+      if (!CANDIDATE.test(name)) continue;
+      const info = await host.info(path);
+      if (!info || info.isSymlink) continue;
+      stackDirFiles.push(path);
+      files.set(path, await host.read(path));
+    }
+  }
+  // Files the renderer may produce in those directories must be compared with what is there.
+  for (const path of [NETPLAN_FILE, ENI_FILE]) if (!files.has(path)) files.set(path, await host.read(path));
+
+  const names = new Map<string, string>();
+  const missingNics: string[] = [];
+  if (host.live) {
+    const nics = await liveNics(host);
+    for (const nic of result.config.interfaces) {
+      const name = nics.byMac.get(nic.mac);
+      if (name) names.set(nic.name, name);
+      else missingNics.push(nic.name);
+    }
+  }
+  const svc = await services(host);
+  const resolvconfInstalled = (await host.info('/sbin/resolvconf')) !== null || (await host.info('/usr/sbin/resolvconf')) !== null;
+  return {
+    result,
+    profile: detection.profile,
+    label: detection.label,
+    files,
+    symlinks,
+    stackDirFiles,
+    live: host.live,
+    names,
+    missingNics,
+    services: svc,
+    liveHostname: host.live ? await host.hostname() : null,
+    liveNetwork: await readLiveNetwork(host),
+    resolvconfInstalled,
+    salt: saltFromBytes(randomBytes(16)),
+    today: host.today(),
+  };
+}

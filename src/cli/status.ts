@@ -1,0 +1,24 @@
+// `osconf status`: what the last apply did, from /var/lib/osconf/state.json.
+import { readState } from '../apply/state.js';
+import { NodeHost } from '../host/node-host.js';
+
+export async function runStatus(options: { root?: string; json?: boolean }, out: (text: string) => void): Promise<number> {
+  const state = await readState(new NodeHost(options.root ?? '/'));
+  if (options.json) {
+    out(`${JSON.stringify(state ?? { lastApply: null }, null, 2)}\n`);
+    return 0;
+  }
+  if (!state) {
+    out('osconf has not applied anything on this system yet.\n');
+    return 0;
+  }
+  out(`last apply: ${state.time} (osconf ${state.version}), exit ${state.exitCode}\n`);
+  out(`os.conf: ${state.source ?? '(none)'} ${state.sha256 ? `sha256 ${state.sha256.slice(0, 16)}…` : ''}, ${state.osConf}\n`);
+  if (state.profile) out(`profile: ${state.profile}\n`);
+  for (const c of state.concerns) {
+    out(`  ${c.concern.padEnd(9)} ${c.result}${c.message ? `: ${c.message}` : ''}\n`);
+    for (const f of c.files) out(`            ${f}\n`);
+  }
+  for (const e of state.errors) out(`  error: ${e.line ? `line ${e.line}: ` : ''}${e.key ? `${e.key}: ` : ''}${e.message}\n`);
+  return 0;
+}

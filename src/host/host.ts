@@ -1,0 +1,49 @@
+// The one interface through which osconf touches a system. Everything above it (planning, rendering,
+// validation) is pure and testable without root; tests use a Host that refuses undeclared commands.
+// Paths are absolute paths inside the target root (`/etc/hostname`); the Host maps them onto its root.
+
+export interface FileInfo {
+  mode: number;
+  uid: number;
+  gid: number;
+  isSymlink: boolean;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Text on the command's stdin; a secret never appears in argv. */
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+export interface WriteOptions {
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface Host {
+  /** `/` for the running system, else a sandbox root. */
+  readonly root: string;
+  /** True when commands may act on the running system (never for a sandbox root). */
+  readonly live: boolean;
+  /** The file's text, or null when absent. Never follows a symbolic link at the path itself. */
+  read(path: string): Promise<string | null>;
+  info(path: string): Promise<FileInfo | null>;
+  list(dir: string): Promise<string[]>;
+  /** Atomic replace: temp file in the same directory, fsync, rename, fsync the directory. */
+  write(path: string, content: string, options: WriteOptions): Promise<void>;
+  remove(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  mkdir(path: string, mode: number): Promise<void>;
+  exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** The running system's host name (live hosts only). */
+  hostname(): Promise<string>;
+  /** Whole days since 1970-01-01, for /etc/shadow's last-change field. */
+  today(): number;
+}

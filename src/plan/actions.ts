@@ -1,0 +1,64 @@
+// A plan is data: the files to write or remove and the commands to run, per concern. Planners return it;
+// only the executor performs it, and --dry-run prints it (redacted) instead.
+import { createTwoFilesPatch } from 'diff';
+import type { Concern } from '../config/model.js';
+
+export type Action =
+  | {
+      kind: 'write';
+      path: string;
+      content: string;
+      /** Mode for a new file; an existing file keeps its own mode and owner. */
+      mode: number;
+      before: string | null;
+      /** Content that must not be printed (it holds a password hash). */
+      sensitive?: boolean;
+    }
+  | { kind: 'remove'; path: string; before: string }
+  | { kind: 'exec'; argv: string[]; purpose: string; allowFailure?: boolean };
+
+export interface NicExpectation {
+  name: string;
+  cidr: string;
+}
+
+/** What the running system must show after the network is brought up. */
+export interface NetworkExpectation {
+  addresses: NicExpectation[];
+  /** `DEST via GW dev NIC`, DEST `0.0.0.0/0` for the default route. */
+  routes: string[];
+}
+
+export type ConcernState = 'change' | 'unchanged' | 'refused' | 'not-set' | 'failed';
+
+export interface ConcernPlan {
+  concern: Concern;
+  state: ConcernState;
+  /** Why it is refused, failed or unchanged; notes for the log. */
+  reason?: string;
+  actions: Action[];
+  verify?: NetworkExpectation;
+}
+
+export interface ApplyPlan {
+  profile: string;
+  stack: string | null;
+  concerns: ConcernPlan[];
+  notes: string[];
+}
+
+/** The plan as a reviewer reads it: unified diffs and commands, with sensitive content withheld. */
+export function describePlan(plan: ApplyPlan): string {
+  const out: string[] = [`# profile ${plan.profile}, stack ${plan.stack ?? 'none'}`];
+  for (const note of plan.notes) out.push(`# note: ${note}`);
+  for (const c of plan.concerns) {
+    out.push('', `## ${c.concern}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`);
+    for (const a of c.actions) {
+      if (a.kind === 'exec') out.push(`$ ${a.argv.join(' ')}    # ${a.purpose}`);
+      else if (a.kind === 'remove') out.push(`remove ${a.path}`);
+      else if (a.sensitive) out.push(`write ${a.path} (content withheld: it holds a password hash)`);
+      else out.push(createTwoFilesPatch(a.before === null ? '/dev/null' : `a${a.path}`, `b${a.path}`, a.before ?? '', a.content, '', '', { context: 3 }).replace(/^=+\n/, '').replace(/\t$/gm, '').trimEnd());
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

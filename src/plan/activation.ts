@@ -1,0 +1,74 @@
+// How each stack brings the written configuration up now, and the iproute2 fallback when the stack's
+// daemon is not running. Only NICs whose configuration changed are touched.
+import type { Activator } from '../distro/profiles.js';
+import type { NicView } from '../render/nic-view.js';
+import { connectionUuid } from '../render/network-manager.js';
+import type { Action } from './actions.js';
+
+export interface ServiceState {
+  /** systemd is PID 1 (so systemctl and hostnamectl work). */
+  systemd: boolean;
+  /** Units reported active by systemd. */
+  active: ReadonlySet<string>;
+}
+
+const exec = (argv: string[], purpose: string, allowFailure = false): Action => ({ kind: 'exec', argv, purpose, allowFailure });
+
+export function iproute2Activation(nics: NicView[]): Action[] {
+  return nics.flatMap((nic) => [
+    exec(['ip', 'link', 'set', 'dev', nic.name, 'up'], `bring ${nic.name} up`),
+    exec(['ip', '-4', 'addr', 'flush', 'dev', nic.name, 'scope', 'global'], `drop ${nic.name}'s old addresses`),
+    exec(['ip', 'addr', 'add', nic.cidr, 'dev', nic.name], `address ${nic.name}`),
+    ...nic.routes.map((r) => exec(['ip', 'route', 'replace', r.to, 'via', r.via, 'dev', nic.name], `route ${r.to}`)),
+    ...(nic.defaultVia ? [exec(['ip', 'route', 'replace', 'default', 'via', nic.defaultVia, 'dev', nic.name], 'default route')] : []),
+  ]);
+}
+
+/** Commands that make `changed` NICs live with the stack's own tools. */
+export function activation(activator: Activator, changed: NicView[], services: ServiceState): { actions: Action[]; via: string } {
+  if (changed.length === 0) return { actions: [], via: 'nothing changed' };
+  const names = changed.map((n) => n.name);
+  const running = (unit: string) => services.systemd && services.active.has(unit);
+  switch (activator) {
+    case 'networkd':
+      if (running('systemd-networkd.service')) {
+        return { via: 'networkctl', actions: [exec(['networkctl', 'reload'], 'reload .network files'), exec(['networkctl', 'reconfigure', ...names], 'reconfigure changed NICs')] };
+      }
+      break;
+    case 'netplan':
+      if (services.systemd) return { via: 'netplan apply', actions: [exec(['netplan', 'apply'], 'apply netplan')] };
+      break;
+    case 'network-manager':
+      if (running('NetworkManager.service')) {
+        return {
+          via: 'nmcli',
+          actions: [
+            exec(['nmcli', 'connection', 'reload'], 'reload keyfiles and ifcfg files'),
+            ...changed.map((n) => exec(['nmcli', 'connection', 'up', 'uuid', connectionUuid(n.mac), 'ifname', n.name], `activate ${n.name}`)),
+          ],
+        };
+      }
+      break;
+    case 'wicked':
+      if (running('wickedd.service') || running('wicked.service')) return { via: 'wicked', actions: [exec(['wicked', 'ifreload', ...names], 'reload changed NICs')] };
+      break;
+    case 'network-service':
+      return {
+        via: 'network service',
+        actions: [services.systemd ? exec(['systemctl', 'restart', 'network.service'], 'restart the network service') : exec(['/etc/init.d/network', 'restart'], 'restart the network service')],
+      };
+    case 'ifupdown':
+      return {
+        via: 'ifupdown',
+        actions: changed.flatMap((n) => [
+          exec(['ifdown', '--force', n.name], `take ${n.name} down`, true),
+          // A stanza osconf commented out (say, DHCP) is unknown to ifdown now; drop what it left behind.
+          exec(['ip', '-4', 'addr', 'flush', 'dev', n.name, 'scope', 'global'], `drop ${n.name}'s old addresses`),
+          exec(['ifup', n.name], `bring ${n.name} up`),
+        ]),
+      };
+    case 'iproute2':
+      break;
+  }
+  return { via: 'iproute2 (the stack is not running)', actions: iproute2Activation(changed) };
+}

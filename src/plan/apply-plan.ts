@@ -1,0 +1,177 @@
+// The pure planner of `osconf apply`: from the validated model, the distribution profile and a snapshot of
+// the target system, what to write, remove and run for each concern. Concerns with errors are refused;
+// concerns whose files and live state already match are unchanged (a second run does nothing).
+import type { Concern, InstanceConfig, ReadResult } from '../config/model.js';
+import type { Secret } from '../config/secret.js';
+import { sha512Crypt } from '../config/password-hash.js';
+import type { Profile } from '../distro/profiles.js';
+import { isOsconfFile } from '../render/header.js';
+import { nicViews, type NameMap, type NicView } from '../render/nic-view.js';
+import { rootPasswordMatches, setRootHash, SHADOW } from '../render/shadow.js';
+import { renderSystem, type RenderedFile } from '../render/system.js';
+import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from './actions.js';
+import { activation, type ServiceState } from './activation.js';
+import { missingFromLive, type LiveNetwork } from './live-network.js';
+
+export interface ApplyInput {
+  result: ReadResult;
+  profile: Profile;
+  label: string;
+  /** Current content of every file the plan may touch (null: absent). */
+  files: ReadonlyMap<string, string | null>;
+  /** Paths in the snapshot that are symbolic links. */
+  symlinks: ReadonlySet<string>;
+  /** Existing files in the network stacks' directories (candidates for removal when osconf owns them). */
+  stackDirFiles: readonly string[];
+  live: boolean;
+  names: NameMap;
+  /** os.conf NICs whose MAC no running NIC has (live only). */
+  missingNics: readonly string[];
+  services: ServiceState;
+  liveHostname: string | null;
+  liveNetwork: LiveNetwork | null;
+  resolvconfInstalled: boolean;
+  salt: string;
+  today: number;
+}
+
+export const CONCERN_ORDER: readonly Concern[] = ['password', 'network', 'hostname', 'dns'];
+
+export function planApply(input: ApplyInput): ApplyPlan {
+  const { result, profile } = input;
+  const config = effectiveConfig(result);
+  const rendered = renderSystem({
+    config,
+    profile,
+    names: input.names,
+    existing: (p) => input.files.get(p) ?? null,
+    resolvConfIsSymlink: input.symlinks.has('/etc/resolv.conf'),
+    resolvconfInstalled: input.resolvconfInstalled,
+  });
+  const concerns = CONCERN_ORDER.map((concern): ConcernPlan => {
+    if (!isSet(result.config, concern)) return { concern, state: 'not-set', actions: [] };
+    if (!result.valid[concern]) {
+      const keys = result.errors.filter((e) => e.concerns.includes(concern)).map((e) => (e.line ? `line ${e.line}` : 'the file'));
+      return { concern, state: 'refused', reason: `os.conf has errors (${[...new Set(keys)].join(', ')})`, actions: [] };
+    }
+    switch (concern) {
+      case 'password':
+        return planPassword(config.password!, input);
+      case 'network':
+        return planNetwork(config, rendered.files, input);
+      case 'hostname':
+        return planHostname(config.hostname!, rendered.files, input);
+      case 'dns':
+        return withFileChanges('dns', rendered.files, input, [], 'name servers are set through the network stack');
+    }
+  });
+  return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns, notes: rendered.notes };
+}
+
+function isSet(config: InstanceConfig, concern: Concern): boolean {
+  switch (concern) {
+    case 'password':
+      return config.password !== null;
+    case 'hostname':
+      return config.hostname !== null;
+    case 'dns':
+      return config.nameservers.length > 0;
+    case 'network':
+      return config.interfaces.length > 0;
+  }
+}
+
+/** The model with invalid concerns' data removed, so no renderer writes them. */
+function effectiveConfig(result: ReadResult): InstanceConfig {
+  const c = result.config;
+  return {
+    ...c,
+    password: result.valid.password ? c.password : null,
+    hostname: result.valid.hostname ? c.hostname : null,
+    nameservers: result.valid.dns ? c.nameservers : [],
+    interfaces: result.valid.network ? c.interfaces : [],
+    defaultRoute: result.valid.network ? c.defaultRoute : null,
+  };
+}
+
+function fileActions(concern: Concern, files: RenderedFile[], input: ApplyInput): Action[] {
+  return files
+    .filter((f) => f.concern === concern && input.files.get(f.path) !== f.content)
+    .map((f) => ({ kind: 'write', path: f.path, content: f.content, mode: f.mode, before: input.files.get(f.path) ?? null }));
+}
+
+function withFileChanges(concern: Concern, files: RenderedFile[], input: ApplyInput, extra: Action[], emptyReason?: string): ConcernPlan {
+  const actions = [...fileActions(concern, files, input), ...extra];
+  const any = files.some((f) => f.concern === concern);
+  if (actions.length > 0) return { concern, state: 'change', actions };
+  return { concern, state: 'unchanged', reason: any ? 'already as os.conf says' : emptyReason, actions: [] };
+}
+
+function planPassword(password: Secret, input: ApplyInput): ConcernPlan {
+  const shadow = input.files.get(SHADOW) ?? null;
+  if (shadow === null) return { concern: 'password', state: 'failed', reason: `${SHADOW} does not exist`, actions: [] };
+  if (rootPasswordMatches(shadow, password)) return { concern: 'password', state: 'unchanged', reason: "root's password already matches", actions: [] };
+  const updated = setRootHash(shadow, sha512Crypt(password, input.salt), input.today);
+  if (updated === null) return { concern: 'password', state: 'failed', reason: `${SHADOW} has no root entry`, actions: [] };
+  return { concern: 'password', state: 'change', actions: [{ kind: 'write', path: SHADOW, content: updated, mode: 0o640, before: shadow, sensitive: true }] };
+}
+
+function planHostname(hostname: string, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+  const extra: Action[] = [];
+  if (input.live && input.liveHostname !== hostname) {
+    extra.push(
+      input.services.systemd
+        ? { kind: 'exec', argv: ['hostnamectl', 'set-hostname', hostname], purpose: 'set the running host name' }
+        : { kind: 'exec', argv: ['hostname', hostname], purpose: 'set the running host name' },
+    );
+  }
+  return withFileChanges('hostname', files, input, extra);
+}
+
+function expectationOf(nics: NicView[]): NetworkExpectation {
+  return {
+    addresses: nics.map((n) => ({ name: n.name, cidr: n.cidr })),
+    routes: nics.flatMap((n) => [
+      ...n.routes.map((r) => `${r.to} via ${r.via} dev ${n.name}`),
+      ...(n.defaultVia ? [`0.0.0.0/0 via ${n.defaultVia} dev ${n.name}`] : []),
+    ]),
+  };
+}
+
+/** A file belongs to one NIC when its name carries the NIC's os.conf or running name; else to all. */
+function nicsOfPath(path: string, nics: NicView[]): NicView[] {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const own = nics.filter((n) => new RegExp(`[-.](${escape(n.id)}|${escape(n.name)})(\\.|$)`).test(base));
+  return own.length > 0 ? own : nics;
+}
+
+function planNetwork(config: InstanceConfig, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+  if (input.missingNics.length > 0) {
+    const which = input.missingNics.map((id) => `${id} (${config.interfaces.find((n) => n.name === id)?.mac})`).join(', ');
+    return { concern: 'network', state: 'failed', reason: `no NIC has the MAC address of ${which}`, actions: [] };
+  }
+  const nics = nicViews(config, input.names);
+  const writes = fileActions('network', files, input);
+  const renderedPaths = new Set(files.map((f) => f.path));
+  // osconf's own files that this os.conf no longer produces (a NIC removed, a stack changed).
+  const removals: Action[] = input.stackDirFiles
+    .filter((p) => !renderedPaths.has(p) && isOsconfFile(input.files.get(p) ?? ''))
+    .map((p) => ({ kind: 'remove', path: p, before: input.files.get(p)! }));
+
+  const changed = new Set<NicView>();
+  for (const a of [...writes, ...removals]) if (a.kind !== 'exec') for (const n of nicsOfPath(a.path, nics)) changed.add(n);
+  let reason: string | undefined;
+  if (input.live && input.liveNetwork) {
+    for (const n of nics) if (missingFromLive(expectationOf([n]), input.liveNetwork).length > 0) changed.add(n);
+  }
+  const changedNics = nics.filter((n) => changed.has(n));
+  const actions: Action[] = [...writes, ...removals];
+  if (input.live) {
+    const act = activation(input.profile.activator, changedNics, input.services);
+    actions.push(...act.actions);
+    reason = changedNics.length > 0 ? `brought up with ${act.via}` : undefined;
+  }
+  if (actions.length === 0) return { concern: 'network', state: 'unchanged', reason: 'files and running network already as os.conf says', actions: [] };
+  return { concern: 'network', state: 'change', reason, actions, verify: input.live ? expectationOf(nics) : undefined };
+}

@@ -1,0 +1,138 @@
+// Finds aliyun_custom_image/os.conf on the first partition of the system disk.
+// Default: the disk holding `/` (from /proc/self/mountinfo and /sys/dev/block), its partition number 1.
+// osconf.conf can name the partition by UUID, LABEL or device, or a directory where it is mounted.
+// A mounted partition is used where it is mounted; otherwise it is mounted under /run/osconf for the run.
+import { randomBytes } from 'node:crypto';
+import type { SourceSpec } from '../config/osconf-conf.js';
+import { OperationalError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { log } from '../log.js';
+
+export const OS_CONF_DIR = 'aliyun_custom_image';
+export const OS_CONF_NAME = 'os.conf';
+const MOUNT_TIMEOUT_MS = 20_000;
+
+export interface MountEntry {
+  majorMinor: string;
+  mountPoint: string;
+}
+
+/** mountinfo(5): field 3 is major:minor, field 5 the mount point (octal escapes for spaces and the like). */
+export function parseMountinfo(text: string): MountEntry[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.split(' ');
+      return { majorMinor: f[2] ?? '', mountPoint: (f[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) };
+    });
+}
+
+export interface Located {
+  /** Directory that holds aliyun_custom_image/. */
+  base: string;
+  /** How it was found, for the log. */
+  how: string;
+  /** Unmounts what osconf mounted; a no-op otherwise. */
+  release: () => Promise<void>;
+}
+
+async function readTrim(host: Host, path: string): Promise<string | null> {
+  return (await host.read(path).catch(() => null))?.trim() ?? null;
+}
+
+/** The block device name (vda1) of a major:minor, through /sys/dev/block's link. */
+async function sysBlockPath(host: Host, majorMinor: string): Promise<string | null> {
+  const link = await readlinkVia(host, `/sys/dev/block/${majorMinor}`);
+  return link;
+}
+
+// The Host reads files; a symlink target comes from `readlink` (coreutils) so that sysfs paths resolve.
+async function readlinkVia(host: Host, path: string): Promise<string | null> {
+  if (!host.live) return null;
+  const r = await host.exec(['readlink', '-f', path]).catch(() => null);
+  return r && r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** The first partition of the disk holding the root file system, as /dev/NAME and its major:minor. */
+export async function rootDiskFirstPartition(host: Host): Promise<{ device: string; majorMinor: string } | null> {
+  const mounts = parseMountinfo((await host.read('/proc/self/mountinfo')) ?? '');
+  const root = [...mounts].reverse().find((m) => m.mountPoint === '/');
+  if (!root || root.majorMinor.startsWith('0:')) return null;
+  let dev = await sysBlockPath(host, root.majorMinor);
+  // Device mapper (LVM, crypt): follow the first underlying device down to a partition.
+  for (let depth = 0; dev && depth < 4; depth++) {
+    const slaves = await host.list(`${dev}/slaves`);
+    if (slaves.length === 0) break;
+    dev = await readlinkVia(host, `${dev}/slaves/${slaves[0]}`);
+  }
+  if (!dev) return null;
+  const isPartition = (await host.info(`${dev}/partition`)) !== null;
+  const disk = isPartition ? dev.slice(0, dev.lastIndexOf('/')) : dev;
+  for (const child of await host.list(disk)) {
+    if ((await readTrim(host, `${disk}/${child}/partition`)) === '1') {
+      const majorMinor = await readTrim(host, `${disk}/${child}/dev`);
+      if (majorMinor) return { device: `/dev/${child}`, majorMinor };
+    }
+  }
+  return null;
+}
+
+async function deviceOf(host: Host, spec: SourceSpec): Promise<string | null> {
+  if (spec.kind === 'device') return spec.value;
+  if (spec.kind !== 'uuid' && spec.kind !== 'label') return null;
+  const byLink = await readlinkVia(host, `/dev/disk/by-${spec.kind}/${spec.value}`);
+  if (byLink && (await host.info(byLink)) !== null) return byLink;
+  const r = await host.exec(['blkid', '-o', 'device', '-t', `${spec.kind.toUpperCase()}=${spec.value}`], { timeoutMs: MOUNT_TIMEOUT_MS });
+  const device = r.code === 0 ? r.stdout.trim().split('\n')[0] : undefined;
+  return device || null;
+}
+
+async function majorMinorOf(host: Host, device: string): Promise<string | null> {
+  const r = await host.exec(['stat', '-L', '-c', '%t:%T', device]).catch(() => null);
+  if (!r || r.code !== 0) return null;
+  const [maj, min] = r.stdout.trim().split(':').map((h) => parseInt(h, 16));
+  return `${maj}:${min}`;
+}
+
+export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
+  const noop = async () => undefined;
+  if (spec.kind === 'path') return { base: spec.value, how: `[source] path=${spec.value}`, release: noop };
+  if (!host.live) throw new OperationalError('a sandbox root has no partitions to search: give --conf');
+
+  let device: string | null;
+  let majorMinor: string | null;
+  let how: string;
+  if (spec.kind === 'root-disk') {
+    const first = await rootDiskFirstPartition(host);
+    if (!first) throw new OperationalError("cannot find the root disk's first partition (set [source] in /etc/osconf/osconf.conf)");
+    ({ device, majorMinor } = first);
+    how = `partition 1 of the root disk (${device})`;
+  } else {
+    device = await deviceOf(host, spec);
+    if (!device) throw new OperationalError(`no block device has ${spec.kind} ${spec.value}`);
+    majorMinor = await majorMinorOf(host, device);
+    how = `[source] ${spec.kind}=${spec.value} (${device})`;
+  }
+  const mounted = parseMountinfo((await host.read('/proc/self/mountinfo')) ?? '').find((m) => m.majorMinor === majorMinor);
+  if (mounted) return { base: mounted.mountPoint, how: `${how}, mounted at ${mounted.mountPoint}`, release: noop };
+
+  const dir = `/run/osconf/mnt-${randomBytes(4).toString('hex')}`;
+  await host.mkdir('/run/osconf', 0o700);
+  await host.mkdir(dir, 0o700);
+  const r = await host.exec(['mount', '-o', 'rw,nosuid,nodev,noexec', device!, dir], { timeoutMs: MOUNT_TIMEOUT_MS });
+  if (r.code !== 0) {
+    await host.exec(['rmdir', dir]).catch(() => undefined);
+    throw new OperationalError(`failed to mount ${device} at ${dir}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  log().debug(`mounted ${device} at ${dir}`);
+  return {
+    base: dir,
+    how: `${how}, mounted at ${dir}`,
+    release: async () => {
+      const u = await host.exec(['umount', dir], { timeoutMs: MOUNT_TIMEOUT_MS }).catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
+      if (u.code !== 0) log().warn(`failed to unmount ${dir}: ${u.stderr.trim()}`);
+      else await host.exec(['rmdir', dir]).catch(() => undefined);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 // The real Host: files under a root directory, commands through child_process (argv only, never a shell).
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
@@ -119,21 +119,35 @@ export class NodeHost implements Host {
   exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (!this.live) return Promise.reject(new OperationalError(`refusing to run ${argv[0]} for a sandbox root (${this.root})`));
     const [command, ...args] = argv;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const child = execFile(
-        command!,
-        args,
-        { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } },
-        (error, stdout, stderr) => {
-          if (error && typeof (error as { code?: unknown }).code !== 'number') {
-            const why = (error as { killed?: boolean }).killed ? `timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : describeSystemError(error);
-            reject(new OperationalError(`failed to run ${command}: ${why}`, { cause: error }));
-            return;
-          }
-          resolve({ code: error ? Number((error as { code: number }).code) : 0, stdout: String(stdout), stderr: String(stderr) });
-        },
-      );
-      child.stdin?.end(options.stdin ?? '');
+      const child = spawn(command!, args, {
+        stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.stdout!.on('data', (d: Buffer) => out.push(d));
+      child.stderr!.on('data', (d: Buffer) => err.push(d));
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(new OperationalError(`failed to run ${command}: ${describeSystemError(e)}`, { cause: e }));
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (timedOut) reject(new OperationalError(`${command} timed out after ${timeoutMs} ms`));
+        else resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      });
+      if (options.stdin !== undefined) {
+        // A command that exits without reading its input must not crash us with EPIPE.
+        child.stdin!.on('error', () => undefined);
+        child.stdin!.end(options.stdin);
+      }
     });
   }
 

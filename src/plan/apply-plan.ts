@@ -49,11 +49,11 @@ export function planApply(input: ApplyInput): ApplyPlan {
     resolvconfInstalled: input.resolvconfInstalled,
   });
   const concerns = CONCERN_ORDER.map((concern): ConcernPlan => {
-    if (!isSet(result.config, concern)) return { concern, state: 'not-set', actions: [] };
     if (!result.valid[concern]) {
       const keys = result.errors.filter((e) => e.concerns.includes(concern)).map((e) => (e.line ? `line ${e.line}` : 'the file'));
       return { concern, state: 'refused', reason: `os.conf has errors (${[...new Set(keys)].join(', ')})`, actions: [] };
     }
+    if (!isSet(result.config, concern)) return { concern, state: 'not-set', actions: [] };
     switch (concern) {
       case 'password':
         return planPassword(config.password!, input);

@@ -1,0 +1,81 @@
+// An in-memory Host for unit tests. It refuses every command that a test did not declare, so no unit test
+// can touch the machine it runs on.
+import type { ExecOptions, ExecResult, FileInfo, Host, WriteOptions } from '../../src/host/host.js';
+
+export type CommandHandler = (argv: string[], options: ExecOptions) => ExecResult;
+
+export class FakeHost implements Host {
+  readonly root = '/fake-root';
+  readonly files = new Map<string, { content: string; mode: number; uid: number; gid: number }>();
+  readonly symlinks = new Set<string>();
+  readonly dirs = new Set<string>();
+  readonly ran: Array<{ argv: string[]; stdin?: string }> = [];
+  readonly writes: string[] = [];
+
+  constructor(
+    readonly live: boolean,
+    private readonly commands: Record<string, CommandHandler> = {},
+    private readonly name = 'localhost',
+  ) {}
+
+  put(path: string, content: string, mode = 0o644): this {
+    this.files.set(path, { content, mode, uid: 0, gid: 0 });
+    return this;
+  }
+
+  async read(path: string): Promise<string | null> {
+    if (this.symlinks.has(path)) throw new Error(`fake host: ${path} is a symbolic link`);
+    return this.files.get(path)?.content ?? null;
+  }
+
+  async info(path: string): Promise<FileInfo | null> {
+    if (this.symlinks.has(path)) return { mode: 0o777, uid: 0, gid: 0, isSymlink: true };
+    const f = this.files.get(path);
+    if (f) return { mode: f.mode, uid: f.uid, gid: f.gid, isSymlink: false };
+    return this.dirs.has(path) ? { mode: 0o755, uid: 0, gid: 0, isSymlink: false } : null;
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const prefix = `${dir}/`;
+    const names = new Set<string>();
+    for (const p of [...this.files.keys(), ...this.dirs]) if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
+    return [...names].sort();
+  }
+
+  async write(path: string, content: string, options: WriteOptions): Promise<void> {
+    this.writes.push(path);
+    this.files.set(path, { content, mode: options.mode, uid: options.uid ?? 0, gid: options.gid ?? 0 });
+  }
+
+  async remove(path: string): Promise<void> {
+    this.writes.push(`rm ${path}`);
+    this.files.delete(path);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const f = this.files.get(from);
+    if (!f) throw new Error(`fake host: no ${from}`);
+    this.files.set(to, f);
+    this.files.delete(from);
+  }
+
+  async mkdir(path: string): Promise<void> {
+    this.dirs.add(path);
+  }
+
+  async exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (!this.live) throw new Error(`fake host: a sandbox root runs nothing (${argv.join(' ')})`);
+    const handler = this.commands[argv[0]!];
+    if (!handler) throw new Error(`fake host: undeclared command ${argv.join(' ')}`);
+    this.ran.push({ argv, stdin: options.stdin });
+    return handler(argv, options);
+  }
+
+  async hostname(): Promise<string> {
+    return this.name;
+  }
+
+  today(): number {
+    return 20_000;
+  }
+}

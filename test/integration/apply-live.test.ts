@@ -1,0 +1,196 @@
+// `osconf apply` as at boot (no --root, no --conf): it finds the first partition (an ext4 image on a loop
+// device named in osconf.conf), mounts it, applies every concern to a sandboxed instance, removes os.conf,
+// and records the result. Checked from outside with ip -j, the UTS host name, the overlay's files, the shadow
+// hash (openssl) and the partition's contents.
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstanceConfig } from '../../src/config/model.js';
+import { staticRoutes } from '../../src/config/model.js';
+import { readOsConf } from '../../src/config/validate.js';
+import { LiveSandbox } from '../helpers/live-sandbox.js';
+import { examplesDir } from '../helpers/paths.js';
+
+const PASSWORD = 'qwHr1234';
+const texts = {
+  vpc: readFileSync(join(examplesDir, 'vpc.conf'), 'utf8'),
+  classic: readFileSync(join(examplesDir, 'classic.conf'), 'utf8'),
+};
+
+function sandboxFor(text: string, source: 'device' | 'uuid' = 'device', nicsFrom = text): { box: LiveSandbox; config: InstanceConfig } {
+  const config = readOsConf(text).config;
+  const box = LiveSandbox.create(
+    readOsConf(nicsFrom).config.interfaces.map((n) => ({ name: n.name, mac: n.mac })),
+    text,
+    (b) => (source === 'device' ? `[source]\ndevice=${b.loop}\n` : `[source]\nuuid=${b.uuid}\n`),
+  );
+  return { box, config };
+}
+
+function ipState(ns: string) {
+  const addrs = JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'addr', 'show']).toString()) as Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>;
+  const routes = JSON.parse(execFileSync('ip', ['-n', ns, '-j', '-4', 'route', 'show']).toString()) as Array<{ dst: string; gateway?: string; dev: string }>;
+  return {
+    addresses: Object.fromEntries(addrs.filter((a) => a.ifname !== 'lo').map((a) => [a.ifname, a.addr_info.filter((i) => i.family === 'inet').map((i) => `${i.local}/${i.prefixlen}`)])),
+    routes: routes.filter((r) => r.gateway).map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst} via ${r.gateway} dev ${r.dev}`).sort(),
+  };
+}
+
+function expectedIp(config: InstanceConfig) {
+  const routes = config.interfaces.flatMap((n) => staticRoutes(n).map((r) => `${r.to} via ${r.via} dev ${n.name}`));
+  routes.push(`0.0.0.0/0 via ${config.defaultRoute!.via} dev ${config.defaultRoute!.interface}`);
+  return { addresses: Object.fromEntries(config.interfaces.map((n) => [n.name, [`${n.address}/${n.prefix}`]])), routes: routes.sort() };
+}
+
+function shadowVerifies(shadow: string, password: string): boolean {
+  const hash = shadow.split('\n').find((l) => l.startsWith('root:'))!.split(':')[1]!;
+  const salt = hash.split('$')[2]!;
+  return execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password }).toString().trim() === hash;
+}
+
+for (const [name, text] of Object.entries(texts)) {
+  test(`live apply configures the ${name} example, removes os.conf, and a second run changes nothing`, async (t) => {
+    const { box, config } = sandboxFor(text, name === 'vpc' ? 'uuid' : 'device');
+    try {
+      writeFileSync(join(box.dir, 'again.conf'), text);
+      const r = await box.run(`
+        $OSCONF apply --json > "$BOX/out/first.json" 2> "$BOX/out/first.log"; echo $? > "$BOX/out/first.code"
+        hostname > "$BOX/out/hostname"
+        cp /var/lib/osconf/state.json "$BOX/out/state.json"
+        # The platform writes the same settings again (say, the console saved without changes).
+        mkdir -p /tmp/p && mount "$LOOP" /tmp/p && cp "$BOX/os.conf.again" /tmp/p/aliyun_custom_image/os.conf && umount /tmp/p
+        $OSCONF apply --json > "$BOX/out/second.json" 2> "$BOX/out/second.log"; echo $? > "$BOX/out/second.code"
+        $OSCONF status > "$BOX/out/status"
+      `.replace('"$BOX/os.conf.again"', `"${join(box.dir, 'again.conf')}"`));
+      t.is(r.code, 0, r.stderr);
+      t.is(box.out('first.code').trim(), '0', box.out('first.log'));
+      const first = JSON.parse(box.out('first.json'));
+      t.deepEqual(first.concerns.map((c: { result: string }) => c.result), ['applied', 'applied', 'applied', 'applied'], box.out('first.log'));
+      t.is(first.osConf, 'removed');
+
+      t.deepEqual(ipState(box.ns), expectedIp(config));
+      t.is(box.out('hostname').trim(), 'iZ23r29djmjZ');
+      t.is(box.etc('/etc/hostname'), 'iZ23r29djmjZ\n');
+      t.regex(box.etc('/etc/hosts')!, /^10\.171\.254\.123\tiZ23r29djmjZ\t# managed by osconf$/m);
+      t.deepEqual([...box.etc('/etc/resolv.conf')!.matchAll(/^nameserver (\S+)$/gm)].map((m) => m[1]), ['7.7.7.7', '8.8.8.8']);
+      t.true(shadowVerifies(box.etc('/etc/shadow')!, PASSWORD), 'root password set');
+      const state = JSON.parse(box.out('state.json'));
+      t.is(state.exitCode, 0);
+      t.regex(state.sha256, /^[0-9a-f]{64}$/);
+
+      t.is(box.out('second.code').trim(), '0', box.out('second.log'));
+      const second = JSON.parse(box.out('second.json'));
+      t.deepEqual(second.concerns.map((c: { result: string }) => c.result), ['unchanged', 'unchanged', 'unchanged', 'unchanged'], box.out('second.log'));
+      t.deepEqual(second.concerns.flatMap((c: { files: string[]; commands: string[] }) => [...c.files, ...c.commands]), []);
+      t.deepEqual(box.partitionListing(), [], 'os.conf removed, the directory kept');
+      t.regex(box.out('status'), /exit 0/);
+      for (const file of ['first.log', 'second.log', 'state.json', 'first.json', 'status']) {
+        t.false(box.out(file).includes(PASSWORD), `${file} holds no password`);
+        t.false(box.out(file).includes('cXdIcjEyMzQK'), `${file} holds no Base64 password`);
+      }
+    } finally {
+      box.destroy();
+    }
+  });
+}
+
+const etcUpperFiles = (box: LiveSandbox): string[] =>
+  execFileSync('find', [join(box.dir, 'etc-upper'), '-type', 'f', '-printf', '%P\n']).toString().split('\n').filter(Boolean).sort();
+
+test('a rejected os.conf: valid concerns apply, the invalid one is refused, the file is kept aside as os.conf.rejected', async (t) => {
+  const bad = texts.vpc.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0');
+  const { box } = sandboxFor(bad, 'device', texts.vpc);
+  try {
+    await box.run(`$OSCONF apply --json > "$BOX/out/r.json" 2> "$BOX/out/r.log"; echo $? > "$BOX/out/r.code"; hostname > "$BOX/out/hostname"`);
+    t.is(box.out('r.code').trim(), '3', box.out('r.log'));
+    t.regex(box.out('r.log'), /os\.conf:5: eth0_netmask: 255\.0\.255\.0 is not a contiguous netmask/);
+    const result = JSON.parse(box.out('r.json'));
+    t.deepEqual(result.concerns.map((c: { result: string }) => c.result), ['applied', 'refused', 'applied', 'applied']);
+    t.is(result.osConf, 'rejected');
+    t.deepEqual(box.partitionListing(), ['os.conf.rejected']);
+    t.is(box.partitionFile('os.conf.rejected'), bad);
+    t.deepEqual(ipState(box.ns).addresses, { eth0: [] }, 'the refused network is not touched');
+    t.is(box.out('hostname').trim(), 'iZ23r29djmjZ');
+  } finally {
+    box.destroy();
+  }
+});
+
+test('an operational failure keeps os.conf for the next boot and leaves every file old or new', async (t) => {
+  const { box } = sandboxFor(texts.classic);
+  try {
+    await box.run(`
+      mkdir -p /etc/systemd/network && mount -t tmpfs -o ro tmpfs /etc/systemd/network
+      $OSCONF apply --json > "$BOX/out/f.json" 2> "$BOX/out/f.log"; echo $? > "$BOX/out/f.code"
+      umount /etc/systemd/network
+      $OSCONF apply --json > "$BOX/out/retry.json" 2> "$BOX/out/retry.log"; echo $? > "$BOX/out/retry.code"
+    `);
+    t.is(box.out('f.code').trim(), '1', box.out('f.log'));
+    const failed = JSON.parse(box.out('f.json'));
+    t.deepEqual(failed.concerns.map((c: { result: string }) => c.result), ['applied', 'failed', 'applied', 'applied']);
+    t.regex(failed.concerns[1].message, /failed to write \/etc\/systemd\/network\/10-osconf-eth0\.network: EROFS/);
+    t.is(failed.osConf, 'kept');
+    // No half-written or temporary file anywhere in the sandbox's /etc.
+    t.deepEqual(etcUpperFiles(box).filter((f) => /osconf-[0-9a-f]{12}/.test(f)), []);
+    // The retry (the next boot) completes to the same end state as an uninterrupted run.
+    t.is(box.out('retry.code').trim(), '0', box.out('retry.log'));
+    t.deepEqual(JSON.parse(box.out('retry.json')).concerns.map((c: { result: string }) => c.result), ['unchanged', 'applied', 'unchanged', 'unchanged']);
+    t.deepEqual(box.partitionListing(), []);
+    t.deepEqual(ipState(box.ns), expectedIp(readOsConf(texts.classic).config));
+  } finally {
+    box.destroy();
+  }
+});
+
+test('no os.conf: nothing changes, exit 0', async (t) => {
+  const box = LiveSandbox.create([{ name: 'eth0', mac: '00:8c:fa:5e:14:23' }], null, (b) => `[source]\ndevice=${b.loop}\n`);
+  try {
+    await box.run(`$OSCONF apply > "$BOX/out/n.out" 2> "$BOX/out/n.log"; echo $? > "$BOX/out/n.code"`);
+    t.is(box.out('n.code').trim(), '0');
+    t.regex(box.out('n.log'), /not present; nothing to apply/);
+    t.deepEqual(etcUpperFiles(box), ['osconf/osconf.conf']);
+    t.deepEqual(ipState(box.ns).addresses, { eth0: [] });
+  } finally {
+    box.destroy();
+  }
+});
+
+test('--dry-run prints diffs and commands and changes nothing', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    await box.run(`$OSCONF apply --dry-run > "$BOX/out/d.out" 2> "$BOX/out/d.log"; echo $? > "$BOX/out/d.code"`);
+    t.is(box.out('d.code').trim(), '0', box.out('d.log'));
+    const plan = box.out('d.out');
+    t.regex(plan, /\+\+\+ b\/etc\/systemd\/network\/10-osconf-eth0\.network/);
+    t.regex(plan, /^\$ ip addr add 10\.171\.254\.123\/24 dev eth0/m);
+    t.regex(plan, /^\$ hostname iZ23r29djmjZ/m);
+    t.regex(plan, /write \/etc\/shadow \(content withheld/);
+    t.false(plan.includes(PASSWORD));
+    t.false(plan.includes('$6$'));
+    t.deepEqual(etcUpperFiles(box), ['osconf/osconf.conf']);
+    t.deepEqual(box.partitionListing(), ['os.conf']);
+    t.deepEqual(ipState(box.ns).addresses, { eth0: [] });
+  } finally {
+    box.destroy();
+  }
+});
+
+test('one apply at a time: a second waits a bounded time, then exits 1 naming the holder', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    await box.run(`
+      mkdir -p /run/osconf
+      sleep 30 & holder=$!
+      echo $holder > /run/osconf/apply.lock
+      $OSCONF apply --lock-wait 1 > /dev/null 2> "$BOX/out/l.log"; echo $? > "$BOX/out/l.code"
+      kill $holder
+      $OSCONF apply > /dev/null 2> "$BOX/out/l2.log"; echo $? > "$BOX/out/l2.code"
+    `);
+    t.is(box.out('l.code').trim(), '1');
+    t.regex(box.out('l.log'), /another osconf apply \(pid \d+\) is running; gave up after 1 s/);
+    t.is(box.out('l2.code').trim(), '0', box.out('l2.log'));
+  } finally {
+    box.destroy();
+  }
+});

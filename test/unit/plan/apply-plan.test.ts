@@ -1,0 +1,173 @@
+// The planner and executor on an in-memory host: what each concern does, idempotence, refusals, the
+// difference after a change, stale files, and which commands bring the network up.
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { verify } from 'unixcrypt';
+import { executePlan } from '../../../src/apply/execute.js';
+import { gather } from '../../../src/apply/gather.js';
+import { readOsConf } from '../../../src/config/validate.js';
+import { detectProfile } from '../../../src/distro/detect.js';
+import { PROFILES, type ProfileId } from '../../../src/distro/profiles.js';
+import { describePlan } from '../../../src/plan/actions.js';
+import { planApply } from '../../../src/plan/apply-plan.js';
+import { setLogLevel } from '../../../src/log.js';
+import { FakeHost } from '../../helpers/fake-host.js';
+import { examplesDir } from '../../helpers/paths.js';
+
+setLogLevel('error');
+const vpcText = readFileSync(join(examplesDir, 'vpc.conf'), 'utf8');
+const classicText = readFileSync(join(examplesDir, 'classic.conf'), 'utf8');
+const SHADOW = 'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n';
+const detection = (id: ProfileId) => ({ label: 'test', profile: PROFILES[id], reasons: [] });
+
+function offlineHost(): FakeHost {
+  return new FakeHost(false).put('/etc/shadow', SHADOW, 0o640).put('/etc/hosts', '127.0.0.1 localhost\n').put('/etc/resolv.conf', 'search corp\nnameserver 1.1.1.1\n');
+}
+
+async function applyOnce(host: FakeHost, text: string, id: ProfileId = 'arch') {
+  const plan = planApply(await gather(host, readOsConf(text), detection(id)));
+  return { plan, outcomes: await executePlan(host, plan) };
+}
+
+test('offline: every concern writes its files; the shadow hash verifies; nothing is run', async (t) => {
+  const host = offlineHost();
+  const { outcomes } = await applyOnce(host, vpcText);
+  t.deepEqual(outcomes.map((o) => [o.concern, o.result]), [
+    ['password', 'applied'],
+    ['network', 'applied'],
+    ['hostname', 'applied'],
+    ['dns', 'applied'],
+  ]);
+  const rootHash = host.files.get('/etc/shadow')!.content.split('\n')[0]!.split(':');
+  t.true(verify('qwHr1234', rootHash[1]!));
+  t.is(rootHash[2], '20000', 'last-change day updated');
+  t.is(host.files.get('/etc/shadow')!.content.split('\n')[1], 'daemon:*:19000:0:99999:7:::');
+  t.is(host.files.get('/etc/shadow')!.mode, 0o640, 'mode kept');
+  t.is(host.files.get('/etc/resolv.conf')!.content, 'search corp\nnameserver 7.7.7.7\nnameserver 8.8.8.8\n');
+  t.truthy(host.files.get('/etc/systemd/network/10-osconf-eth0.network'));
+  t.deepEqual(host.ran, []);
+  t.is(host.files.get('/var/lib/osconf/backup/etc/shadow')!.content, SHADOW, 'original kept once');
+});
+
+test('a second run with the same settings writes nothing and runs nothing', async (t) => {
+  const host = offlineHost();
+  await applyOnce(host, vpcText);
+  const writes = host.writes.length;
+  const { outcomes } = await applyOnce(host, vpcText);
+  t.true(outcomes.every((o) => o.result === 'unchanged'));
+  t.is(host.writes.length, writes);
+});
+
+test('new settings apply exactly the difference, and the backup keeps the first original', async (t) => {
+  const host = offlineHost();
+  await applyOnce(host, vpcText);
+  const before = new Set(host.writes);
+  const changed = vpcText.replace('hostname=iZ23r29djmjZ', 'hostname=renamed');
+  const { outcomes } = await applyOnce(host, changed);
+  t.deepEqual(outcomes.map((o) => o.result), ['unchanged', 'unchanged', 'applied', 'unchanged']);
+  t.deepEqual(host.writes.filter((w) => !before.has(w) || w === '/etc/hostname' || w === '/etc/hosts').slice(-2), ['/etc/hostname', '/etc/hosts']);
+  t.is(host.files.get('/var/lib/osconf/backup/etc/hosts')!.content, '127.0.0.1 localhost\n');
+});
+
+test("a NIC that leaves os.conf loses osconf's files, never anyone else's", async (t) => {
+  const host = offlineHost().put('/etc/systemd/network/20-admin.network', '[Match]\nName=eth9\n');
+  await applyOnce(host, classicText);
+  t.truthy(host.files.get('/etc/systemd/network/10-osconf-eth1.network'));
+  const vpcOnly = classicText.split('\n').filter((l) => !l.startsWith('eth1_')).join('\n');
+  const { plan } = await applyOnce(host, vpcOnly.replace('eth0_route="', 'eth0_route="0.0.0.0/0 10.171.254.1;'));
+  t.false(host.files.has('/etc/systemd/network/10-osconf-eth1.network'));
+  t.truthy(host.files.get('/etc/systemd/network/20-admin.network'));
+  t.true(plan.concerns.find((c) => c.concern === 'network')!.actions.some((a) => a.kind === 'remove'));
+});
+
+test('concerns with errors are refused; the valid ones still apply', async (t) => {
+  const host = offlineHost();
+  const { outcomes } = await applyOnce(host, vpcText.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0'));
+  t.deepEqual(outcomes.map((o) => [o.concern, o.result]), [
+    ['password', 'applied'],
+    ['network', 'refused'],
+    ['hostname', 'applied'],
+    ['dns', 'applied'],
+  ]);
+  t.false([...host.files.keys()].some((p) => p.startsWith('/etc/systemd/network/')));
+  t.regex(outcomes[1]!.message!, /line 5/);
+});
+
+test('live: NICs resolved by MAC, brought up with the stack when it runs, iproute2 otherwise, then verified', async (t) => {
+  const ipAddr = JSON.stringify([{ ifname: 'ens5', addr_info: [{ family: 'inet', local: '10.171.254.123', prefixlen: 24 }] }]);
+  const ipRoute = JSON.stringify([{ dst: 'default', gateway: '10.171.254.1', dev: 'ens5' }]);
+  let configured = false;
+  const host = new FakeHost(true, {
+    ip: (argv) => {
+      if (argv[1] === '-j') return { code: 0, stdout: configured ? (argv[3] === 'addr' ? ipAddr : ipRoute) : '[]', stderr: '' };
+      if (argv.includes('default')) configured = true;
+      return { code: 0, stdout: '', stderr: '' };
+    },
+    hostname: () => ({ code: 0, stdout: '', stderr: '' }),
+  })
+    .put('/etc/shadow', SHADOW, 0o640)
+    .put('/sys/class/net/ens5/address', '00:8C:FA:5E:14:23\n')
+    .put('/sys/class/net/lo/address', '00:00:00:00:00:00\n');
+  const { plan, outcomes } = await applyOnce(host, vpcText);
+  t.deepEqual(outcomes.map((o) => o.result), ['applied', 'applied', 'applied', 'applied'], JSON.stringify(outcomes));
+  const network = plan.concerns.find((c) => c.concern === 'network')!;
+  t.regex(network.reason!, /iproute2/);
+  t.truthy(host.files.get('/etc/systemd/network/10-osconf-eth0.network'));
+  const commands = host.ran.map((r) => r.argv.join(' '));
+  t.true(commands.includes('ip addr add 10.171.254.123/24 dev ens5'));
+  t.true(commands.includes('ip route replace default via 10.171.254.1 dev ens5'));
+  t.true(commands.includes('hostname iZ23r29djmjZ'));
+  t.false(commands.some((c) => c.includes('qwHr1234')));
+});
+
+test('live: the stack runs, so its own tool brings NICs up', async (t) => {
+  const ok = { code: 0, stdout: '', stderr: '' };
+  const host = new FakeHost(true, {
+    systemctl: (argv) => ({ code: 0, stdout: argv.slice(2).map((u) => (u === 'NetworkManager.service' ? 'active' : 'inactive')).join('\n'), stderr: '' }),
+    nmcli: () => ok,
+    ip: (argv) => ({ code: 0, stdout: argv[1] === '-j' ? '[]' : '', stderr: '' }),
+    hostnamectl: () => ok,
+  }).put('/sys/class/net/eth0/address', '00:8c:fa:5e:14:23\n');
+  host.dirs.add('/run/systemd/system');
+  const plan = planApply(await gather(host, readOsConf(vpcText), detection('rhel-9')));
+  const argv = plan.concerns.flatMap((c) => c.actions.filter((a) => a.kind === 'exec').map((a) => (a.kind === 'exec' ? a.argv.join(' ') : '')));
+  t.deepEqual(argv, ['nmcli connection reload', 'nmcli connection up uuid a134d100-f35c-5d6d-aacd-341896aed1cc ifname eth0', 'hostnamectl set-hostname iZ23r29djmjZ']);
+});
+
+test('live: a NIC whose MAC is absent fails the network concern and nothing of it is written', async (t) => {
+  const host = new FakeHost(true, { ip: () => ({ code: 0, stdout: '[]', stderr: '' }), hostname: () => ({ code: 0, stdout: '', stderr: '' }) }).put('/etc/shadow', SHADOW);
+  const { outcomes } = await applyOnce(host, vpcText);
+  t.is(outcomes[1]!.result, 'failed');
+  t.regex(outcomes[1]!.message!, /no NIC has the MAC address of eth0 \(00:8c:fa:5e:14:23\)/);
+  t.false([...host.files.keys()].some((p) => p.includes('osconf-eth0')));
+});
+
+test('a failing command fails its concern with the command and its message; later concerns still run', async (t) => {
+  const host = new FakeHost(true, {
+    ip: (argv) => (argv[1] === '-j' ? { code: 0, stdout: '[]', stderr: '' } : { code: 2, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted' }),
+    hostname: () => ({ code: 0, stdout: '', stderr: '' }),
+  })
+    .put('/etc/shadow', SHADOW)
+    .put('/sys/class/net/eth0/address', '00:8c:fa:5e:14:23\n');
+  const { outcomes } = await applyOnce(host, vpcText);
+  t.is(outcomes[1]!.result, 'failed');
+  t.regex(outcomes[1]!.message!, /^ip link set dev eth0 up exited with 2: RTNETLINK answers: Operation not permitted/);
+  t.is(outcomes[2]!.result, 'applied');
+});
+
+test('the dry-run description shows diffs and commands, never the password or its hash', async (t) => {
+  const host = offlineHost();
+  const plan = planApply(await gather(host, readOsConf(vpcText), detection('debian-ifupdown')));
+  const text = describePlan(plan);
+  t.regex(text, /\+\+\+ b\/etc\/network\/interfaces\.d\/50-osconf/);
+  t.regex(text, /write \/etc\/shadow \(content withheld/);
+  t.false(text.includes('qwHr1234'));
+  t.false(text.includes('$6$'));
+  t.deepEqual(host.writes, []);
+});
+
+test('detection feeds the planner: an explicit profile wins', (t) => {
+  const facts = { osRelease: { ID: 'debian', VERSION_ID: '12' }, paths: new Set(['/sbin/ifup']), enabled: new Set<string>(), nmPlugins: null };
+  t.is(detectProfile(facts, { profile: 'rhel-7' }).profile.stack, 'sysconfig-rhel');
+});

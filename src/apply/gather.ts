@@ -44,6 +44,10 @@ async function services(host: Host): Promise<ServiceState> {
     r?.stdout.split('\n').forEach((state, i) => {
       if (state.trim() === 'active' && units[i]) active.add(units[i]!);
     });
+  } else if (host.live && ((await host.info('/usr/bin/nmcli')) !== null || (await host.info('/bin/nmcli')) !== null)) {
+    // Without systemd (sysvinit, containers) NetworkManager may still run: ask it.
+    const r = await host.exec(['nmcli', '-t', '-f', 'RUNNING', 'general'], { timeoutMs: 5_000 }).catch(() => null);
+    if (r?.code === 0 && r.stdout.trim() === 'running') active.add('NetworkManager.service');
   }
   return { systemd, active };
 }

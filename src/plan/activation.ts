@@ -8,7 +8,7 @@ import type { Action } from './actions.js';
 export interface ServiceState {
   /** systemd is PID 1 (so systemctl and hostnamectl work). */
   systemd: boolean;
-  /** Units reported active by systemd. */
+  /** Units found running (by systemd, or by asking the daemon where systemd is not PID 1). */
   active: ReadonlySet<string>;
 }
 
@@ -28,7 +28,7 @@ export function iproute2Activation(nics: NicView[]): Action[] {
 export function activation(activator: Activator, changed: NicView[], services: ServiceState): { actions: Action[]; via: string } {
   if (changed.length === 0) return { actions: [], via: 'nothing changed' };
   const names = changed.map((n) => n.name);
-  const running = (unit: string) => services.systemd && services.active.has(unit);
+  const running = (unit: string) => services.active.has(unit);
   switch (activator) {
     case 'networkd':
       if (running('systemd-networkd.service')) {

@@ -58,7 +58,7 @@ export class NetSandbox {
       box.destroy();
       throw e;
     }
-    for (const d of ['upper', 'work', 'var-upper', 'var-work']) mkdirSync(join(box.dir, d), { recursive: true });
+    for (const d of ['upper', 'work', 'var-upper', 'var-work', 'tmp']) mkdirSync(join(box.dir, d), { recursive: true });
     return box;
   }
 
@@ -72,6 +72,11 @@ export class NetSandbox {
     }
   }
 
+  /** Puts a file into the sandbox's /tmp (copied in when a script runs). */
+  addTmpFile(name: string, content: string | Buffer, mode = 0o644): void {
+    writeFileSync(join(this.dir, 'tmp', name), content, { mode });
+  }
+
   /** Runs a shell script chrooted into the Debian root, inside the sandbox's namespaces. */
   runInRoot(script: string, timeoutMs = 60_000): Promise<RunResult> {
     const setup = [
@@ -82,6 +87,7 @@ export class NetSandbox {
       `mount -t overlay overlay -o "lowerdir=$ROOT/etc,upperdir=$BOX/upper,workdir=$BOX/work" "$ROOT/etc"`,
       `mount -t overlay overlay -o "lowerdir=$ROOT/var,upperdir=$BOX/var-upper,workdir=$BOX/var-work" "$ROOT/var"`,
       `mount -t tmpfs tmpfs "$ROOT/tmp"`,
+      `cp -a "$BOX/tmp/." "$ROOT/tmp/"`,
       `exec chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 sh -c "$1"`,
     ].join('\n');
     return run('ip', ['netns', 'exec', this.ns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup, 'sh', script], {

@@ -11,7 +11,7 @@ import { profileForStack, type Stack } from '../../src/distro/profiles.js';
 import { renderSystem } from '../../src/render/system.js';
 import { expectedFacts, factsOf } from '../helpers/network-facts.js';
 import { debianRoot, NetSandbox } from '../helpers/netns.js';
-import { examplesDir, goldenDir } from '../helpers/paths.js';
+import { examplesDir, goldenDir, osconfBin } from '../helpers/paths.js';
 
 const load = (path: string): InstanceConfig => readOsConf(readFileSync(path)).config;
 const cases: Array<[string, InstanceConfig]> = [
@@ -138,5 +138,32 @@ for (const [name, config] of cases) {
       },
     );
     for (const nic of config.interfaces) t.regex(r.stdout, new RegExp(`^osconf ${nic.name}:${nic.name}:activated$`, 'm'));
+  });
+}
+
+// Live `osconf apply` inside the Debian root, on Debian's own Node.js 18: the stack's own tool brings the NICs up.
+for (const [stack, start] of [
+  ['eni', 'mkdir -p /run/network'],
+  ['network-manager', 'mkdir -p /run/dbus && dbus-daemon --system --fork && (NetworkManager --no-daemon > /run/nm.log 2>&1 &) && for i in $(seq 1 50); do nmcli -t -f RUNNING general 2>/dev/null | grep -q running && break; sleep 0.1; done'],
+] as const) {
+  test(`live apply with ${stack}: osconf brings NICs up with the stack's own tool (classic)`, async (t) => {
+    const config = cases[1]![1];
+    const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));
+    try {
+      box.addTmpFile('osconf', readFileSync(osconfBin), 0o755);
+      box.addTmpFile('os.conf', readFileSync(join(examplesDir, 'classic.conf')));
+      const r = await box.runInRoot(`${start}
+        /tmp/osconf apply --conf /tmp/os.conf --stack ${stack} --json --log-level debug`);
+      t.is(r.code, 0, r.stderr);
+      const result = JSON.parse(r.stdout);
+      t.deepEqual(result.concerns.map((c: { result: string }) => c.result), ['applied', 'applied', 'applied', 'applied'], r.stderr);
+      const commands: string[] = result.concerns[1].commands;
+      if (stack === 'eni') t.true(commands.includes('ifup eth1'), commands.join('\n'));
+      else t.true(commands.some((c) => c.startsWith('nmcli connection up')), commands.join('\n'));
+      t.deepEqual(box.ipv4ByNic(), expectedAddresses(config));
+      t.deepEqual(box.gatewayRoutes(), expectedRoutes(config));
+    } finally {
+      box.destroy();
+    }
   });
 }

@@ -95,7 +95,8 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
     const state: ApplyState = {
       version: VERSION,
       time: new Date().toISOString(),
-      source: confPath,
+      // A private mount point means nothing later: name the partition instead.
+      source: located && located.base.startsWith('/run/osconf/') ? `${located.how.replace(/, mounted at .*$/, '')}: ${OS_CONF_DIR}/${OS_CONF_NAME}` : confPath,
       sha256,
       osConf,
       exitCode,

@@ -1,0 +1,78 @@
+// Finding the first partition of the root disk from mountinfo and sysfs, on a fake host.
+import test from 'ava';
+import { locate, parseMountinfo, rootDiskFirstPartition } from '../../../src/source/locate.js';
+import { setLogLevel } from '../../../src/log.js';
+import { FakeHost } from '../../helpers/fake-host.js';
+
+setLogLevel('error');
+
+const ok = (stdout = '') => ({ code: 0, stdout, stderr: '' });
+
+function virtioHost(mountinfo: string, links: Record<string, string>, extra: (h: FakeHost) => void = () => undefined): FakeHost {
+  const mounts: string[][] = [];
+  const host = new FakeHost(true, {
+    readlink: (argv) => (links[argv[2]!] ? ok(`${links[argv[2]!]}\n`) : { code: 1, stdout: '', stderr: 'no such file' }),
+    mount: (argv) => {
+      mounts.push(argv);
+      return ok();
+    },
+    umount: () => ok(),
+    rmdir: () => ok(),
+  });
+  const disk = '/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda';
+  host.put('/proc/self/mountinfo', mountinfo);
+  host.put(`${disk}/vda1/partition`, '1\n').put(`${disk}/vda1/dev`, '253:1\n');
+  host.put(`${disk}/vda2/partition`, '2\n').put(`${disk}/vda2/dev`, '253:2\n');
+  host.put(`${disk}/dev`, '253:0\n');
+  extra(host);
+  return host;
+}
+
+const LINKS = {
+  '/sys/dev/block/253:2': '/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda2',
+  '/sys/dev/block/253:1': '/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda1',
+};
+
+test('mountinfo: mount points with escaped spaces', (t) => {
+  t.deepEqual(parseMountinfo('36 35 98:0 / /mnt/a\\040b rw - ext3 /dev/x rw\n'), [{ majorMinor: '98:0', mountPoint: '/mnt/a b' }]);
+});
+
+test('root on vda2: the first partition is vda1, used where it is mounted (/boot)', async (t) => {
+  const host = virtioHost('22 1 253:2 / / rw - ext4 /dev/vda2 rw\n30 22 253:1 / /boot rw - vfat /dev/vda1 rw\n', LINKS);
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1' });
+  const located = await locate(host, { kind: 'root-disk' });
+  t.is(located.base, '/boot');
+  t.deepEqual(host.ran.filter((r) => r.argv[0] === 'mount'), []);
+});
+
+test('an unmounted first partition is mounted privately under /run/osconf and unmounted after', async (t) => {
+  const host = virtioHost('22 1 253:2 / / rw - ext4 /dev/vda2 rw\n', LINKS);
+  const located = await locate(host, { kind: 'root-disk' });
+  t.regex(located.base, /^\/run\/osconf\/mnt-[0-9a-f]{8}$/);
+  const mount = host.ran.find((r) => r.argv[0] === 'mount')!.argv;
+  t.deepEqual(mount.slice(0, 4), ['mount', '-o', 'rw,nosuid,nodev,noexec', '/dev/vda1']);
+  await located.release();
+  t.deepEqual(host.ran.at(-2)!.argv, ['umount', located.base]);
+});
+
+test('root on LVM: follows the device mapper down to the partition', async (t) => {
+  const host = virtioHost('22 1 254:0 / / rw - xfs /dev/mapper/vg-root rw\n', {
+    ...LINKS,
+    '/sys/dev/block/254:0': '/sys/devices/virtual/block/dm-0',
+    '/sys/devices/virtual/block/dm-0/slaves/vda2': '/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda2',
+  });
+  host.put('/sys/devices/virtual/block/dm-0/slaves/vda2/dev', '253:2\n');
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1' });
+});
+
+test('a root without a block device (overlay, tmpfs) gives a clear error', async (t) => {
+  const host = virtioHost('22 1 0:31 / / rw - overlay overlay rw\n', LINKS);
+  t.is(await rootDiskFirstPartition(host), null);
+  await t.throwsAsync(locate(host, { kind: 'root-disk' }), { message: /cannot find the root disk's first partition \(set \[source\]/ });
+});
+
+test('[source] path= is used as it is', async (t) => {
+  const host = virtioHost('', {});
+  t.is((await locate(host, { kind: 'path', value: '/mnt/first' })).base, '/mnt/first');
+  t.deepEqual(host.ran, []);
+});

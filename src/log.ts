@@ -1,24 +1,131 @@
-// The one logger: winston to stderr. Messages are plain lines (`osconf: warning: ...`); secrets never reach it
-// because the model holds the password as a Secret, which prints as "(set)".
+// The one logger, on winston. Lines go to stderr (the journal under systemd), to /var/log/osconf.log (mode
+// 0600, size-bounded) when enabled, and to syslog through logger(1) where there is no journald. Steps log as
+// `<step>: starting|done|skipped|failed` with structured fields. Every registered secret (the password and its
+// Base64) is replaced before any transport sees a line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import winston from 'winston';
+import Transport from 'winston-transport';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type StepState = 'starting' | 'done' | 'skipped' | 'failed';
+
+export const LOG_FILE = '/var/log/osconf.log';
+const MAX_LOG_BYTES = 1024 * 1024;
 
 let logger: winston.Logger | null = null;
 let level: LogLevel = 'info';
+let json = false;
+const secrets = new Set<string>();
 
 export function setLogLevel(next: LogLevel): void {
   level = next;
   if (logger) logger.level = next;
 }
 
+export function setJsonLogs(on: boolean): void {
+  json = on;
+  logger = null;
+}
+
+/** Text that must never appear in a log line (matched literally). */
+export function registerSecret(text: string): void {
+  if (text.length >= 4) secrets.add(text);
+}
+
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    const value = (info as Record<string, unknown>)[key];
+    if (typeof value !== 'string') continue;
+    let clean = value;
+    for (const s of secrets) clean = clean.split(s).join('(redacted)');
+    (info as Record<string, unknown>)[key] = clean;
+  }
+  const message = String(info.message);
+  let clean = message;
+  for (const s of secrets) clean = clean.split(s).join('(redacted)');
+  info.message = clean;
+  return info;
+});
+
+const lineFormat = winston.format.printf(({ level: lvl, message }) => `osconf: ${lvl === 'warn' ? 'warning' : lvl}: ${String(message)}`);
+
+function formatFor(timestamped: boolean): winston.Logform.Format {
+  if (json) return winston.format.combine(redact(), winston.format.timestamp(), winston.format.json());
+  return timestamped
+    ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.printf(({ timestamp, level: lvl, message }) => `${String(timestamp)} ${lvl}: ${String(message)}`))
+    : winston.format.combine(redact(), lineFormat);
+}
+
+/** Sends lines to syslog through logger(1): Node has no datagram sockets for /dev/log without native code. */
+class LoggerCommandTransport extends Transport {
+  private child: ChildProcess | null = null;
+
+  override log(info: { level: string; message: unknown }, next: () => void): void {
+    if (!this.child) {
+      this.child = spawn('logger', ['-t', 'osconf', '-p', 'daemon.info'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      this.child.on('error', () => undefined);
+      this.child.stdin?.on('error', () => undefined);
+    }
+    this.child.stdin?.write(`${info.level}: ${String(info.message)}\n`);
+    next();
+  }
+
+  override close(): void {
+    this.child?.stdin?.end();
+  }
+}
+
+export interface LogOutputs {
+  /** Append to /var/log/osconf.log (apply at boot). */
+  file?: boolean;
+  /** Also to syslog where journald does not run. */
+  syslog?: boolean;
+}
+
+let outputs: LogOutputs = {};
+
+/** Adds the file and syslog outputs for runs that change the system. */
+export function enableLogOutputs(next: LogOutputs): void {
+  outputs = next;
+  logger = null;
+}
+
 export function log(): winston.Logger {
   if (!logger) {
-    logger = winston.createLogger({
-      level,
-      format: winston.format.printf(({ level: lvl, message }) => `osconf: ${lvl === 'warn' ? 'warning' : lvl}: ${String(message)}`),
-      transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
-    });
+    const transports: winston.transport[] = [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'], format: formatFor(false) })];
+    if (outputs.file) {
+      try {
+        // Created 0600 before winston opens it: it may hold host names and addresses.
+        closeSync(openSync(LOG_FILE, 'a', 0o600));
+        chmodSync(LOG_FILE, 0o600);
+        transports.push(new winston.transports.File({ filename: LOG_FILE, maxsize: MAX_LOG_BYTES, maxFiles: 3, tailable: true, format: formatFor(true) }));
+      } catch {
+        // /var/log not writable (read-only root, tests): stderr still has everything.
+      }
+    }
+    if (outputs.syslog && !existsSync('/run/systemd/journal/socket') && existsSync('/dev/log')) {
+      transports.push(new LoggerCommandTransport({ format: formatFor(false) }));
+    }
+    logger = winston.createLogger({ level, transports });
   }
   return logger;
+}
+
+/** `<step>: <state>[: detail]` with the step and state as structured fields. */
+export function logStep(step: string, state: StepState, detail?: string, fields: Record<string, unknown> = {}): void {
+  const lvl = state === 'failed' ? 'error' : 'info';
+  log().log(lvl, `${step}: ${state}${detail ? `: ${detail}` : ''}`, { step, state, ...fields });
+}
+
+/** Waits until every transport has written what it was given (before the process exits). */
+export async function flushLogs(): Promise<void> {
+  if (!logger) return;
+  const l = logger;
+  await new Promise<void>((resolve) => {
+    l.on('finish', () => resolve());
+    l.end();
+    setTimeout(resolve, 2000).unref();
+  });
+  logger = null;
 }

@@ -6,7 +6,7 @@ import { runRender } from './cli/render.js';
 import { runStatus } from './cli/status.js';
 import { runShow } from './cli/show.js';
 import { ExitCode, OsconfError } from './errors.js';
-import { setLogLevel, type LogLevel } from './log.js';
+import { flushLogs, setJsonLogs, setLogLevel, type LogLevel } from './log.js';
 import { VERSION } from './version.js';
 
 const write = (text: string): void => {
@@ -22,14 +22,16 @@ function buildProgram(setExit: (code: number) => void): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('--debug', 'print stack traces and debug logs'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'))
+    .addOption(new Option('--log-json', 'log lines as JSON objects with structured fields (step, state, ...)'))
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       '\nExit codes: 0 done or nothing to do, 1 operational failure, 2 usage error, 3 os.conf rejected as invalid.',
     )
     .hook('preAction', (cmd) => {
-      const opts = cmd.opts<{ debug?: boolean; logLevel: LogLevel }>();
+      const opts = cmd.opts<{ debug?: boolean; logLevel: LogLevel; logJson?: boolean }>();
       setLogLevel(opts.debug ? 'debug' : opts.logLevel);
+      if (opts.logJson) setJsonLogs(true);
     });
 
   program
@@ -130,7 +132,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv).then(
-  (code) => {
+  async (code) => {
+    await flushLogs();
     process.exitCode = code;
   },
   (e: unknown) => {

@@ -5,7 +5,8 @@
 import type { Concern } from '../config/model.js';
 import { OsconfError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import { log } from '../log.js';
+import { log, logStep } from '../log.js';
+import { notifyStatus } from '../notify.js';
 import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from '../plan/actions.js';
 import { missingFromLive } from '../plan/live-network.js';
 import { readLiveNetwork } from './gather.js';
@@ -32,6 +33,26 @@ export interface ExecuteOptions {
 export async function executePlan(host: Host, plan: ApplyPlan, options: ExecuteOptions = {}): Promise<ConcernOutcome[]> {
   const outcomes: ConcernOutcome[] = [];
   const selinux = host.live && (await host.info('/sys/fs/selinux/enforce')) !== null && (await restoreconPath(host)) !== null;
+  if (plan.preamble?.length) {
+    const prep: ConcernOutcome = { concern: 'network', result: 'applied', files: [], commands: [] };
+    try {
+      logStep('prepare', 'starting');
+      for (const action of plan.preamble) await perform(host, action, selinux, prep, options);
+      logStep('prepare', 'done', undefined, { files: prep.files });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      logStep('prepare', 'failed', message);
+      return plan.concerns.map((c) => ({ concern: c.concern, result: 'failed', message: `preparation failed: ${message}`, files: [], commands: [] }));
+    }
+    // The preparation's files are reported with the first concern that changes.
+    const first = plan.concerns.find((c) => c.state === 'change');
+    for (const c of plan.concerns) {
+      const outcome = await executeConcern(host, c, selinux, options);
+      if (c === first) outcome.files.unshift(...prep.files);
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
   for (const c of plan.concerns) outcomes.push(await executeConcern(host, c, selinux, options));
   return outcomes;
 }
@@ -43,25 +64,26 @@ async function restoreconPath(host: Host): Promise<string | null> {
 
 async function executeConcern(host: Host, plan: ConcernPlan, selinux: boolean, options: ExecuteOptions): Promise<ConcernOutcome> {
   const outcome: ConcernOutcome = { concern: plan.concern, result: 'unchanged', files: [], commands: [] };
-  const step = `${plan.concern}`;
+  const step = plan.concern;
   if (plan.state !== 'change') {
     outcome.result = plan.state === 'unchanged' ? 'unchanged' : plan.state;
     if (plan.reason) outcome.message = plan.reason;
-    const level = plan.state === 'failed' ? 'error' : plan.state === 'refused' ? 'warn' : 'info';
-    log()[level](`${step}: ${plan.state === 'unchanged' || plan.state === 'not-set' ? 'skipped' : plan.state}${plan.reason ? `: ${plan.reason}` : ''}`);
+    if (plan.state === 'failed') logStep(step, 'failed', plan.reason);
+    else logStep(step, 'skipped', plan.state === 'refused' ? `refused: ${plan.reason}` : plan.state === 'not-set' ? 'not in os.conf' : plan.reason, { result: plan.state });
     return outcome;
   }
-  log().info(`${step}: starting`);
+  logStep(step, 'starting');
+  await notifyStatus(`applying ${step}`);
   try {
     for (const action of plan.actions) await perform(host, action, selinux, outcome, options);
     if (plan.verify && host.live) await verifyNetwork(host, plan.verify, options.verifyTimeoutMs ?? 20_000);
     outcome.result = 'applied';
     if (plan.reason) outcome.message = plan.reason;
-    log().info(`${step}: done${plan.reason ? ` (${plan.reason})` : ''}`);
+    logStep(step, 'done', plan.reason, { files: outcome.files, commands: outcome.commands });
   } catch (e) {
     outcome.result = 'failed';
     outcome.message = e instanceof Error ? e.message : String(e);
-    log().error(`${step}: failed: ${outcome.message}`);
+    logStep(step, 'failed', outcome.message);
   }
   return outcome;
 }
@@ -90,9 +112,17 @@ async function perform(host: Host, action: Action, selinux: boolean, outcome: Co
     }
     case 'exec': {
       options.onBoundary?.(`exec ${action.argv[0]}`);
-      const r = await host.exec(action.argv);
+      let r = await host.exec(action.argv).catch((e: unknown) => {
+        if (!action.fallback) throw e;
+        return { code: 127, stdout: '', stderr: e instanceof Error ? e.message : String(e) };
+      });
       outcome.commands.push(action.argv.join(' '));
       log().debug(`ran ${action.argv.join(' ')}: exit ${r.code}`);
+      if (r.code !== 0 && action.fallback) {
+        log().info(`${action.argv[0]} failed (${(r.stderr || `exit ${r.code}`).trim().split('\n')[0]}); using ${action.fallback.join(' ')}`);
+        r = await host.exec(action.fallback);
+        outcome.commands.push(action.fallback.join(' '));
+      }
       if (r.code !== 0 && !action.allowFailure) {
         const detail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join('; ');
         throw new OsconfError(`${action.argv.join(' ')} exited with ${r.code}${detail ? `: ${detail}` : ''} (${action.purpose})`, 1);

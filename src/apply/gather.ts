@@ -5,6 +5,7 @@ import { saltFromBytes } from '../config/password-hash.js';
 import type { Detection } from '../distro/detect.js';
 import type { Host } from '../host/host.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
+import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
 import type { ServiceState } from '../plan/activation.js';
 import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
 import { ENI_FILE, ENI_MAIN } from '../render/eni.js';
@@ -16,7 +17,21 @@ import { RESOLV_CONF } from '../render/resolv-conf.js';
 import { SHADOW } from '../render/shadow.js';
 import { RHEL_SCRIPTS_DIR, SUSE_NETCONFIG, SUSE_NETWORK_DIR } from '../render/sysconfig.js';
 
-const FILES = [SHADOW, HOSTS_FILE, RESOLV_CONF, ENI_MAIN, SUSE_NETCONFIG, '/etc/sysconfig/network', '/etc/hostname', '/etc/HOSTNAME'];
+const FILES = [
+  SHADOW,
+  HOSTS_FILE,
+  RESOLV_CONF,
+  ENI_MAIN,
+  SUSE_NETCONFIG,
+  '/etc/sysconfig/network',
+  '/etc/hostname',
+  '/etc/HOSTNAME',
+  CLOUD_CFG_NETWORK_OFF,
+  CLOUD_CFG_SNIPPET,
+  `${NOCLOUD_SEED_DIR}/meta-data`,
+  `${NOCLOUD_SEED_DIR}/user-data`,
+  `${NOCLOUD_SEED_DIR}/network-config`,
+];
 const STACK_DIRS = [NETWORKD_DIR, NM_CONNECTIONS_DIR, '/etc/netplan', ENI_FILE.slice(0, ENI_FILE.lastIndexOf('/')), RHEL_SCRIPTS_DIR, SUSE_NETWORK_DIR];
 /** Files in stack directories that can be osconf's: its own names, and the ifcfg family it writes by NIC name. */
 const CANDIDATE = /^(10-osconf-.*\.network|osconf-.*\.nmconnection|90-osconf\.yaml|50-osconf|ifcfg-.*|route-.*|ifroute-.*)$/;
@@ -112,7 +127,19 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     liveHostname: host.live ? await host.hostname() : null,
     liveNetwork: await readLiveNetwork(host),
     resolvconfInstalled,
+    cloudInitPresent: (await host.info('/usr/bin/cloud-init')) !== null,
     salt: saltFromBytes(randomBytes(16)),
     today: host.today(),
   };
+}
+
+/** Waits (bounded) until a NIC with each os.conf MAC exists: NICs can appear late at boot. */
+export async function waitForNics(host: Host, macs: string[], timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const present = (await liveNics(host)).byMac;
+    const missing = macs.filter((m) => !present.has(m));
+    if (missing.length === 0 || Date.now() >= deadline) return missing;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -15,6 +15,8 @@ export interface ApplyState {
   osConf: 'removed' | 'kept' | 'rejected' | 'absent' | 'left in place (--conf)';
   exitCode: number;
   profile: string | null;
+  /** standalone: osconf configured the instance; cloud-init: it handed a NoCloud seed to cloud-init. */
+  mode?: 'standalone' | 'cloud-init';
   concerns: ConcernOutcome[];
   errors: Array<{ line: number | null; key: string | null; message: string }>;
 }

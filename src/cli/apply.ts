@@ -5,15 +5,18 @@ import { formatIssue, type ReadResult } from '../config/model.js';
 import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
 import { readOsConf } from '../config/validate.js';
 import { executePlan, type ConcernOutcome } from '../apply/execute.js';
-import { gather } from '../apply/gather.js';
+import { gather, waitForNics } from '../apply/gather.js';
 import { acquireLock, LOCK_FILE } from '../apply/lock.js';
-import { writeState, type ApplyState } from '../apply/state.js';
-import { detectProfile } from '../distro/detect.js';
+import { STATE_FILE, writeState, type ApplyState } from '../apply/state.js';
+import { cloudInitEnabled, detectProfile } from '../distro/detect.js';
 import { probeRoot } from '../distro/probe.js';
 import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
-import { log } from '../log.js';
+import { enableLogOutputs, log, logStep, registerSecret } from '../log.js';
+import { notifyReady, notifyStatus } from '../notify.js';
+import { planHandoff } from '../plan/handoff-plan.js';
+import { instanceId } from '../datasource/instance-id.js';
 import { describePlan } from '../plan/actions.js';
 import { planApply } from '../plan/apply-plan.js';
 import { locate, OS_CONF_DIR, OS_CONF_NAME, type Located } from '../source/locate.js';
@@ -43,14 +46,31 @@ async function loadOsconfConf(host: Host, path: string | undefined): Promise<Osc
   return conf;
 }
 
+export const DISABLED_FLAG = '/etc/osconf/disabled';
+
+/** The switch operators and image builders use to keep osconf from running at boot. */
+async function disabledBy(host: Host): Promise<string | null> {
+  if ((await host.info(DISABLED_FLAG)) !== null) return DISABLED_FLAG;
+  const cmdline = host.live ? ((await host.read('/proc/cmdline').catch(() => null)) ?? '') : '';
+  return cmdline.split(/\s+/).includes('osconf=disabled') ? 'the kernel command line (osconf=disabled)' : null;
+}
+
 export async function runApply(options: ApplyOptions, out: (text: string) => void): Promise<number> {
   const stackOverride = parseStack(options.stack);
   const root = options.root ?? '/';
   if (options.root && !options.conf) throw new UsageError('apply --root needs --conf: a sandbox root has no partitions to search');
-  const host = new NodeHost(root);
-  const conf = await loadOsconfConf(host, options.config);
   const lockWaitMs = options.lockWait === undefined ? 60_000 : Number(options.lockWait) * 1000;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new UsageError(`--lock-wait ${options.lockWait} is not a number of seconds`);
+  const host = new NodeHost(root);
+  if (host.live && !options.dryRun) enableLogOutputs({ file: true, syslog: true });
+  const conf = await loadOsconfConf(host, options.config);
+
+  const disabled = await disabledBy(host);
+  if (disabled && !options.conf) {
+    logStep('apply', 'skipped', `disabled by ${disabled}`);
+    await notifyReady(`disabled by ${disabled}`);
+    return ExitCode.ok;
+  }
 
   const release = options.dryRun ? async () => undefined : await acquireLock(join(root, LOCK_FILE), lockWaitMs);
   let located: Located | null = null;
@@ -58,8 +78,9 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
     let confPath: string;
     if (options.conf) confPath = options.conf;
     else {
+      logStep('locate', 'starting');
       located = await locate(host, conf.source);
-      log().info(`source: ${located.how}`);
+      logStep('locate', 'done', located.how);
       confPath = join(located.base, OS_CONF_DIR, OS_CONF_NAME);
     }
     const file = await readOsConfFile(confPath).catch((e: unknown) => {
@@ -67,20 +88,45 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
       throw e;
     });
     if (file === null) {
-      log().info(`${confPath}: not present; nothing to apply`);
+      logStep('read', 'skipped', `${confPath}: not present; nothing to apply`);
+      await notifyReady('no os.conf; nothing to apply');
       if (options.json) out(`${JSON.stringify({ osConf: 'absent', source: confPath, exitCode: 0 })}\n`);
       return ExitCode.ok;
     }
     const result = readOsConf(file.bytes, file.size);
+    if (result.config.password) registerSecret(result.config.password.reveal());
+    const base64 = /^\s*(?:export\s+)?password\s*=\s*["']?([A-Za-z0-9+/=]+)/m.exec(Buffer.from(file.bytes).toString('utf8'))?.[1];
+    if (base64) registerSecret(base64);
     const sha256 = createHash('sha256').update(file.bytes).digest('hex');
     for (const w of result.warnings) log().warn(formatIssue(w, confPath));
     for (const e of result.errors) log().error(formatIssue(e, confPath));
+    logStep('read', 'done', `${confPath} (${result.errors.length} errors, ${result.warnings.length} warnings)`, { sha256 });
 
     const facts = await probeRoot(root);
     const override = stackOverride ? { stack: stackOverride } : conf.profile ? { profile: conf.profile } : conf.stack ? { stack: conf.stack } : undefined;
     const detection = detectProfile(facts, override);
-    log().info(`profile: ${detection.label} (${detection.profile.id}); ${detection.reasons[detection.reasons.length - 1]}`);
-    const plan = planApply(await gather(host, result, detection));
+    const mode = conf.mode === 'auto' ? (cloudInitEnabled(facts) ? 'cloud-init' : 'standalone') : conf.mode;
+    log().info(`profile: ${detection.label} (${detection.profile.id}); ${detection.reasons[detection.reasons.length - 1]}; mode ${mode}`);
+
+    if (host.live && mode === 'standalone' && result.valid.network && result.config.interfaces.length > 0) {
+      await notifyStatus('waiting for NICs');
+      const missing = await waitForNics(host, result.config.interfaces.map((n) => n.mac), conf.nicWaitSeconds * 1000);
+      if (missing.length > 0) log().warn(`no NIC with MAC ${missing.join(', ')} after ${conf.nicWaitSeconds} s`);
+    }
+    const input = await gather(host, result, detection);
+    const plan =
+      mode === 'cloud-init'
+        ? planHandoff(
+            {
+              result,
+              config: input.result.config,
+              instanceId: instanceId(result.config, { dmiProductUuid: host.live ? await host.read('/sys/class/dmi/id/product_uuid').catch(() => null) : null }).id,
+              files: input.files,
+              salt: input.salt,
+            },
+            `${detection.label} (${detection.profile.id})`,
+          )
+        : planApply(input);
     for (const note of plan.notes) log().info(note);
 
     if (options.dryRun) {
@@ -91,7 +137,9 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
     const failed = outcomes.some((o) => o.result === 'failed');
     const rejected = result.errors.length > 0;
     const exitCode = rejected ? ExitCode.rejected : failed ? ExitCode.failure : ExitCode.ok;
+    logStep('cleanup', 'starting');
     const osConf = await cleanup(confPath, !!options.conf, rejected, failed);
+    logStep('cleanup', 'done', `os.conf ${osConf}`);
     const state: ApplyState = {
       version: VERSION,
       time: new Date().toISOString(),
@@ -101,10 +149,15 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
       osConf,
       exitCode,
       profile: plan.profile,
+      mode,
       concerns: outcomes,
       errors: result.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
     };
     await writeState(host, state);
+    logStep('record', 'done', STATE_FILE);
+    const summary = outcomes.map((o) => `${o.concern} ${o.result}`).join(', ');
+    if (exitCode === ExitCode.ok) await notifyReady(`applied: ${summary}; os.conf ${osConf}`);
+    else await notifyStatus(`${exitCode === ExitCode.rejected ? 'os.conf rejected' : 'failed'}: ${summary}; os.conf ${osConf}`);
     report(state, result, options, out);
     return exitCode;
   } finally {

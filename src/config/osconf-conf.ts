@@ -2,6 +2,7 @@
 //   [source]   uuid= | label= | device= | path=   where aliyun_custom_image/ lives (default: partition 1 of the root disk)
 //   [network]  stack= | profile=                   override distribution detection
 //   [apply]    nic_wait=SECONDS                    how long to wait for os.conf's NICs to appear
+//   [main]     mode=auto|standalone|cloud-init     who configures the instance (see README, cloud-init)
 import ini from 'ini';
 import { PROFILES, STACKS, type ProfileId, type Stack } from '../distro/profiles.js';
 
@@ -14,14 +15,17 @@ export type SourceSpec =
   | { kind: 'device'; value: string }
   | { kind: 'path'; value: string };
 
+export type Mode = 'auto' | 'standalone' | 'cloud-init';
+
 export interface OsconfConf {
+  mode: Mode;
   source: SourceSpec;
   stack?: Stack;
   profile?: ProfileId;
   nicWaitSeconds: number;
 }
 
-export const DEFAULT_OSCONF_CONF: OsconfConf = { source: { kind: 'root-disk' }, nicWaitSeconds: 30 };
+export const DEFAULT_OSCONF_CONF: OsconfConf = { mode: 'auto', source: { kind: 'root-disk' }, nicWaitSeconds: 30 };
 
 /** Parses osconf.conf; problems are returned, not thrown, each naming the key. */
 export function parseOsconfConf(text: string): { conf: OsconfConf; errors: string[] } {
@@ -61,6 +65,11 @@ export function parseOsconfConf(text: string): { conf: OsconfConf; errors: strin
   if (profile) {
     if (profile in PROFILES) conf.profile = profile as ProfileId;
     else errors.push(`[network] profile=${profile} is not one of ${Object.keys(PROFILES).join(', ')}`);
+  }
+  const mode = str(section('main').mode);
+  if (mode) {
+    if (mode === 'auto' || mode === 'standalone' || mode === 'cloud-init') conf.mode = mode;
+    else errors.push(`[main] mode=${mode} is not one of auto, standalone, cloud-init`);
   }
   const wait = str(section('apply').nic_wait);
   if (wait !== undefined) {

@@ -32,7 +32,16 @@ export const PROBE_PATHS = [
   '/usr/lib/systemd/systemd',
   '/lib/systemd/systemd',
   '/sbin/openrc',
+  '/usr/bin/cloud-init',
+  '/etc/cloud/cloud-init.disabled',
+  '/etc/cloud/cloud.cfg.d',
 ] as const;
+
+/** cloud-init is installed and will run at boot (its local stage is enabled and it is not disabled). */
+export function cloudInitEnabled(facts: DetectFacts): boolean {
+  if (!facts.paths.has('/usr/bin/cloud-init') || facts.paths.has('/etc/cloud/cloud-init.disabled')) return false;
+  return ['cloud-init-local.service', 'cloud-init.service', 'cloud-init-local', 'cloud-init.target'].some((u) => facts.enabled.has(u));
+}
 
 export interface Detection {
   /** `debian-12`, `centos-7`, … from os-release, or `unknown`. */

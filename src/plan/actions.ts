@@ -15,7 +15,14 @@ export type Action =
       sensitive?: boolean;
     }
   | { kind: 'remove'; path: string; before: string }
-  | { kind: 'exec'; argv: string[]; purpose: string; allowFailure?: boolean };
+  | {
+      kind: 'exec';
+      argv: string[];
+      purpose: string;
+      allowFailure?: boolean;
+      /** Run instead when argv fails or cannot run (hostnamectl early at boot, before D-Bus). */
+      fallback?: string[];
+    };
 
 export interface NicExpectation {
   name: string;
@@ -45,20 +52,27 @@ export interface ApplyPlan {
   stack: string | null;
   concerns: ConcernPlan[];
   notes: string[];
+  /** Actions every concern depends on (cloud-init mode's seed scaffolding), done first. */
+  preamble?: Action[];
+}
+
+function describeAction(a: Action): string {
+  if (a.kind === 'exec') return `$ ${a.argv.join(' ')}${a.fallback ? ` || ${a.fallback.join(' ')}` : ''}    # ${a.purpose}`;
+  if (a.kind === 'remove') return `remove ${a.path}`;
+  if (a.sensitive) return `write ${a.path} (content withheld: it holds a password hash)`;
+  return createTwoFilesPatch(a.before === null ? '/dev/null' : `a${a.path}`, `b${a.path}`, a.before ?? '', a.content, '', '', { context: 3 })
+    .replace(/^=+\n/, '')
+    .replace(/\t$/gm, '')
+    .trimEnd();
 }
 
 /** The plan as a reviewer reads it: unified diffs and commands, with sensitive content withheld. */
 export function describePlan(plan: ApplyPlan): string {
   const out: string[] = [`# profile ${plan.profile}, stack ${plan.stack ?? 'none'}`];
   for (const note of plan.notes) out.push(`# note: ${note}`);
+  if (plan.preamble?.length) out.push('', '## prepare', ...plan.preamble.map(describeAction));
   for (const c of plan.concerns) {
-    out.push('', `## ${c.concern}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`);
-    for (const a of c.actions) {
-      if (a.kind === 'exec') out.push(`$ ${a.argv.join(' ')}    # ${a.purpose}`);
-      else if (a.kind === 'remove') out.push(`remove ${a.path}`);
-      else if (a.sensitive) out.push(`write ${a.path} (content withheld: it holds a password hash)`);
-      else out.push(createTwoFilesPatch(a.before === null ? '/dev/null' : `a${a.path}`, `b${a.path}`, a.before ?? '', a.content, '', '', { context: 3 }).replace(/^=+\n/, '').replace(/\t$/gm, '').trimEnd());
-    }
+    out.push('', `## ${c.concern}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`, ...c.actions.map(describeAction));
   }
   return `${out.join('\n')}\n`;
 }

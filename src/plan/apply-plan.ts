@@ -11,6 +11,7 @@ import { rootPasswordMatches, setRootHash, SHADOW } from '../render/shadow.js';
 import { renderSystem, type RenderedFile } from '../render/system.js';
 import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from './actions.js';
 import { activation, type ServiceState } from './activation.js';
+import { CLOUD_CFG_NETWORK_OFF, NETWORK_OFF_SNIPPET } from './handoff-plan.js';
 import { missingFromLive, type LiveNetwork } from './live-network.js';
 
 export interface ApplyInput {
@@ -31,6 +32,8 @@ export interface ApplyInput {
   liveHostname: string | null;
   liveNetwork: LiveNetwork | null;
   resolvconfInstalled: boolean;
+  /** cloud-init is installed: in standalone mode it must be told to leave the network alone. */
+  cloudInitPresent: boolean;
   salt: string;
   today: number;
 }
@@ -119,9 +122,10 @@ function planPassword(password: Secret, input: ApplyInput): ConcernPlan {
 function planHostname(hostname: string, files: RenderedFile[], input: ApplyInput): ConcernPlan {
   const extra: Action[] = [];
   if (input.live && input.liveHostname !== hostname) {
+    // hostnamectl needs D-Bus, which may not run yet this early at boot: then the kernel call.
     extra.push(
       input.services.systemd
-        ? { kind: 'exec', argv: ['hostnamectl', 'set-hostname', hostname], purpose: 'set the running host name' }
+        ? { kind: 'exec', argv: ['hostnamectl', 'set-hostname', hostname], purpose: 'set the running host name', fallback: ['hostname', hostname] }
         : { kind: 'exec', argv: ['hostname', hostname], purpose: 'set the running host name' },
     );
   }
@@ -167,6 +171,9 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   }
   const changedNics = nics.filter((n) => changed.has(n));
   const actions: Action[] = [...writes, ...removals];
+  if (input.cloudInitPresent && input.files.get(CLOUD_CFG_NETWORK_OFF) !== NETWORK_OFF_SNIPPET) {
+    actions.push({ kind: 'write', path: CLOUD_CFG_NETWORK_OFF, content: NETWORK_OFF_SNIPPET, mode: 0o644, before: input.files.get(CLOUD_CFG_NETWORK_OFF) ?? null });
+  }
   if (input.live) {
     const act = activation(input.profile.activator, changedNics, input.services);
     actions.push(...act.actions);

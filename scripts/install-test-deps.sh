@@ -20,6 +20,8 @@ apt_packages=(
   python3-oauthlib python3-requests python3-serial python3-yaml
   # openssl verifies crypt hashes; dash is the reference shell; debootstrap builds the Node 18 root
   openssl dash debootstrap iproute2
+  # rpmbuild and rpm build and inspect the .rpm; e2fsprogs makes the test partitions
+  rpm e2fsprogs man-db
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -179,6 +179,9 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
     actions.push(...act.actions);
     reason = changedNics.length > 0 ? `brought up with ${act.via}` : undefined;
   }
-  if (actions.length === 0) return { concern: 'network', state: 'unchanged', reason: 'files and running network already as os.conf says', actions: [] };
+  if (actions.length === 0) {
+    const why = input.profile.stack === null && !input.live ? 'no network stack found in this root; nothing to write' : 'files and running network already as os.conf says';
+    return { concern: 'network', state: 'unchanged', reason: why, actions: [] };
+  }
   return { concern: 'network', state: 'change', reason, actions, verify: input.live ? expectationOf(nics) : undefined };
 }

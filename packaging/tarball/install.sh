@@ -1,0 +1,55 @@
+#!/bin/sh
+# Installs osconf from this tarball on a distribution with neither dpkg nor rpm, and enables it at boot for
+# the init system found (systemd, OpenRC or SysV init). Run as root from the unpacked directory.
+# Options: --prefix DIR (default /usr), --uninstall.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+prefix=/usr
+action=install
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) prefix=$2; shift 2 ;;
+    --uninstall) action=uninstall; shift ;;
+    *) echo "usage: $0 [--prefix DIR] [--uninstall]" >&2; exit 2 ;;
+  esac
+done
+[ -n "$prefix" ] || { echo "empty --prefix" >&2; exit 2; }
+command -v node >/dev/null 2>&1 || { echo "osconf needs Node.js 18 or later (node) installed first" >&2; exit 1; }
+
+if [ -d /run/systemd/system ] || command -v systemctl >/dev/null 2>&1; then init=systemd
+elif command -v openrc-run >/dev/null 2>&1 || [ -x /sbin/openrc-run ]; then init=openrc
+else init=sysvinit
+fi
+
+if [ "$action" = uninstall ]; then
+  case $init in
+    systemd) systemctl disable osconf.service >/dev/null 2>&1 || true; rm -f /etc/systemd/system/osconf.service /etc/systemd/system/osconf.path /etc/systemd/system/osconf-retrigger.service ;;
+    openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf ;;
+    sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf ;;
+  esac
+  rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz"
+  echo "osconf removed ($init); /etc/osconf and /var/lib/osconf kept"
+  exit 0
+fi
+
+install -D -m 0755 "$here/osconf" "$prefix/bin/osconf"
+if [ "$prefix" != /usr ]; then ln -sf "$prefix/bin/osconf" /usr/bin/osconf; fi
+install -D -m 0644 "$here/osconf.8.gz" "$prefix/share/man/man8/osconf.8.gz"
+[ -f /etc/osconf/osconf.conf ] || install -D -m 0644 "$here/osconf.conf" /etc/osconf/osconf.conf
+case $init in
+  systemd)
+    install -D -m 0644 "$here/units/osconf.service" /etc/systemd/system/osconf.service
+    install -D -m 0644 "$here/units/osconf.path" /etc/systemd/system/osconf.path
+    install -D -m 0644 "$here/units/osconf-retrigger.service" /etc/systemd/system/osconf-retrigger.service
+    systemctl enable osconf.service >/dev/null 2>&1 || true
+    ;;
+  openrc)
+    install -D -m 0755 "$here/init.d/openrc/osconf" /etc/init.d/osconf
+    rc-update add osconf boot >/dev/null 2>&1 || true
+    ;;
+  sysvinit)
+    install -D -m 0755 "$here/init.d/osconf" /etc/init.d/osconf
+    (update-rc.d osconf defaults || chkconfig --add osconf) >/dev/null 2>&1 || true
+    ;;
+esac
+echo "osconf installed and enabled ($init)"

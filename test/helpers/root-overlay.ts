@@ -1,0 +1,29 @@
+// Runs a script chrooted into a throwaway copy-on-write view of the Debian tools root: an overlay over the
+// whole root in a private mount namespace, so installing packages there changes nothing that persists.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { debianRoot } from './netns.js';
+import { run, type RunResult } from './run.js';
+
+export async function inRootOverlay(files: Record<string, string>, script: string): Promise<RunResult & { upper: string; cleanup: () => void }> {
+  const box = mkdtempSync(join(tmpdir(), 'osconf-rootov-'));
+  for (const d of ['upper', 'work', 'merged', 'in']) mkdirSync(join(box, d));
+  const copies = Object.entries(files)
+    .map(([name, source]) => `cp "${source}" "$BOX/merged/tmp/${name}"`)
+    .join('\n');
+  const setup = [
+    'set -eu',
+    'mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$BOX/upper,workdir=$BOX/work" "$BOX/merged"',
+    'mount -t proc proc "$BOX/merged/proc"',
+    'mount -t tmpfs tmpfs "$BOX/merged/run"',
+    'mount -t tmpfs tmpfs "$BOX/merged/tmp"',
+    copies,
+    'exec chroot "$BOX/merged" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh -c "$1"',
+  ].join('\n');
+  const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup, 'sh', script], {
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ROOT: debianRoot, BOX: box },
+    timeoutMs: 120_000,
+  });
+  return { ...r, upper: join(box, 'upper'), cleanup: () => rmSync(box, { recursive: true, force: true }) };
+}

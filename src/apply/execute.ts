@@ -57,6 +57,31 @@ export async function executePlan(host: Host, plan: ApplyPlan, options: ExecuteO
   return outcomes;
 }
 
+export interface ExtraOutcome {
+  step: string;
+  result: 'done' | 'failed';
+  message?: string;
+}
+
+/** Runs the plan's extra steps; a failure is reported, and does not touch os.conf's fate. */
+export async function executeExtras(host: Host, plan: ApplyPlan, options: ExecuteOptions = {}): Promise<ExtraOutcome[]> {
+  const outcomes: ExtraOutcome[] = [];
+  for (const extra of plan.extras ?? []) {
+    logStep(extra.step, 'starting');
+    const sink: ConcernOutcome = { concern: 'network', result: 'applied', files: [], commands: [] };
+    try {
+      for (const action of extra.actions) await perform(host, action, false, sink, options);
+      logStep(extra.step, 'done');
+      outcomes.push({ step: extra.step, result: 'done' });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      logStep(extra.step, 'failed', message);
+      outcomes.push({ step: extra.step, result: 'failed', message });
+    }
+  }
+  return outcomes;
+}
+
 async function restoreconPath(host: Host): Promise<string | null> {
   for (const p of ['/sbin/restorecon', '/usr/sbin/restorecon']) if ((await host.info(p)) !== null) return p;
   return null;

@@ -128,6 +128,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     liveNetwork: await readLiveNetwork(host),
     resolvconfInstalled,
     cloudInitPresent: (await host.info('/usr/bin/cloud-init')) !== null,
+    sshHostKeysMissing: (await host.info('/usr/sbin/sshd')) !== null && !(await host.list('/etc/ssh')).some((n) => /^ssh_host_.*_key$/.test(n)),
     salt: saltFromBytes(randomBytes(16)),
     today: host.today(),
   };

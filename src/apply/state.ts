@@ -1,7 +1,7 @@
 // /var/lib/osconf/state.json: what the last apply did, for `osconf status` and for operators. Never holds the
 // password or its hash: only results, file names and the os.conf digest.
 import type { Host } from '../host/host.js';
-import type { ConcernOutcome } from './execute.js';
+import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 
 export const STATE_FILE = '/var/lib/osconf/state.json';
 
@@ -18,6 +18,7 @@ export interface ApplyState {
   /** standalone: osconf configured the instance; cloud-init: it handed a NoCloud seed to cloud-init. */
   mode?: 'standalone' | 'cloud-init';
   concerns: ConcernOutcome[];
+  extras?: ExtraOutcome[];
   errors: Array<{ line: number | null; key: string | null; message: string }>;
 }
 

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { formatIssue, type ReadResult } from '../config/model.js';
 import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
 import { readOsConf } from '../config/validate.js';
-import { executePlan, type ConcernOutcome } from '../apply/execute.js';
+import { executeExtras, executePlan, type ConcernOutcome } from '../apply/execute.js';
 import { gather, waitForNics } from '../apply/gather.js';
 import { acquireLock, LOCK_FILE } from '../apply/lock.js';
 import { STATE_FILE, writeState, type ApplyState } from '../apply/state.js';
@@ -18,7 +18,7 @@ import { notifyReady, notifyStatus } from '../notify.js';
 import { planHandoff } from '../plan/handoff-plan.js';
 import { instanceId } from '../datasource/instance-id.js';
 import { describePlan } from '../plan/actions.js';
-import { planApply } from '../plan/apply-plan.js';
+import { planApply, sshHostKeys } from '../plan/apply-plan.js';
 import { locate, OS_CONF_DIR, OS_CONF_NAME, type Located } from '../source/locate.js';
 import { readOsConfFile } from '../source/read-os-conf.js';
 import { VERSION } from '../version.js';
@@ -89,6 +89,9 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
     });
     if (file === null) {
       logStep('read', 'skipped', `${confPath}: not present; nothing to apply`);
+      if (host.live && !options.dryRun && (await host.info('/usr/sbin/sshd')) !== null && !(await host.list('/etc/ssh')).some((n) => /^ssh_host_.*_key$/.test(n))) {
+        await executeExtras(host, { profile: '', stack: null, concerns: [], notes: [], extras: [{ step: 'ssh-host-keys', actions: [sshHostKeys()] }] });
+      }
       await notifyReady('no os.conf; nothing to apply');
       if (options.json) out(`${JSON.stringify({ osConf: 'absent', source: confPath, exitCode: 0 })}\n`);
       return ExitCode.ok;
@@ -134,9 +137,10 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
       return result.errors.length > 0 ? ExitCode.rejected : ExitCode.ok;
     }
     const outcomes = await executePlan(host, plan);
+    const extras = await executeExtras(host, plan);
     const failed = outcomes.some((o) => o.result === 'failed');
     const rejected = result.errors.length > 0;
-    const exitCode = rejected ? ExitCode.rejected : failed ? ExitCode.failure : ExitCode.ok;
+    const exitCode = rejected ? ExitCode.rejected : failed || extras.some((e) => e.result === 'failed') ? ExitCode.failure : ExitCode.ok;
     logStep('cleanup', 'starting');
     const osConf = await cleanup(confPath, !!options.conf, rejected, failed);
     logStep('cleanup', 'done', `os.conf ${osConf}`);
@@ -151,6 +155,7 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
       profile: plan.profile,
       mode,
       concerns: outcomes,
+      extras,
       errors: result.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
     };
     await writeState(host, state);

@@ -194,3 +194,88 @@ test('one apply at a time: a second waits a bounded time, then exits 1 naming th
     box.destroy();
   }
 });
+
+test('the disable switch: /etc/osconf/disabled or osconf=disabled keeps osconf from doing anything', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    writeFileSync(join(box.dir, 'etc-upper', 'osconf', 'disabled'), '');
+    await box.run(`$OSCONF apply > /dev/null 2> "$BOX/out/x.log"; echo $? > "$BOX/out/x.code"`);
+    t.is(box.out('x.code').trim(), '0');
+    t.regex(box.out('x.log'), /apply: skipped: disabled by \/etc\/osconf\/disabled/);
+    t.deepEqual(etcUpperFiles(box), ['osconf/disabled', 'osconf/osconf.conf']);
+    t.deepEqual(box.partitionListing(), ['os.conf']);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('boot logs: every step in /var/log/osconf.log (mode 0600), no secret, JSON lines on request', async (t) => {
+  const { box } = sandboxFor(texts.classic);
+  try {
+    await box.run(`
+      $OSCONF --log-json apply > /dev/null 2> "$BOX/out/json.log"; echo $? > "$BOX/out/code"
+      stat -c %a /var/log/osconf.log > "$BOX/out/mode"
+      cp /var/log/osconf.log "$BOX/out/osconf.log"`);
+    t.is(box.out('code').trim(), '0', box.out('json.log'));
+    t.is(box.out('mode').trim(), '600');
+    const file = box.out('osconf.log');
+    for (const step of ['locate: done', 'read: done', 'password: starting', 'password: done', 'network: done', 'hostname: done', 'dns: done', 'cleanup: done', 'record: done']) {
+      t.true(file.includes(step), step);
+    }
+    const lines = box.out('json.log').trim().split('\n').map((l) => JSON.parse(l) as { level: string; message: string; step?: string; state?: string });
+    t.true(lines.some((l) => l.step === 'network' && l.state === 'done'));
+    for (const text of [file, box.out('json.log')]) {
+      t.false(text.includes(PASSWORD));
+      t.false(text.includes('cXdIcjEyMzQK'));
+    }
+  } finally {
+    box.destroy();
+  }
+});
+
+test('cloud-init mode: osconf hands a NoCloud seed to cloud-init, configures nothing itself, and removes os.conf', async (t) => {
+  const config = readOsConf(texts.vpc).config;
+  const box = LiveSandbox.create(
+    config.interfaces.map((n) => ({ name: n.name, mac: n.mac })),
+    texts.vpc,
+    (b) => `[main]\nmode = cloud-init\n[source]\ndevice=${b.loop}\n`,
+  );
+  try {
+    await box.run(`
+      $OSCONF apply --json > "$BOX/out/c.json" 2> "$BOX/out/c.log"; echo $? > "$BOX/out/c.code"
+      cp -r /var/lib/cloud/seed/nocloud "$BOX/out/seed"; stat -c '%a %n' /var/lib/cloud/seed/nocloud/* > "$BOX/out/modes"
+      $OSCONF apply --json > "$BOX/out/c2.json" 2>> "$BOX/out/c.log" || true`);
+    t.is(box.out('c.code').trim(), '0', box.out('c.log'));
+    const result = JSON.parse(box.out('c.json'));
+    t.is(result.mode, 'cloud-init');
+    t.deepEqual(result.concerns.map((c: { result: string }) => c.result), ['applied', 'applied', 'unchanged', 'unchanged']);
+    t.regex(box.out('seed/meta-data'), /^local-hostname: iZ23r29djmjZ$/m);
+    t.regex(box.out('seed/network-config'), /macaddress: 00:8c:fa:5e:14:23/);
+    t.regex(box.out('modes'), /^600 \/var\/lib\/cloud\/seed\/nocloud\/user-data$/m);
+    const hash = /password: (\$6\$\S+)/.exec(box.out('seed/user-data'))![1]!;
+    t.is(execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, '-stdin'], { input: PASSWORD }).toString().trim(), hash);
+    t.regex(box.etc('/etc/cloud/cloud.cfg.d/90-osconf-datasource.cfg')!, /datasource_list: \[ NoCloud/);
+    t.is(box.etc('/etc/hostname'), null, 'cloud-init sets the host name, not osconf');
+    t.deepEqual(ipState(box.ns).addresses, { eth0: [] }, 'cloud-init brings the network up, not osconf');
+    t.deepEqual(box.partitionListing(), []);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('an image that ships no SSH host keys gets its own at first boot', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    await box.run(`
+      mkdir -p "$BOX/sbin-upper" "$BOX/sbin-work" && printf '#!/bin/sh\\n' > "$BOX/sbin-upper/sshd" && chmod 755 "$BOX/sbin-upper/sshd"
+      mount -t overlay overlay -o "lowerdir=/usr/sbin,upperdir=$BOX/sbin-upper,workdir=$BOX/sbin-work" /usr/sbin
+      mount -t tmpfs tmpfs /etc/ssh
+      $OSCONF apply --json > "$BOX/out/k.json" 2> "$BOX/out/k.log"; echo $? > "$BOX/out/k.code"
+      ls /etc/ssh > "$BOX/out/keys"`);
+    t.is(box.out('k.code').trim(), '0', box.out('k.log'));
+    t.deepEqual(JSON.parse(box.out('k.json')).extras, [{ step: 'ssh-host-keys', result: 'done' }]);
+    for (const type of ['rsa', 'ecdsa', 'ed25519']) t.regex(box.out('keys'), new RegExp(`^ssh_host_${type}_key$`, 'm'));
+  } finally {
+    box.destroy();
+  }
+});

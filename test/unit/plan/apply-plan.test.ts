@@ -171,3 +171,22 @@ test('detection feeds the planner: an explicit profile wins', (t) => {
   const facts = { osRelease: { ID: 'debian', VERSION_ID: '12' }, paths: new Set(['/sbin/ifup']), enabled: new Set<string>(), nmPlugins: null };
   t.is(detectProfile(facts, { profile: 'rhel-7' }).profile.stack, 'sysconfig-rhel');
 });
+
+test('standalone with cloud-init installed: cloud-init is told to leave the network alone', async (t) => {
+  const host = offlineHost().put('/usr/bin/cloud-init', '#!/usr/bin/python3\n', 0o755);
+  const { plan } = await applyOnce(host, vpcText);
+  const network = plan.concerns.find((c) => c.concern === 'network')!;
+  t.true(network.actions.some((a) => a.kind === 'write' && a.path === '/etc/cloud/cloud.cfg.d/99-osconf-network-disabled.cfg'));
+  t.regex(host.files.get('/etc/cloud/cloud.cfg.d/99-osconf-network-disabled.cfg')!.content, /^network: \{config: disabled\}$/m);
+});
+
+test('cloud-init hand-off: a second run keeps the user-data hash that still matches, so nothing changes', async (t) => {
+  const { planHandoff } = await import('../../../src/plan/handoff-plan.js');
+  const result = readOsConf(vpcText);
+  const first = planHandoff({ result, config: result.config, instanceId: 'iid-1', files: new Map(), salt: 'aaaaaaaaaaaaaaaa' }, 'x');
+  const written = new Map<string, string | null>();
+  for (const a of [...first.preamble!, ...first.concerns.flatMap((c) => c.actions)]) if (a.kind === 'write') written.set(a.path, a.content);
+  const second = planHandoff({ result, config: result.config, instanceId: 'iid-1', files: written, salt: 'bbbbbbbbbbbbbbbb' }, 'x');
+  t.deepEqual(second.preamble, []);
+  t.deepEqual(second.concerns.map((c) => c.state), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+});

@@ -1,0 +1,113 @@
+// The mission, proven on real boots: a Debian 12 disk with the osconf .deb installed and partition 1 holding
+// aliyun_custom_image/os.conf boots under qemu and comes up configured, with each network stack, on the
+// classic network and in a VPC, with kernel and predictable NIC names; then the life cycle across boots.
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstanceConfig } from '../../src/config/model.js';
+import { staticRoutes } from '../../src/config/model.js';
+import { readOsConf } from '../../src/config/validate.js';
+import { examplesDir } from '../helpers/paths.js';
+import { Guest, type DiskSpec, type Probe } from '../helpers/vm.js';
+
+const PASSWORD = 'qwHr1234';
+const texts = { vpc: readFileSync(join(examplesDir, 'vpc.conf'), 'utf8'), classic: readFileSync(join(examplesDir, 'classic.conf'), 'utf8') };
+
+function expectedAddresses(config: InstanceConfig): Record<string, string[]> {
+  return Object.fromEntries(config.interfaces.map((n) => [n.mac, [`${n.address}/${n.prefix}`]]));
+}
+function expectedRoutes(config: InstanceConfig): string[] {
+  const routes = config.interfaces.flatMap((n) => staticRoutes(n).map((r) => `${r.to} via ${r.via}`));
+  routes.push(`0.0.0.0/0 via ${config.defaultRoute!.via}`);
+  return routes.sort();
+}
+function verifiesPassword(shadowRoot: string, password: string): boolean {
+  const hash = shadowRoot.split(':')[1] ?? '';
+  if (!hash.startsWith('$6$')) return false;
+  return execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, '-stdin'], { input: password }).toString().trim() === hash;
+}
+const stackUnit = { eni: 'networking.service', networkd: 'systemd-networkd.service', netplan: 'systemd-networkd.service', 'network-manager': 'NetworkManager.service' } as const;
+
+function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config: InstanceConfig, stack: DiskSpec['stack']): void {
+  t.deepEqual(probe.addresses, expectedAddresses(config), 'addresses by MAC');
+  t.deepEqual(probe.routes, expectedRoutes(config), 'routes');
+  t.is(probe.hostname, config.hostname!);
+  t.is(probe.etcHostname, config.hostname!);
+  for (const ns of config.nameservers) t.regex(probe.resolv, new RegExp(ns.replace(/\./g, '\\.')), `name server ${ns}`);
+  t.true(verifiesPassword(probe.shadowRoot, PASSWORD), "root's shadow entry verifies against the os.conf password");
+  // osconf was active before network-pre.target, and the stack started after it.
+  const osconf = probe.order['osconf.service']!;
+  const pre = probe.order['network-pre.target']!;
+  const unit = probe.order[stackUnit[stack]]!;
+  t.true(osconf.activeEnter > 0 && osconf.activeEnter <= pre.activeEnter, `osconf ready (${osconf.activeEnter}) before network-pre.target (${pre.activeEnter})`);
+  t.true(unit.inactiveExit >= pre.activeEnter, `${stackUnit[stack]} started (${unit.inactiveExit}) after network-pre.target`);
+  t.regex(probe.unitStatus, /StatusText=applied: password applied, network applied, hostname applied, dns applied; os\.conf removed/);
+  t.false(probe.journal.includes(PASSWORD));
+}
+
+const matrix: Array<{ stack: DiskSpec['stack']; net: 'vpc' | 'classic'; p1fs: DiskSpec['p1fs']; ifnames: boolean }> = [
+  { stack: 'eni', net: 'vpc', p1fs: 'vfat', ifnames: true },
+  { stack: 'eni', net: 'classic', p1fs: 'ext4', ifnames: false },
+  { stack: 'networkd', net: 'vpc', p1fs: 'vfat', ifnames: false },
+  { stack: 'networkd', net: 'classic', p1fs: 'vfat', ifnames: true },
+  { stack: 'netplan', net: 'vpc', p1fs: 'ext4', ifnames: true },
+  { stack: 'netplan', net: 'classic', p1fs: 'vfat', ifnames: false },
+  { stack: 'network-manager', net: 'vpc', p1fs: 'vfat', ifnames: true },
+  { stack: 'network-manager', net: 'classic', p1fs: 'vfat', ifnames: false },
+];
+
+for (const c of matrix) {
+  test(`boot: ${c.stack}, ${c.net}, partition 1 ${c.p1fs}, ${c.ifnames ? 'net.ifnames=0' : 'predictable names'}`, async (t) => {
+    const config = readOsConf(texts[c.net]).config;
+    const guest = await Guest.create({ stack: c.stack, p1fs: c.p1fs, osConf: texts[c.net], expectAddresses: config.interfaces.length });
+    try {
+      const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: c.ifnames, persist: true });
+      checkConfigured(t, probe, config, c.stack);
+      t.is(probe.status?.exitCode, 0);
+      t.is(probe.status?.osConf, 'removed');
+      t.deepEqual(guest.partitionListing(c.p1fs), [], 'os.conf removed, aliyun_custom_image/ kept');
+    } finally {
+      guest.destroy();
+    }
+  });
+}
+
+test('boot life cycle: apply, then exactly the change, then no os.conf keeps everything, then a rejected os.conf', async (t) => {
+  const config = readOsConf(texts.classic).config;
+  const macs = config.interfaces.map((n) => n.mac);
+  const guest = await Guest.create({ stack: 'networkd', p1fs: 'vfat', osConf: texts.classic, expectAddresses: 2 });
+  try {
+    const first = await guest.boot(macs, { persist: true });
+    checkConfigured(t, first, config, 'networkd');
+
+    // The console changes the host name and an intranet route while the instance is stopped.
+    const changedText = texts.classic.replace('hostname=iZ23r29djmjZ', 'hostname=renamed-by-console').replace('172.16.0.0/12 10.171.254.1', '192.168.0.0/16 10.171.254.1');
+    guest.writeOsConf(changedText, 'vfat');
+    const second = await guest.boot(macs, { persist: true });
+    const changed = readOsConf(changedText).config;
+    t.deepEqual(second.addresses, expectedAddresses(changed));
+    t.deepEqual(second.routes, expectedRoutes(changed));
+    t.is(second.hostname, 'renamed-by-console');
+    t.deepEqual(second.status?.concerns.map((c) => `${c.concern} ${c.result}`), ['password unchanged', 'network applied', 'hostname applied', 'dns unchanged']);
+    t.deepEqual(guest.partitionListing('vfat'), []);
+
+    // No os.conf: nothing changes, and nothing falls back to DHCP.
+    const third = await guest.boot(macs, { persist: true });
+    t.deepEqual(third.addresses, expectedAddresses(changed));
+    t.deepEqual(third.routes, expectedRoutes(changed));
+    t.is(third.hostname, 'renamed-by-console');
+    t.regex(third.unitStatus, /StatusText=no os\.conf; nothing to apply/);
+
+    // An invalid os.conf: the system boots cleanly with the previous configuration; the file is kept aside.
+    guest.writeOsConf(changedText.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0').replace('hostname=renamed-by-console', 'hostname=bad_name'), 'vfat');
+    const fourth = await guest.boot(macs, { persist: true });
+    t.deepEqual(fourth.addresses, expectedAddresses(changed));
+    t.is(fourth.hostname, 'renamed-by-console');
+    t.is(fourth.status?.exitCode, 3);
+    t.deepEqual(guest.partitionListing('vfat'), ['os.conf.rejected']);
+    t.regex(fourth.journal, /eth0_netmask: 255\.0\.255\.0 is not a contiguous netmask/);
+  } finally {
+    guest.destroy();
+  }
+});

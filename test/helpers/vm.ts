@@ -1,0 +1,169 @@
+// Real boots under qemu: builds the Debian 12 guest root once (test/vm/build-rootfs.sh), a disk per case
+// (test/vm/make-disk.sh: partition 1 with aliyun_custom_image/, partition 2 the root with the osconf .deb),
+// boots it (test/vm/boot.sh) and reads the facts the guest's probe printed on its second serial port.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, toolsDir } from './paths.js';
+import { run } from './run.js';
+
+export const vmDir = join(toolsDir, 'vm');
+const script = (name: string) => join(repoRoot, 'test', 'vm', name);
+const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
+export const debPath = join(repoRoot, 'dist', 'packages', `osconf_${version}_all.deb`);
+
+let prepared: Promise<void> | null = null;
+/** The guest root and the .deb, built once per test run (the root is cached across runs). */
+export function prepareGuest(): Promise<void> {
+  prepared ??= (async () => {
+    const root = await run('bash', [script('build-rootfs.sh'), vmDir], { timeoutMs: 900_000 });
+    if (root.code !== 0) throw new Error(`build-rootfs.sh failed: ${root.stdout}${root.stderr}`);
+    const pkg = await run('bash', [join(repoRoot, 'scripts', 'package.sh')], { timeoutMs: 300_000 });
+    if (pkg.code !== 0) throw new Error(`package.sh failed: ${pkg.stdout}${pkg.stderr}`);
+  })();
+  return prepared;
+}
+
+// Two guests at a time: the machine has two cores.
+let running = 0;
+const waiting: Array<() => void> = [];
+async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= 2) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+export interface DiskSpec {
+  stack: 'eni' | 'networkd' | 'netplan' | 'network-manager';
+  p1fs: 'vfat' | 'ext4';
+  /** os.conf text on partition 1, or null for the directory only. */
+  osConf: string | null;
+  expectAddresses: number;
+}
+
+export class Guest {
+  readonly dir = mkdtempSync(join(tmpdir(), 'osconf-vm-'));
+  readonly disk = join(this.dir, 'disk.img');
+  boots = 0;
+
+  static async create(spec: DiskSpec): Promise<Guest> {
+    await prepareGuest();
+    const g = new Guest();
+    let conf = '-';
+    if (spec.osConf !== null) {
+      conf = join(g.dir, 'os.conf');
+      writeFileSync(conf, spec.osConf);
+    }
+    const r = await slot(() => run('bash', [script('make-disk.sh'), vmDir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk], { timeoutMs: 300_000 }));
+    if (r.code !== 0) {
+      g.destroy();
+      throw new Error(`make-disk.sh failed: ${r.stdout}${r.stderr}`);
+    }
+    return g;
+  }
+
+  /** Boots once; `persist` keeps what the guest wrote for the next boot (else every boot starts pristine). */
+  async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean } = {}): Promise<Probe> {
+    const serial = join(this.dir, `serial-${++this.boots}.log`);
+    const append = options.ifnames === false ? '' : 'net.ifnames=0';
+    const r = await slot(() => run('bash', [script('boot.sh'), vmDir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: 400_000 }));
+    const probeText = existsSync(`${serial}.probe`) ? readFileSync(`${serial}.probe`, 'latin1') : '';
+    if (!probeText.includes('OSCONF-PROBE-END')) {
+      const console = existsSync(serial) ? readFileSync(serial, 'latin1').slice(-4000) : '(no console output)';
+      throw new Error(`the guest printed no probe facts (qemu exit ${r.code}): ${r.stderr}\n--- console tail ---\n${console}`);
+    }
+    return parseProbe(probeText);
+  }
+
+  /** Replaces partition 1's aliyun_custom_image/os.conf while the guest is off, as the platform does. */
+  writeOsConf(text: string, p1fs: 'vfat' | 'ext4'): void {
+    const file = join(this.dir, 'next-os.conf');
+    writeFileSync(file, text);
+    if (p1fs !== 'vfat') throw new Error('only the FAT32 partition is rewritten in place');
+    execFileSync('mcopy', ['-o', '-i', `${this.disk}@@1M`, file, '::/aliyun_custom_image/os.conf']);
+  }
+
+  /** Names in partition 1's aliyun_custom_image/, read from the disk file without mounting. */
+  partitionListing(p1fs: 'vfat' | 'ext4'): string[] {
+    if (p1fs === 'vfat') {
+      const out = execFileSync('mdir', ['-b', '-i', `${this.disk}@@1M`, '::/aliyun_custom_image']).toString();
+      return out
+        .split('\n')
+        .map((l) => l.trim().replace(/^::\/aliyun_custom_image\//, ''))
+        .filter((l) => l && !l.endsWith('/'))
+        .sort();
+    }
+    const p1 = join(this.dir, 'p1.img');
+    execFileSync('dd', [`if=${this.disk}`, `of=${p1}`, 'bs=1M', 'skip=1', 'count=64', 'status=none']);
+    return execFileSync('debugfs', ['-R', 'ls -p /aliyun_custom_image', p1], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .split('\n')
+      .map((l) => l.split('/')[5])
+      .filter((n): n is string => !!n && n !== '.' && n !== '..')
+      .sort();
+  }
+
+  destroy(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface Probe {
+  addresses: Record<string, string[]>;
+  routes: string[];
+  hostname: string;
+  etcHostname: string;
+  resolv: string;
+  shadowRoot: string;
+  status: { exitCode: number; osConf: string; concerns: Array<{ concern: string; result: string }> } | null;
+  order: Record<string, { activeEnter: number; inactiveExit: number; state: string }>;
+  unitStatus: string;
+  journal: string;
+  analyze: string;
+  unitTimes: string;
+}
+
+export function parseProbe(text: string): Probe {
+  const body = text.slice(text.indexOf('OSCONF-PROBE-BEGIN'), text.indexOf('OSCONF-PROBE-END'));
+  const sections = new Map<string, string>();
+  for (const chunk of body.split(/^== /m).slice(1)) {
+    const nl = chunk.indexOf('\n');
+    sections.set(chunk.slice(0, nl).trim(), chunk.slice(nl + 1).replace(/\r/g, ''));
+  }
+  const get = (k: string) => sections.get(k) ?? '';
+  const addrs = JSON.parse(get('ip-addr') || '[]') as Array<{ ifname: string; address: string; addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string }> }>;
+  const routes = JSON.parse(get('ip-route') || '[]') as Array<{ dst: string; gateway?: string; dev: string }>;
+  let status: Probe['status'] = null;
+  try {
+    status = JSON.parse(get('status'));
+  } catch {
+    status = null;
+  }
+  const order: Probe['order'] = {};
+  for (const line of get('order').trim().split('\n')) {
+    const [unit, enter, exit, state] = line.split(' ');
+    if (unit) order[unit] = { activeEnter: Number(enter), inactiveExit: Number(exit), state: state ?? '' };
+  }
+  return {
+    addresses: Object.fromEntries(
+      addrs.filter((a) => a.ifname !== 'lo').map((a) => [a.address, a.addr_info.filter((i) => i.family === 'inet' && i.scope === 'global').map((i) => `${i.local}/${i.prefixlen}`)]),
+    ),
+    routes: routes.filter((r) => r.gateway).map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst} via ${r.gateway}`).sort(),
+    hostname: get('hostname').trim(),
+    etcHostname: get('etc-hostname').trim(),
+    resolv: get('resolv'),
+    shadowRoot: get('shadow-root').trim(),
+    status,
+    order,
+    unitStatus: get('unit-status'),
+    journal: get('journal'),
+    analyze: get('analyze').trim(),
+    unitTimes: get('unit-times'),
+  };
+}

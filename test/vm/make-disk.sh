@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds one bootable test disk: MBR, partition 1 (FAT32 or ext4) holding aliyun_custom_image/[os.conf],
+# partition 2 the guest root (from build-rootfs.sh) with the osconf .deb installed, one network stack
+# enabled and the probe unit. No mounts on this machine: the root is staged through an overlay in a private
+# mount namespace and written with mkfs.ext4 -d; partitions are placed with dd.
+# Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
+set -euo pipefail
+vmdir=${1:?} deb=${2:?} stack=${3:?} p1fs=${4:?} osconf=${5:?} expect=${6:?} out=${7:?} init=${8:-systemd}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+[ -n "$work" ] && [ -d "$work" ] || exit 1
+trap 'rm -rf -- "$work"' EXIT
+mkdir -p "$work/upper" "$work/ovl" "$work/merged"
+
+unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" sh -c '
+  set -eu
+  mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
+  M="$W/merged"
+  cp "$DEB" "$M/tmp/osconf.deb"
+  install -m 0755 "$HERE/osconf-probe" "$M/usr/local/bin/osconf-probe"
+  install -m 0644 "$HERE/osconf-probe.service" "$M/etc/systemd/system/osconf-probe.service"
+  mkdir -p "$M/etc/osconf-test" && echo "$EXPECT" > "$M/etc/osconf-test/expect-addresses"
+  mount -t proc proc "$M/proc"
+  chroot "$M" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "
+    set -e
+    dpkg -i /tmp/osconf.deb >/dev/null
+    rm -f /tmp/osconf.deb
+    systemctl enable osconf-probe.service >/dev/null 2>&1
+    case $STACK in
+      eni) systemctl enable networking.service >/dev/null 2>&1 ;;
+      networkd|netplan) systemctl enable systemd-networkd.service >/dev/null 2>&1 ;;
+      network-manager) systemctl enable NetworkManager.service >/dev/null 2>&1 ;;
+    esac
+    mkdir -p /etc/osconf
+    printf \"[network]\\nstack = %s\\n\" $STACK > /etc/osconf/osconf.conf
+  "
+  umount "$M/proc"
+  mkfs.ext4 -q -F -L osconf-root -d "$M" "$W/root.img" 2400M
+'
+
+# Partition 1: aliyun_custom_image/ (and os.conf when given), as the platform leaves it.
+p1_mib=64
+if [ "$p1fs" = vfat ]; then
+  mkfs.vfat -F 32 -n OSCONFP1 -C "$work/p1.img" $((p1_mib * 1024)) >/dev/null
+  mmd -i "$work/p1.img" ::/aliyun_custom_image
+  [ "$osconf" = - ] || mcopy -i "$work/p1.img" "$osconf" ::/aliyun_custom_image/os.conf
+else
+  mkdir -p "$work/p1/aliyun_custom_image"
+  [ "$osconf" = - ] || cp "$osconf" "$work/p1/aliyun_custom_image/os.conf"
+  mkfs.ext4 -q -F -L osconfp1 -d "$work/p1" "$work/p1.img" ${p1_mib}M
+fi
+
+root_mib=2400
+total_mib=$((1 + p1_mib + root_mib + 1))
+rm -f -- "$out"
+truncate -s ${total_mib}M "$out"
+p1type=$([ "$p1fs" = vfat ] && echo c || echo 83)
+printf 'label: dos\nstart=2048, size=%d, type=%s\nstart=%d, size=%d, type=83\n' \
+  $((p1_mib * 2048)) "$p1type" $((2048 + p1_mib * 2048)) $((root_mib * 2048)) | sfdisk -q "$out"
+dd if="$work/p1.img" of="$out" bs=1M seek=1 conv=notrunc,sparse status=none
+dd if="$work/root.img" of="$out" bs=1M seek=$((1 + p1_mib)) conv=notrunc,sparse status=none
+echo "$out"

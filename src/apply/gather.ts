@@ -53,18 +53,24 @@ export async function liveNics(host: Host): Promise<LiveNics> {
 async function services(host: Host): Promise<ServiceState> {
   const systemd = host.live && (await host.info('/run/systemd/system')) !== null;
   const active = new Set<string>();
+  const enabled = new Set<string>();
   if (systemd) {
     const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service'];
     const r = await host.exec(['systemctl', 'is-active', ...units]).catch(() => null);
     r?.stdout.split('\n').forEach((state, i) => {
       if (state.trim() === 'active' && units[i]) active.add(units[i]!);
     });
+    // One unit per call: is-enabled prints nothing for a unit that does not exist, which would misalign lines.
+    for (const unit of units) {
+      const e = await host.exec(['systemctl', 'is-enabled', unit]).catch(() => null);
+      if (e && ['enabled', 'enabled-runtime'].includes(e.stdout.trim())) enabled.add(unit);
+    }
   } else if (host.live && ((await host.info('/usr/bin/nmcli')) !== null || (await host.info('/bin/nmcli')) !== null)) {
     // Without systemd (sysvinit, containers) NetworkManager may still run: ask it.
     const r = await host.exec(['nmcli', '-t', '-f', 'RUNNING', 'general'], { timeoutMs: 5_000 }).catch(() => null);
     if (r?.code === 0 && r.stdout.trim() === 'running') active.add('NetworkManager.service');
   }
-  return { systemd, active };
+  return { systemd, active, enabled };
 }
 
 export async function readLiveNetwork(host: Host): Promise<LiveNetwork | null> {

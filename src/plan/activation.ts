@@ -10,6 +10,15 @@ export interface ServiceState {
   systemd: boolean;
   /** Units found running (by systemd, or by asking the daemon where systemd is not PID 1). */
   active: ReadonlySet<string>;
+  /** Units systemd will start (enabled), for the boot case: the stack starts after osconf. */
+  enabled?: ReadonlySet<string>;
+}
+
+export interface Activation {
+  actions: Action[];
+  via: string;
+  /** The stack starts after osconf (boot) and applies the files itself: nothing to verify now. */
+  deferred?: boolean;
 }
 
 const exec = (argv: string[], purpose: string, allowFailure = false): Action => ({ kind: 'exec', argv, purpose, allowFailure });
@@ -25,20 +34,30 @@ export function iproute2Activation(nics: NicView[]): Action[] {
 }
 
 /** Commands that make `changed` NICs live with the stack's own tools. */
-export function activation(activator: Activator, changed: NicView[], services: ServiceState): { actions: Action[]; via: string } {
+export function activation(activator: Activator, changed: NicView[], services: ServiceState): Activation {
   if (changed.length === 0) return { actions: [], via: 'nothing changed' };
   const names = changed.map((n) => n.name);
   const running = (unit: string) => services.active.has(unit);
+  // At boot osconf runs before network-pre.target: an enabled stack that is not up yet starts right after
+  // and reads the files. Configuring the NICs now as well would leave duplicate routes (other metrics).
+  const startsLater = (unit: string) => services.systemd && !running(unit) && (services.enabled?.has(unit) ?? false);
+  const deferTo = (unit: string, actions: Action[] = []): Activation => ({ actions, via: `${unit} applies them when it starts`, deferred: true });
   switch (activator) {
     case 'networkd':
+      if (startsLater('systemd-networkd.service')) return deferTo('systemd-networkd.service');
       if (running('systemd-networkd.service')) {
         return { via: 'networkctl', actions: [exec(['networkctl', 'reload'], 'reload .network files'), exec(['networkctl', 'reconfigure', ...names], 'reconfigure changed NICs')] };
       }
       break;
     case 'netplan':
+      // netplan's generator ran before osconf at boot: regenerate so the backend starting next sees our file.
+      if (startsLater('systemd-networkd.service') || startsLater('NetworkManager.service')) {
+        return deferTo('the netplan backend', [exec(['netplan', 'generate'], 'render netplan for the backend that starts next')]);
+      }
       if (services.systemd) return { via: 'netplan apply', actions: [exec(['netplan', 'apply'], 'apply netplan')] };
       break;
     case 'network-manager':
+      if (startsLater('NetworkManager.service')) return deferTo('NetworkManager.service');
       if (running('NetworkManager.service')) {
         return {
           via: 'nmcli',
@@ -50,9 +69,11 @@ export function activation(activator: Activator, changed: NicView[], services: S
       }
       break;
     case 'wicked':
+      if (startsLater('wicked.service')) return deferTo('wicked.service');
       if (running('wickedd.service') || running('wicked.service')) return { via: 'wicked', actions: [exec(['wicked', 'ifreload', ...names], 'reload changed NICs')] };
       break;
     case 'network-service':
+      if (startsLater('network.service')) return deferTo('network.service');
       return {
         via: 'network service',
         actions: [services.systemd ? exec(['systemctl', 'restart', 'network.service'], 'restart the network service') : exec(['/etc/init.d/network', 'restart'], 'restart the network service')],

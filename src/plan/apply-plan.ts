@@ -182,14 +182,17 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   if (input.cloudInitPresent && input.files.get(CLOUD_CFG_NETWORK_OFF) !== NETWORK_OFF_SNIPPET) {
     actions.push({ kind: 'write', path: CLOUD_CFG_NETWORK_OFF, content: NETWORK_OFF_SNIPPET, mode: 0o644, before: input.files.get(CLOUD_CFG_NETWORK_OFF) ?? null });
   }
+  let verify = input.live;
   if (input.live) {
     const act = activation(input.profile.activator, changedNics, input.services);
     actions.push(...act.actions);
-    reason = changedNics.length > 0 ? `brought up with ${act.via}` : undefined;
+    reason = changedNics.length > 0 ? (act.deferred ? act.via : `brought up with ${act.via}`) : undefined;
+    if (act.deferred) verify = false;
   }
   if (actions.length === 0) {
     const why = input.profile.stack === null && !input.live ? 'no network stack found in this root; nothing to write' : 'files and running network already as os.conf says';
     return { concern: 'network', state: 'unchanged', reason: why, actions: [] };
   }
-  return { concern: 'network', state: 'change', reason, actions, verify: input.live ? expectationOf(nics) : undefined };
+  if (actions.length === 0) return { concern: 'network', state: 'unchanged', reason, actions: [] };
+  return { concern: 'network', state: 'change', reason, actions, verify: verify ? expectationOf(nics) : undefined };
 }

@@ -111,3 +111,23 @@ test('boot life cycle: apply, then exactly the change, then no os.conf keeps eve
     guest.destroy();
   }
 });
+
+test('boot with SysV init (sysvinit-core): osconf starts before networking and configures the instance', async (t) => {
+  const config = readOsConf(texts.classic).config;
+  const guest = await Guest.create({ stack: 'eni', p1fs: 'vfat', osConf: texts.classic, expectAddresses: 2, init: 'sysvinit' });
+  try {
+    const probe = await guest.boot(config.interfaces.map((n) => n.mac), { persist: true, init: 'sysvinit' });
+    t.deepEqual(probe.addresses, expectedAddresses(config));
+    t.deepEqual(probe.routes, expectedRoutes(config));
+    t.is(probe.hostname, config.hostname!);
+    t.true(verifiesPassword(probe.shadowRoot, PASSWORD));
+    t.is(probe.status?.exitCode, 0);
+    // rcS runs scripts in the order of their numbers: osconf's must come before networking's.
+    const seq = (name: string) => Number(new RegExp(`^S(\\d+)${name}$`, 'm').exec(probe.rcOrder)?.[1] ?? NaN);
+    t.true(seq('osconf') < seq('networking'), probe.rcOrder);
+    t.regex(probe.journal, /network: done/);
+    t.deepEqual(guest.partitionListing('vfat'), []);
+  } finally {
+    guest.destroy();
+  }
+});

@@ -9,6 +9,7 @@ import { repoRoot, toolsDir } from './paths.js';
 import { run } from './run.js';
 
 export const vmDir = join(toolsDir, 'vm');
+export const vmSysvDir = join(toolsDir, 'vm-sysv');
 const script = (name: string) => join(repoRoot, 'test', 'vm', name);
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
 export const debPath = join(repoRoot, 'dist', 'packages', `osconf_${version}_all.deb`);
@@ -17,8 +18,13 @@ let prepared: Promise<void> | null = null;
 /** The guest root and the .deb, built once per test run (the root is cached across runs). */
 export function prepareGuest(): Promise<void> {
   prepared ??= (async () => {
-    const root = await run('bash', [script('build-rootfs.sh'), vmDir], { timeoutMs: 900_000 });
-    if (root.code !== 0) throw new Error(`build-rootfs.sh failed: ${root.stdout}${root.stderr}`);
+    for (const [dir, init] of [
+      [vmDir, 'systemd'],
+      [vmSysvDir, 'sysvinit'],
+    ]) {
+      const root = await run('bash', [script('build-rootfs.sh'), dir!, init!], { timeoutMs: 900_000 });
+      if (root.code !== 0) throw new Error(`build-rootfs.sh ${init} failed: ${root.stdout}${root.stderr}`);
+    }
     const pkg = await run('bash', [join(repoRoot, 'scripts', 'package.sh')], { timeoutMs: 300_000 });
     if (pkg.code !== 0) throw new Error(`package.sh failed: ${pkg.stdout}${pkg.stderr}`);
   })();
@@ -45,6 +51,7 @@ export interface DiskSpec {
   /** os.conf text on partition 1, or null for the directory only. */
   osConf: string | null;
   expectAddresses: number;
+  init?: 'systemd' | 'sysvinit';
 }
 
 export class Guest {
@@ -60,7 +67,8 @@ export class Guest {
       conf = join(g.dir, 'os.conf');
       writeFileSync(conf, spec.osConf);
     }
-    const r = await slot(() => run('bash', [script('make-disk.sh'), vmDir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk], { timeoutMs: 300_000 }));
+    const dir = spec.init === 'sysvinit' ? vmSysvDir : vmDir;
+    const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000 }));
     if (r.code !== 0) {
       g.destroy();
       throw new Error(`make-disk.sh failed: ${r.stdout}${r.stderr}`);
@@ -69,10 +77,11 @@ export class Guest {
   }
 
   /** Boots once; `persist` keeps what the guest wrote for the next boot (else every boot starts pristine). */
-  async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean } = {}): Promise<Probe> {
+  async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean; init?: 'systemd' | 'sysvinit'; append?: string } = {}): Promise<Probe> {
     const serial = join(this.dir, `serial-${++this.boots}.log`);
-    const append = options.ifnames === false ? '' : 'net.ifnames=0';
-    const r = await slot(() => run('bash', [script('boot.sh'), vmDir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: 400_000 }));
+    const append = `${options.ifnames === false ? '' : 'net.ifnames=0'} ${options.append ?? ''}`.trim();
+    const dir = options.init === 'sysvinit' ? vmSysvDir : vmDir;
+    const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: 400_000 }));
     const probeText = existsSync(`${serial}.probe`) ? readFileSync(`${serial}.probe`, 'latin1') : '';
     if (!probeText.includes('OSCONF-PROBE-END')) {
       const console = existsSync(serial) ? readFileSync(serial, 'latin1').slice(-4000) : '(no console output)';
@@ -127,6 +136,7 @@ export interface Probe {
   journal: string;
   analyze: string;
   unitTimes: string;
+  rcOrder: string;
 }
 
 export function parseProbe(text: string): Probe {
@@ -165,5 +175,6 @@ export function parseProbe(text: string): Probe {
     journal: get('journal'),
     analyze: get('analyze').trim(),
     unitTimes: get('unit-times'),
+    rcOrder: get('rc-order'),
   };
 }

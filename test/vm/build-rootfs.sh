@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds (once, cached) the Debian 12 guest root for the real-boot tests: kernel and initramfs, systemd,
-# Debian's nodejs, and every network stack the matrix boots with (ifupdown, systemd-networkd, netplan,
-# NetworkManager), none of them enabled. Each boot's disk enables one (see make-disk.sh).
-# Usage: build-rootfs.sh DIR   (DIR/rootfs, DIR/vmlinuz, DIR/initrd.img)
+# Builds (once, cached) the Debian 12 guest root for the real-boot tests: kernel and initramfs, Debian's
+# nodejs, and every network stack the matrix boots with (ifupdown, systemd-networkd, netplan, NetworkManager),
+# none of them enabled (each boot's disk enables one, see make-disk.sh), plus cloud-init, disabled, for the
+# boot benchmark. With INIT=sysvinit: sysvinit-core instead of systemd as PID 1, and ifupdown only.
+# Usage: build-rootfs.sh DIR [systemd|sysvinit]   (DIR/rootfs, DIR/vmlinuz, DIR/initrd.img)
 set -euo pipefail
-out=${1:?usage: build-rootfs.sh DIR}
+out=${1:?usage: build-rootfs.sh DIR [systemd|sysvinit]}
+init=${2:-systemd}
 case "$out" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
 stamp="$out/rootfs.stamp"
-version=3 # bump when the package list or setup below changes
+version="4-$init" # bump when the package list or setup below changes
 if [ "$(cat "$stamp" 2>/dev/null || true)" = "$version" ] && [ -f "$out/vmlinuz" ]; then
   echo "guest root is up to date in $out"
   exit 0
@@ -22,14 +24,20 @@ mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null
 [ -n "$mirror" ] || { echo "cannot find the Debian mirror in apt's sources" >&2; exit 1; }
 
 log="$out/build.log"
-debootstrap --variant=minbase --include=systemd-sysv,udev,kmod,iproute2,nodejs bookworm "$staging" "$mirror" >"$log" 2>&1 || {
+if [ "$init" = sysvinit ]; then
+  base=sysvinit-core,udev,kmod,iproute2,nodejs
+  packages="linux-image-amd64 initramfs-tools ifupdown e2fsprogs procps openssl"
+else
+  base=systemd-sysv,udev,kmod,iproute2,nodejs
+  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager e2fsprogs procps openssl cloud-init"
+fi
+debootstrap --variant=minbase --include="$base" bookworm "$staging" "$mirror" >"$log" 2>&1 || {
   tail -n 20 "$log" >&2
   exit 1
 }
 printf '#!/bin/sh\nexit 101\n' > "$staging/usr/sbin/policy-rc.d"
 chmod +x "$staging/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$staging/etc/resolv.conf"
-packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager e2fsprogs procps openssl"
 unshare --mount --propagation private sh -c '
   set -e
   mount -t proc proc "$1/proc"
@@ -46,9 +54,13 @@ unshare --mount --propagation private sh -c '
 rm -f -- "$staging/usr/sbin/policy-rc.d"
 # The guest needs no resolver of the build machine's, and starts with no network stack enabled.
 rm -f -- "$staging/etc/resolv.conf"
-for unit in NetworkManager.service networking.service systemd-networkd.service systemd-resolved.service NetworkManager-wait-online.service systemd-networkd-wait-online.service; do
-  find "$staging/etc/systemd/system" -name "$unit" -type l -delete
-done
+if [ -d "$staging/etc/systemd/system" ]; then
+  for unit in NetworkManager.service networking.service systemd-networkd.service systemd-resolved.service NetworkManager-wait-online.service systemd-networkd-wait-online.service; do
+    find "$staging/etc/systemd/system" -name "$unit" -type l -delete
+  done
+fi
+# cloud-init stays off unless a boot turns it on (the benchmark's cloud-init runs).
+[ ! -d "$staging/etc/cloud" ] || touch "$staging/etc/cloud/cloud-init.disabled"
 echo "osconf-guest" > "$staging/etc/hostname"
 printf '127.0.0.1\tlocalhost\n' > "$staging/etc/hosts"
 # Root's password is locked until os.conf sets one.

@@ -18,16 +18,17 @@ unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$d
   M="$W/merged"
   cp "$DEB" "$M/tmp/osconf.deb"
   install -m 0755 "$HERE/osconf-probe" "$M/usr/local/bin/osconf-probe"
-  install -m 0644 "$HERE/osconf-probe.service" "$M/etc/systemd/system/osconf-probe.service"
+  if [ "$INIT" = sysvinit ]; then install -m 0755 "$HERE/osconf-probe.init" "$M/etc/init.d/osconf-probe"
+  else install -m 0644 "$HERE/osconf-probe.service" "$M/etc/systemd/system/osconf-probe.service"; fi
   mkdir -p "$M/etc/osconf-test" && echo "$EXPECT" > "$M/etc/osconf-test/expect-addresses"
   mount -t proc proc "$M/proc"
   chroot "$M" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "
     set -e
     dpkg -i /tmp/osconf.deb >/dev/null
     rm -f /tmp/osconf.deb
-    systemctl enable osconf-probe.service >/dev/null 2>&1
+    if [ $INIT = sysvinit ]; then update-rc.d osconf-probe defaults >/dev/null 2>&1; else systemctl enable osconf-probe.service >/dev/null 2>&1; fi
     case $STACK in
-      eni) systemctl enable networking.service >/dev/null 2>&1 ;;
+      eni) [ $INIT = sysvinit ] || systemctl enable networking.service >/dev/null 2>&1 ;;
       networkd|netplan) systemctl enable systemd-networkd.service >/dev/null 2>&1 ;;
       network-manager) systemctl enable NetworkManager.service >/dev/null 2>&1 ;;
     esac

@@ -22,6 +22,8 @@ apt_packages=(
   openssl dash debootstrap iproute2
   # rpmbuild and rpm build and inspect the .rpm; e2fsprogs makes the test partitions
   rpm e2fsprogs man-db
+  # the real-boot tests: qemu, and tools that build disk images without mounting (mtools, sfdisk, mkfs.vfat)
+  qemu-system-x86 mtools dosfstools fdisk
 )
 missing=()
 for p in "${apt_packages[@]}"; do

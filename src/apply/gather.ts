@@ -55,15 +55,15 @@ async function services(host: Host): Promise<ServiceState> {
   const active = new Set<string>();
   const enabled = new Set<string>();
   if (systemd) {
+    // One call for all units (each exec is slow this early at boot): blocks of Id=, ActiveState=, UnitFileState=.
     const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service'];
-    const r = await host.exec(['systemctl', 'is-active', ...units]).catch(() => null);
-    r?.stdout.split('\n').forEach((state, i) => {
-      if (state.trim() === 'active' && units[i]) active.add(units[i]!);
-    });
-    // One unit per call: is-enabled prints nothing for a unit that does not exist, which would misalign lines.
-    for (const unit of units) {
-      const e = await host.exec(['systemctl', 'is-enabled', unit]).catch(() => null);
-      if (e && ['enabled', 'enabled-runtime'].includes(e.stdout.trim())) enabled.add(unit);
+    const r = await host.exec(['systemctl', 'show', '-p', 'Id,ActiveState,UnitFileState', ...units]).catch(() => null);
+    for (const block of (r?.stdout ?? '').split(/\n\s*\n/)) {
+      const fields = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const id = fields.Id;
+      if (!id || !units.includes(id)) continue;
+      if (fields.ActiveState === 'active') active.add(id);
+      if (fields.UnitFileState === 'enabled' || fields.UnitFileState === 'enabled-runtime') enabled.add(id);
     }
   } else if (host.live && ((await host.info('/usr/bin/nmcli')) !== null || (await host.info('/bin/nmcli')) !== null)) {
     // Without systemd (sysvinit, containers) NetworkManager may still run: ask it.

@@ -52,6 +52,8 @@ export interface DiskSpec {
   osConf: string | null;
   expectAddresses: number;
   init?: 'systemd' | 'sysvinit';
+  /** The boot benchmark's cloud-init runs: osconf off, cloud-init on with this NoCloud seed directory. */
+  cloudInitSeed?: string;
 }
 
 export class Guest {
@@ -68,7 +70,8 @@ export class Guest {
       writeFileSync(conf, spec.osConf);
     }
     const dir = spec.init === 'sysvinit' ? vmSysvDir : vmDir;
-    const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000 }));
+    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '' };
+    const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();
       throw new Error(`make-disk.sh failed: ${r.stdout}${r.stderr}`);

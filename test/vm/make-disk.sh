@@ -4,6 +4,7 @@
 # enabled and the probe unit. No mounts on this machine: the root is staged through an overlay in a private
 # mount namespace and written with mkfs.ext4 -d; partitions are placed with dd.
 # Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
+# With CLOUD_INIT_SEED=DIR (the boot benchmark): osconf disabled, cloud-init enabled with that NoCloud seed.
 set -euo pipefail
 vmdir=${1:?} deb=${2:?} stack=${3:?} p1fs=${4:?} osconf=${5:?} expect=${6:?} out=${7:?} init=${8:-systemd}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +13,7 @@ work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 mkdir -p "$work/upper" "$work/ovl" "$work/merged"
 
-unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" sh -c '
+unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" sh -c '
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"
@@ -21,6 +22,12 @@ unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$d
   if [ "$INIT" = sysvinit ]; then install -m 0755 "$HERE/osconf-probe.init" "$M/etc/init.d/osconf-probe"
   else install -m 0644 "$HERE/osconf-probe.service" "$M/etc/systemd/system/osconf-probe.service"; fi
   mkdir -p "$M/etc/osconf-test" && echo "$EXPECT" > "$M/etc/osconf-test/expect-addresses"
+  if [ -n "$SEED" ]; then
+    mkdir -p "$M/var/lib/cloud/seed/nocloud" && cp "$SEED"/* "$M/var/lib/cloud/seed/nocloud/"
+    rm -f "$M/etc/cloud/cloud-init.disabled"
+    printf "datasource_list: [ NoCloud, None ]\n" > "$M/etc/cloud/cloud.cfg.d/90-bench.cfg"
+    mkdir -p "$M/etc/osconf" && touch "$M/etc/osconf/disabled"
+  fi
   mount -t proc proc "$M/proc"
   chroot "$M" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "
     set -e

@@ -124,7 +124,14 @@ test('live: NICs resolved by MAC, brought up with the stack when it runs, iprout
 test('live: the stack runs, so its own tool brings NICs up', async (t) => {
   const ok = { code: 0, stdout: '', stderr: '' };
   const host = new FakeHost(true, {
-    systemctl: (argv) => ({ code: 0, stdout: argv.slice(2).map((u) => (u === 'NetworkManager.service' ? 'active' : 'inactive')).join('\n'), stderr: '' }),
+    systemctl: (argv) => ({
+      code: 0,
+      stdout: argv
+        .slice(4)
+        .map((u) => `Id=${u}\nActiveState=${u === 'NetworkManager.service' ? 'active' : 'inactive'}\nUnitFileState=${u === 'NetworkManager.service' ? 'enabled' : ''}\n`)
+        .join('\n'),
+      stderr: '',
+    }),
     nmcli: () => ok,
     ip: (argv) => ({ code: 0, stdout: argv[1] === '-j' ? '[]' : '', stderr: '' }),
     hostnamectl: () => ok,
@@ -189,4 +196,23 @@ test('cloud-init hand-off: a second run keeps the user-data hash that still matc
   const second = planHandoff({ result, config: result.config, instanceId: 'iid-1', files: written, salt: 'bbbbbbbbbbbbbbbb' }, 'x');
   t.deepEqual(second.preamble, []);
   t.deepEqual(second.concerns.map((c) => c.state), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+});
+
+test('live at boot: an enabled stack that has not started yet applies the files itself; osconf does not touch the NICs', async (t) => {
+  const ok = { code: 0, stdout: '', stderr: '' };
+  const host = new FakeHost(true, {
+    systemctl: (argv) => ({
+      code: 0,
+      stdout: argv.slice(4).map((u) => `Id=${u}\nActiveState=inactive\nUnitFileState=${u === 'NetworkManager.service' ? 'enabled' : 'disabled'}\n`).join('\n'),
+      stderr: '',
+    }),
+    ip: (argv) => ({ code: 0, stdout: argv[1] === '-j' ? '[]' : '', stderr: '' }),
+    hostnamectl: () => ok,
+  }).put('/sys/class/net/eth0/address', '00:8c:fa:5e:14:23\n');
+  host.dirs.add('/run/systemd/system');
+  const plan = planApply(await gather(host, readOsConf(vpcText), detection('rhel-9')));
+  const network = plan.concerns.find((c) => c.concern === 'network')!;
+  t.is(network.reason, 'NetworkManager.service applies them when it starts');
+  t.false(network.actions.some((a) => a.kind === 'exec'));
+  t.is(network.verify, undefined);
 });

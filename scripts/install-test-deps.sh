@@ -62,30 +62,8 @@ fi
 debian_root="$tools_dir/debian12"
 stack_packages=(netplan.io ifupdown network-manager dbus systemd udev)
 if [ ! -x "$debian_root/usr/sbin/NetworkManager" ] || [ ! -x "$debian_root/usr/bin/node" ]; then
-  mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null | grep -v security | head -n 1)
-  [ -n "$mirror" ] || mirror=$(apt-get indextargets --format '$(SITE)' | grep -v security | head -n 1)
-  [ -n "$mirror" ] || { echo "cannot find the Debian mirror in apt's sources" >&2; exit 1; }
   staging="$debian_root.tmp"
-  rm -rf -- "$staging"
-  log="$tools_dir/debootstrap.log"
-  debootstrap --variant=minbase --include=nodejs,openssl,iproute2 bookworm "$staging" "$mirror" >"$log" 2>&1 || {
-    tail -n 20 "$log" >&2
-    exit 1
-  }
-  printf '#!/bin/sh\nexit 101\n' > "$staging/usr/sbin/policy-rc.d"
-  chmod +x "$staging/usr/sbin/policy-rc.d"
-  cp /etc/resolv.conf "$staging/etc/resolv.conf"
-  unshare --mount --propagation private sh -c '
-    set -e
-    mount -t proc proc "$1/proc"
-    chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-      sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $2"
-  ' sh "$staging" "${stack_packages[*]}" >>"$log" 2>&1 || {
-    tail -n 20 "$log" >&2
-    exit 1
-  }
-  # The root needs no network of its own, and must not carry this machine's resolver settings.
-  rm -f -- "$staging/etc/resolv.conf"
+  bash "$here/scripts/debian-root.sh" "$staging" nodejs,openssl,iproute2 "${stack_packages[*]}" "$tools_dir/debootstrap.log"
   rm -rf -- "$debian_root"
   mv -- "$staging" "$debian_root"
 fi

@@ -1,8 +1,7 @@
 // `osconf datasource`: os.conf in cloud-init's formats, one view on stdout or a whole NoCloud seed directory.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { arch, release } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { formatIssue } from '../config/model.js';
 import { saltFromBytes, sha512Crypt } from '../config/password-hash.js';
 import { instanceData, redactSensitive, renderInstanceData, type SystemInfo } from '../datasource/instance-data.js';
@@ -13,8 +12,8 @@ import { renderNetworkConfigV2 } from '../datasource/network-config-v2.js';
 import { nocloudSeed } from '../datasource/nocloud-seed.js';
 import { renderUserData } from '../datasource/user-data.js';
 import { parseOsRelease } from '../distro/os-release.js';
-import { ConfigRejectedError, OperationalError, UsageError, describeSystemError } from '../errors.js';
-import { writeFileAtomic } from '../host/atomic-write.js';
+import { ConfigRejectedError, OperationalError, UsageError } from '../errors.js';
+import { NodeHost } from '../host/node-host.js';
 import { readTextIfPresent } from '../host/read-text.js';
 import { log } from '../log.js';
 import { loadConfig } from './load-config.js';
@@ -75,11 +74,13 @@ export async function runDatasource(options: DatasourceOptions, out: (text: stri
 }
 
 async function writeSeed(dir: string, files: ReturnType<typeof nocloudSeed>): Promise<void> {
+  const host = new NodeHost('/');
+  const base = resolve(dir);
   try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-    for (const file of files) await writeFileAtomic(join(dir, file.path), file.content, file.mode);
+    await host.mkdir(base, 0o755);
+    for (const file of files) await host.write(join(base, file.path), file.content, { mode: file.mode });
   } catch (e) {
-    throw new OperationalError(`failed to write the NoCloud seed in ${dir}: ${describeSystemError(e)}`, { cause: e });
+    throw new OperationalError(`failed to write the NoCloud seed in ${dir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 

@@ -4,7 +4,7 @@ import { detectProfile, type Detection } from '../distro/detect.js';
 import { probeRoot } from '../distro/probe.js';
 import { STACKS, type Stack } from '../distro/profiles.js';
 import { ConfigRejectedError, UsageError } from '../errors.js';
-import { snapshotRootFiles } from '../host/root-files.js';
+import { NodeHost } from '../host/node-host.js';
 import { log } from '../log.js';
 import { formatMode } from '../plan/file.js';
 import { ENI_MAIN } from '../render/eni.js';
@@ -49,12 +49,20 @@ export async function runRender(options: RenderOptions, out: (text: string) => v
   } else {
     const facts = await probeRoot(root);
     detection = detectProfile(facts, stack ? { stack } : undefined);
-    const files = await snapshotRootFiles(root, EDITED_FILES);
+    // Read like apply reads: never through a link at the file itself (a sandbox's link could point at ours).
+    const host = new NodeHost(root);
+    const files = new Map<string, string | null>();
+    const links = new Set<string>();
+    for (const p of EDITED_FILES) {
+      const info = await host.info(p);
+      if (info?.isSymlink) links.add(p);
+      files.set(p, info && !info.isSymlink ? await host.read(p) : null);
+    }
     rendered = renderSystem({
       config: result.config,
       profile: detection.profile,
-      existing: (p) => files.get(p)?.content ?? null,
-      resolvConfIsSymlink: files.get(RESOLV_CONF)?.isSymlink ?? false,
+      existing: (p) => files.get(p) ?? null,
+      resolvConfIsSymlink: links.has(RESOLV_CONF),
       resolvconfInstalled: facts.paths.has('/sbin/resolvconf') || facts.paths.has('/usr/sbin/resolvconf'),
     });
   }

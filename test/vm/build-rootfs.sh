@@ -17,12 +17,6 @@ fi
 rootfs="$out/rootfs"
 staging="$out/rootfs.tmp"
 mkdir -p "$out"
-rm -rf -- "$staging"
-
-mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null | grep -v security | head -n 1)
-[ -n "$mirror" ] || mirror=$(apt-get indextargets --format '$(SITE)' | grep -v security | head -n 1)
-[ -n "$mirror" ] || { echo "cannot find the Debian mirror in apt's sources" >&2; exit 1; }
-
 log="$out/build.log"
 if [ "$init" = sysvinit ]; then
   base=sysvinit-core,udev,kmod,iproute2,nodejs
@@ -31,29 +25,9 @@ else
   base=systemd-sysv,udev,kmod,iproute2,nodejs
   packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager e2fsprogs procps openssl cloud-init"
 fi
-debootstrap --variant=minbase --include="$base" bookworm "$staging" "$mirror" >"$log" 2>&1 || {
-  tail -n 20 "$log" >&2
-  exit 1
-}
-printf '#!/bin/sh\nexit 101\n' > "$staging/usr/sbin/policy-rc.d"
-chmod +x "$staging/usr/sbin/policy-rc.d"
-cp /etc/resolv.conf "$staging/etc/resolv.conf"
-unshare --mount --propagation private sh -c '
-  set -e
-  mount -t proc proc "$1/proc"
-  mount -t sysfs sysfs "$1/sys"
-  mount -t tmpfs tmpfs "$1/dev/shm" 2>/dev/null || true
-  chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive sh -c "
-    apt-get update -qq &&
-    apt-get install -y -qq --no-install-recommends $2 &&
-    apt-get clean"
-' sh "$staging" "$packages" >>"$log" 2>&1 || {
-  tail -n 20 "$log" >&2
-  exit 1
-}
+bash "$(dirname "$0")/../../scripts/debian-root.sh" "$staging" "$base" "$packages" "$log"
 rm -f -- "$staging/usr/sbin/policy-rc.d"
-# The guest needs no resolver of the build machine's, and starts with no network stack enabled.
-rm -f -- "$staging/etc/resolv.conf"
+# The guest starts with no network stack enabled.
 if [ -d "$staging/etc/systemd/system" ]; then
   for unit in NetworkManager.service networking.service systemd-networkd.service systemd-resolved.service NetworkManager-wait-online.service systemd-networkd-wait-online.service; do
     find "$staging/etc/systemd/system" -name "$unit" -type l -delete

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds a Debian 12 root with debootstrap from the mirror apt already uses, then installs packages inside it
+# with apt (which resolves dependencies debootstrap's --include cannot). Services are never started while
+# installing (policy-rc.d); the build machine's resolver is copied in for apt and removed afterwards.
+# Usage: debian-root.sh DIR INCLUDE(comma list) "PACKAGES" LOG
+set -euo pipefail
+dir=${1:?usage: debian-root.sh DIR INCLUDE PACKAGES LOG} include=${2:?} packages=${3:-} log=${4:?}
+case "$dir" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
+
+mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null | grep -v security | head -n 1)
+[ -n "$mirror" ] || mirror=$(apt-get indextargets --format '$(SITE)' | grep -v security | head -n 1)
+[ -n "$mirror" ] || { echo "cannot find the Debian mirror in apt's sources" >&2; exit 1; }
+
+rm -rf -- "$dir"
+debootstrap --variant=minbase --include="$include" bookworm "$dir" "$mirror" >"$log" 2>&1 || {
+  tail -n 20 "$log" >&2
+  exit 1
+}
+printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"
+chmod +x "$dir/usr/sbin/policy-rc.d"
+if [ -n "$packages" ]; then
+  cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  unshare --mount --propagation private sh -c '
+    set -e
+    mount -t proc proc "$1/proc"
+    mount -t sysfs sysfs "$1/sys"
+    chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+      sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $2 && apt-get clean"
+  ' sh "$dir" "$packages" >>"$log" 2>&1 || {
+    tail -n 20 "$log" >&2
+    exit 1
+  }
+fi
+# The root must not carry this machine's resolver settings.
+rm -f -- "$dir/etc/resolv.conf"

@@ -1,5 +1,6 @@
 // `osconf apply`: locate → read → validate → plan → apply per concern → clean up → record.
 import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { formatIssue, type ReadResult } from '../config/model.js';
 import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
@@ -47,6 +48,24 @@ async function loadOsconfConf(host: Host, path: string | undefined): Promise<Osc
 }
 
 export const DISABLED_FLAG = '/etc/osconf/disabled';
+
+/**
+ * Fault injection for the crash-consistency tests: OSCONF_TEST_KILL_AT=N kills this process with SIGKILL at
+ * its Nth write, remove or command boundary; OSCONF_TEST_COUNT_BOUNDARIES=FILE appends each boundary to FILE.
+ */
+function faultInjection(): { onBoundary?: (what: string) => void } {
+  const killAt = Number(process.env.OSCONF_TEST_KILL_AT ?? 0);
+  const countFile = process.env.OSCONF_TEST_COUNT_BOUNDARIES;
+  if (!killAt && !countFile) return {};
+  let n = 0;
+  return {
+    onBoundary: (what) => {
+      n++;
+      if (countFile) appendFileSync(countFile, `${n} ${what}\n`);
+      if (n === killAt) process.kill(process.pid, 'SIGKILL');
+    },
+  };
+}
 
 /** The switch operators and image builders use to keep osconf from running at boot. */
 async function disabledBy(host: Host): Promise<string | null> {
@@ -136,14 +155,27 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
       out(describePlan(plan));
       return result.errors.length > 0 ? ExitCode.rejected : ExitCode.ok;
     }
-    const outcomes = await executePlan(host, plan);
-    const extras = await executeExtras(host, plan);
+    const execOptions = faultInjection();
+    const outcomes = await executePlan(host, plan, execOptions);
+    const extras = await executeExtras(host, plan, execOptions);
     const failed = outcomes.some((o) => o.result === 'failed');
     const rejected = result.errors.length > 0;
-    const exitCode = rejected ? ExitCode.rejected : failed || extras.some((e) => e.result === 'failed') ? ExitCode.failure : ExitCode.ok;
+    let exitCode: number = rejected ? ExitCode.rejected : failed || extras.some((e) => e.result === 'failed') ? ExitCode.failure : ExitCode.ok;
     logStep('cleanup', 'starting');
-    const osConf = await cleanup(confPath, !!options.conf, rejected, failed);
-    logStep('cleanup', 'done', `os.conf ${osConf}`);
+    execOptions.onBoundary?.('cleanup');
+    let osConf: ApplyState['osConf'];
+    let cleanupFailed = false;
+    try {
+      osConf = await cleanup(confPath, !!options.conf, rejected, failed);
+      logStep('cleanup', 'done', `os.conf ${osConf}`);
+    } catch (e) {
+      // The settings are applied; os.conf could not be removed (a read-only partition): the next boot
+      // re-reads it and finds nothing to change.
+      cleanupFailed = true;
+      osConf = 'kept';
+      logStep('cleanup', 'failed', e instanceof Error ? e.message : String(e));
+    }
+    if (cleanupFailed && exitCode === ExitCode.ok) exitCode = ExitCode.failure;
     const state: ApplyState = {
       version: VERSION,
       time: new Date().toISOString(),
@@ -158,6 +190,7 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
       extras,
       errors: result.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
     };
+    execOptions.onBoundary?.('record');
     await writeState(host, state);
     logStep('record', 'done', STATE_FILE);
     const summary = outcomes.map((o) => `${o.concern} ${o.result}`).join(', ');

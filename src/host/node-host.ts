@@ -66,6 +66,7 @@ export class NodeHost implements Host {
     const dir = dirname(full);
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+      await removeStaleTemps(dir, basename(full));
       const temp = join(dir, `.${basename(full)}.osconf-${randomBytes(6).toString('hex')}`);
       // O_EXCL|O_NOFOLLOW: never write through something placed at the temp name.
       const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -157,6 +158,14 @@ export class NodeHost implements Host {
 
   today(): number {
     return Math.floor(Date.now() / 86_400_000);
+  }
+}
+
+/** Temp files a crashed earlier run left beside the target (the target itself is old or new, never partial). */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.osconf-`;
+  for (const entry of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (entry.startsWith(prefix) && /^[0-9a-f]{12}$/.test(entry.slice(prefix.length))) await fs.rm(join(dir, entry), { force: true });
   }
 }
 

@@ -279,3 +279,72 @@ test('an image that ships no SSH host keys gets its own at first boot', async (t
     box.destroy();
   }
 });
+
+test('ten applies started at once serialize on the lock and leave one consistent end state', async (t) => {
+  const { box, config } = sandboxFor(texts.classic);
+  try {
+    await box.run(`
+      for i in 1 2 3 4 5 6 7 8 9 10; do ($OSCONF apply --json > "$BOX/out/c$i.json" 2> "$BOX/out/c$i.log"; echo $? > "$BOX/out/c$i.code") & done
+      wait
+      hostname > "$BOX/out/hostname"`);
+    const runs = Array.from({ length: 10 }, (_, i) => i + 1);
+    for (const i of runs) t.is(box.out(`c${i}.code`).trim(), '0', box.out(`c${i}.log`));
+    const applied = runs.filter((i) => JSON.parse(box.out(`c${i}.json`)).osConf === 'removed');
+    const absent = runs.filter((i) => JSON.parse(box.out(`c${i}.json`)).osConf === 'absent');
+    t.is(applied.length, 1, 'exactly one run applied os.conf');
+    t.is(absent.length, 9, 'the others found it already applied and removed');
+    t.deepEqual(ipState(box.ns), expectedIp(config));
+    t.is(box.out('hostname').trim(), 'iZ23r29djmjZ');
+    t.deepEqual(etcUpperFiles(box).filter((f) => /osconf-[0-9a-f]{12}$/.test(f)), []);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('hostile places: a partition that fails to mount and a read-only partition give clear errors and lose nothing', async (t) => {
+  // Partition 1 is not a file system at all.
+  const broken = LiveSandbox.create([{ name: 'eth0', mac: '00:8c:fa:5e:14:23' }], texts.vpc, (b) => `[source]\ndevice=${b.loop}\n`);
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${broken.image}`, 'bs=1k', 'count=64', 'conv=notrunc', 'status=none']);
+    await broken.run(`$OSCONF apply > /dev/null 2> "$BOX/out/m.log"; echo $? > "$BOX/out/m.code"`);
+    t.is(broken.out('m.code').trim(), '1');
+    t.regex(broken.out('m.log'), /osconf: failed to mount \/dev\/loop\d+ at \/run\/osconf\/mnt-[0-9a-f]+:/);
+    t.deepEqual(etcUpperFiles(broken), ['osconf/osconf.conf']);
+  } finally {
+    broken.destroy();
+  }
+  // Partition 1 mounted read-only (at /boot): settings apply, os.conf cannot go, so it stays and the run says so.
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    writeFileSync(join(box.dir, 'etc-upper', 'osconf', 'osconf.conf'), `[source]\npath = ${box.dir}/boot\n`);
+    await box.run(`
+      mkdir -p "$BOX/boot" && mount -o ro "$LOOP" "$BOX/boot"
+      $OSCONF apply --json > "$BOX/out/ro.json" 2> "$BOX/out/ro.log"; echo $? > "$BOX/out/ro.code"`);
+    t.is(box.out('ro.code').trim(), '1');
+    t.regex(box.out('ro.log'), /cleanup: failed: failed to remove .*\/boot\/aliyun_custom_image\/os\.conf: EROFS/);
+    t.is(JSON.parse(box.out('ro.json')).osConf, 'kept');
+    t.deepEqual(box.partitionListing(), ['os.conf']);
+    t.true(shadowVerifies(box.etc('/etc/shadow')!, PASSWORD), 'the settings themselves were applied');
+  } finally {
+    box.destroy();
+  }
+});
+
+test('a full disk under the files osconf writes: the concern fails, os.conf stays, files are old or new', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    await box.run(`
+      mkdir -p /etc/systemd/network && mount -t tmpfs -o size=4k tmpfs /etc/systemd/network
+      dd if=/dev/zero of=/etc/systemd/network/filler bs=1k count=64 2>/dev/null || true
+      $OSCONF apply --json > "$BOX/out/full.json" 2> "$BOX/out/full.log"; echo $? > "$BOX/out/full.code"
+      ls -a /etc/systemd/network > "$BOX/out/netdir"`);
+    t.is(box.out('full.code').trim(), '1', box.out('full.log'));
+    const result = JSON.parse(box.out('full.json'));
+    t.is(result.concerns[1].result, 'failed');
+    t.regex(result.concerns[1].message, /ENOSPC/);
+    t.deepEqual(box.out('netdir').trim().split('\n').sort(), ['.', '..', 'filler'], 'no partial or temp file');
+    t.deepEqual(box.partitionListing(), ['os.conf']);
+  } finally {
+    box.destroy();
+  }
+});

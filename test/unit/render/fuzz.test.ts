@@ -1,0 +1,122 @@
+// Fuzzing the renderers and the planner with random valid settings (fast-check, fixed seed in CI;
+// `npm run fuzz` for long runs): every file parses back in its own format to exactly the settings, nothing
+// in a value can change a file's meaning, and no write is planned outside the files osconf manages.
+import test from 'ava';
+import fc from 'fast-check';
+import { parse as parseYaml } from 'yaml';
+import { parseOsConf } from '../../../src/config/parse.js';
+import { readOsConf } from '../../../src/config/validate.js';
+import { PROFILES } from '../../../src/distro/profiles.js';
+import { planApply } from '../../../src/plan/apply-plan.js';
+import { gather } from '../../../src/apply/gather.js';
+import { setLogLevel } from '../../../src/log.js';
+import { renderSystem } from '../../../src/render/system.js';
+import { FakeHost } from '../../helpers/fake-host.js';
+
+setLogLevel('error');
+const SEED = Number(process.env.OSCONF_FC_SEED ?? 20261125);
+const RUNS = Number(process.env.OSCONF_FC_RUNS ?? 300);
+
+const octet = fc.integer({ min: 1, max: 223 }).filter((n) => n !== 127);
+const label = fc.stringMatching(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?$/);
+const hostname = fc.array(label, { minLength: 1, maxLength: 3 }).map((ls) => ls.join('.'));
+const mac = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => {
+  b[0] = (b[0]! & 0xfe) | 0x02; // unicast, locally administered
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+});
+const quote = fc.constantFrom((v: string) => v, (v: string) => `"${v}"`, (v: string) => `'${v}'`);
+// Values with spaces must be quoted, as in a shell.
+const quoteSpaced = fc.constantFrom((v: string) => `"${v}"`, (v: string) => `'${v}'`);
+
+/** A valid os.conf with 1 to 3 NICs on distinct /24 subnets. */
+const osConf = fc
+  .record({
+    hostname,
+    password: fc.string({ minLength: 8, maxLength: 30 }).filter((p) => !/[\x00-\x1f\x7f]/.test(p) && p.trim() === p),
+    nics: fc.uniqueArray(fc.tuple(octet, fc.integer({ min: 0, max: 255 }), mac), { minLength: 1, maxLength: 3, selector: (n) => `${n[0]}.${n[1]}|${n[2]}` }),
+    dns: fc.array(fc.tuple(octet, octet), { maxLength: 3 }),
+    routes: fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.constantFrom(8, 12, 16)), { maxLength: 3 }),
+    q: quote,
+    qs: quoteSpaced,
+  })
+  .filter((c) => new Set(c.nics.map((n) => `${n[0]}.${n[1]}`)).size === c.nics.length && new Set(c.nics.map((n) => n[2])).size === c.nics.length)
+  .map((c) => {
+    const lines = [`hostname=${c.q(c.hostname)}`, `password=${Buffer.from(c.password).toString('base64')}`];
+    c.nics.forEach(([a, b, m], i) => {
+      const net = `${a}.${b}.7`;
+      lines.push(`eth${i}_ip_addr=${net}.10`, `eth${i}_mac_addr=${m}`, `eth${i}_netmask=255.255.255.0`, `eth${i}_gateway=${net}.1`);
+      const routes = c.routes.map(([x, p]) => `${x}.0.0.0/${p} ${net}.1`.replace(/^(\d+)\.0\.0\.0\/(12|16)/, (all, o, pr) => `${o}.${pr === '12' ? '16' : '0'}.0.0/${pr}`));
+      if (i === (c.nics.length > 1 ? 1 : 0)) routes.push(`0.0.0.0/0 ${net}.1`);
+      if (routes.length) lines.push(`eth${i}_route=${c.qs(routes.join(';'))}`);
+    });
+    if (c.dns.length) lines.push(`dns_nameserver=${c.qs(c.dns.map(([x, y]) => `${x}.${y}.1.1`).join(' '))}`);
+    return lines.join('\n');
+  });
+
+const ALLOWED = /^\/etc\/(hostname|HOSTNAME|hosts|resolv\.conf|shadow|network\/interfaces(\.d\/50-osconf)?|netplan\/90-osconf\.yaml|systemd\/network\/10-osconf-eth\d+\.network|NetworkManager\/system-connections\/osconf-eth\d+\.nmconnection|sysconfig\/network(-scripts\/(ifcfg|route)-eth\d+|\/(ifcfg|ifroute)-eth\d+|\/config)?|cloud\/cloud\.cfg\.d\/99-osconf-network-disabled\.cfg)$/;
+
+function checkFile(path: string, content: string): string | null {
+  if (!content.endsWith('\n')) return `${path}: no final newline`;
+  if (/\.ya?ml$/.test(path)) {
+    const doc = parseYaml(content) as { network?: { ethernets?: Record<string, { addresses?: string[] }> } };
+    if (!doc?.network?.ethernets) return `${path}: not a netplan document`;
+  } else if (/\.(network|nmconnection)$/.test(path)) {
+    for (const line of content.split('\n')) if (line !== '' && !/^(#.*|\[[A-Za-z0-9-]+\]|[A-Za-z0-9-]+=[^\n]*)$/.test(line)) return `${path}: stray line ${JSON.stringify(line)}`;
+  } else if (/\/(ifcfg|route|ifroute)-|\/sysconfig\/network(\/config)?$/.test(path)) {
+    if (/ifcfg-|\/config$|\/sysconfig\/network$/.test(path)) {
+      const parsed = parseOsConf(content);
+      if (parsed.errors.length > 0) return `${path}: a shell would not read it as plain assignments: ${parsed.errors[0]!.message}`;
+    }
+  } else if (/interfaces/.test(path)) {
+    for (const line of content.split('\n')) {
+      if (line !== '' && !/^(#.*|auto \S+|iface \S+ inet static|source \S+| {4}(address|netmask|gateway) [0-9.]+| {4}dns-nameservers [0-9a-f.: ]+| {4}up ip route replace [0-9./]+ via [0-9.]+ dev \S+)$/.test(line)) {
+        return `${path}: unexpected line ${JSON.stringify(line)}`;
+      }
+    }
+  }
+  return null;
+}
+
+test('every renderer, fed random valid settings, writes files that parse back, and only where allowed', (t) => {
+  fc.assert(
+    fc.property(osConf, (text) => {
+      const r = readOsConf(text);
+      if (r.errors.length > 0) throw new Error(`generator made an invalid os.conf: ${JSON.stringify(r.errors)}\n${text}`);
+      for (const profile of Object.values(PROFILES)) {
+        for (const f of renderSystem({ config: r.config, profile, resolvconfInstalled: true }).files) {
+          if (!ALLOWED.test(f.path)) throw new Error(`${profile.id} writes outside the allowed files: ${f.path}`);
+          const problem = checkFile(f.path, f.content);
+          if (problem) throw new Error(`${profile.id}: ${problem}\n${text}`);
+          for (const nic of r.config.interfaces) {
+            if (f.concern === 'network' && /osconf-eth|ifcfg-|50-osconf|90-osconf/.test(f.path) && f.path.includes(nic.name) && !f.content.includes(nic.address)) {
+              throw new Error(`${f.path} lost ${nic.address}`);
+            }
+          }
+        }
+      }
+      return true;
+    }),
+    // No shrinking: these generators shrink slowly, and the first counterexample is readable as it is.
+    { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true },
+  );
+  t.pass();
+});
+
+test('the planner, fed random valid settings, plans writes only to the files osconf manages', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(osConf, fc.constantFrom(...(Object.keys(PROFILES) as Array<keyof typeof PROFILES>)), async (text, id) => {
+      const host = new FakeHost(false).put('/etc/shadow', 'root:*:1:0:99999:7:::\n').put('/etc/hosts', '127.0.0.1 localhost\n');
+      const plan = planApply(await gather(host, readOsConf(text), { label: 'fuzz', profile: PROFILES[id], reasons: [] }));
+      for (const c of plan.concerns) {
+        for (const a of c.actions) {
+          if (a.kind === 'exec') throw new Error(`an offline plan runs ${a.argv.join(' ')}`);
+          if (!ALLOWED.test(a.path)) throw new Error(`${id} plans ${a.kind} ${a.path}`);
+        }
+      }
+      return true;
+    }),
+    // No shrinking: these generators shrink slowly, and the first counterexample is readable as it is.
+    { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true },
+  );
+  t.pass();
+});

@@ -6,27 +6,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import winston from 'winston';
 import Transport from 'winston-transport';
+import { logSettings, registerLogger } from './log-settings.js';
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type { LogLevel } from './log-settings.js';
+export { setJsonLogs, setLogLevel } from './log-settings.js';
 export type StepState = 'starting' | 'done' | 'skipped' | 'failed';
 
 export const LOG_FILE = '/var/log/osconf.log';
 const MAX_LOG_BYTES = 1024 * 1024;
 
 let logger: winston.Logger | null = null;
-let level: LogLevel = 'info';
-let json = false;
 const secrets = new Set<string>();
 
-export function setLogLevel(next: LogLevel): void {
-  level = next;
-  if (logger) logger.level = next;
-}
-
-export function setJsonLogs(on: boolean): void {
-  json = on;
-  logger = null;
-}
+registerLogger({
+  onChange: () => {
+    logger = null;
+  },
+  flush: flushLogger,
+});
 
 /** Text that must never appear in a log line (matched literally). */
 export function registerSecret(text: string): void {
@@ -51,7 +48,7 @@ const redact = winston.format((info) => {
 const lineFormat = winston.format.printf(({ level: lvl, message }) => `osconf: ${lvl === 'warn' ? 'warning' : lvl}: ${String(message)}`);
 
 function formatFor(timestamped: boolean): winston.Logform.Format {
-  if (json) return winston.format.combine(redact(), winston.format.timestamp(), winston.format.json());
+  if (logSettings.json) return winston.format.combine(redact(), winston.format.timestamp(), winston.format.json());
   return timestamped
     ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.printf(({ timestamp, level: lvl, message }) => `${String(timestamp)} ${lvl}: ${String(message)}`))
     : winston.format.combine(redact(), lineFormat);
@@ -107,7 +104,7 @@ export function log(): winston.Logger {
     if (outputs.syslog && !existsSync('/run/systemd/journal/socket') && existsSync('/dev/log')) {
       transports.push(new LoggerCommandTransport({ format: formatFor(false) }));
     }
-    logger = winston.createLogger({ level, transports });
+    logger = winston.createLogger({ level: logSettings.level, transports });
   }
   return logger;
 }
@@ -119,7 +116,7 @@ export function logStep(step: string, state: StepState, detail?: string, fields:
 }
 
 /** Waits until every transport has written what it was given (before the process exits). */
-export async function flushLogs(): Promise<void> {
+async function flushLogger(): Promise<void> {
   if (!logger) return;
   const l = logger;
   await new Promise<void>((resolve) => {

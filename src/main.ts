@@ -1,12 +1,8 @@
 // Entry point: argv → subcommand; every error → one line on stderr and an exit code. The only process.exit.
 import { Command, CommanderError, Option } from 'commander';
-import { DATASOURCE_FORMATS, runDatasource } from './cli/datasource.js';
-import { runApply } from './cli/apply.js';
-import { runRender } from './cli/render.js';
-import { runStatus } from './cli/status.js';
-import { runShow } from './cli/show.js';
+// Subcommands load their modules when they run (dynamic import): `--version` and `--help` load none.
 import { ExitCode, OsconfError } from './errors.js';
-import { flushLogs, setJsonLogs, setLogLevel, type LogLevel } from './log.js';
+import { flushLogs, setJsonLogs, setLogLevel, type LogLevel } from './log-settings.js';
 import { VERSION } from './version.js';
 
 const write = (text: string): void => {
@@ -49,14 +45,14 @@ function buildProgram(setExit: (code: number) => void): Command {
       '\nos.conf is removed only after every concern it sets succeeded; a rejected os.conf (exit 3) is renamed to\n' +
         'os.conf.rejected; after a failure (exit 1) it stays so the next boot retries. Without os.conf: exit 0.',
     )
-    .action(async (opts) => setExit(await runApply(opts, write)));
+    .action(async (opts) => setExit(await (await import('./cli/apply.js')).runApply(opts, write)));
 
   program
     .command('status')
     .description('show what the last apply did')
     .option('--root <dir>', 'read the state of an offline root')
     .option('--json', 'print the state as JSON')
-    .action(async (opts: { root?: string; json?: boolean }) => setExit(await runStatus(opts, write)));
+    .action(async (opts: { root?: string; json?: boolean }) => setExit(await (await import('./cli/status.js')).runStatus(opts, write)));
 
   program
     .command('show')
@@ -64,13 +60,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption('--conf <file>', 'the os.conf file to read')
     .option('--json', 'print the model as JSON (a stable contract, see README)')
     .addHelpText('after', '\nExit code 3 when os.conf has errors; every error names its line and key.')
-    .action(async (opts: { conf: string; json?: boolean }) => setExit(await runShow(opts, write)));
+    .action(async (opts: { conf: string; json?: boolean }) => setExit(await (await import('./cli/show.js')).runShow(opts, write)));
 
   program
     .command('datasource')
     .description("print os.conf in cloud-init's formats, or write a NoCloud seed directory")
     .requiredOption('--conf <file>', 'the os.conf file to read')
-    .addOption(new Option('--format <format>', 'the view to print').choices([...DATASOURCE_FORMATS]))
+    .addOption(new Option('--format <format>', 'the view to print').choices(['meta-data', 'user-data', 'network-config', 'network-config-v1', 'instance-data']))
     .option('--nocloud-dir <dir>', 'write meta-data, user-data (mode 0600) and network-config into this directory')
     .option('--instance-id <id>', 'use this instance-id instead of the DMI product UUID or the MAC addresses')
     .addHelpText(
@@ -80,7 +76,7 @@ function buildProgram(setExit: (code: number) => void): Command {
         'user-data carries the root password only as a SHA-512 crypt hash.',
     )
     .action(async (opts: { conf: string; format?: string; nocloudDir?: string; instanceId?: string }) =>
-      setExit(await runDatasource(opts, write)),
+      setExit(await (await import('./cli/datasource.js')).runDatasource(opts, write)),
     );
 
   program
@@ -95,7 +91,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       '\nWithout --stack the distribution and its network stack are detected in the root (/ by default).\n' +
         'With --stack alone nothing is read: files edited in place (/etc/hosts, resolv.conf) are shown as new.',
     )
-    .action(async (opts: { conf: string; stack?: string; root?: string; json?: boolean }) => setExit(await runRender(opts, write)));
+    .action(async (opts: { conf: string; stack?: string; root?: string; json?: boolean }) => setExit(await (await import('./cli/render.js')).runRender(opts, write)));
 
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

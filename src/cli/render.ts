@@ -2,8 +2,7 @@
 import { formatIssue } from '../config/model.js';
 import { detectProfile, type Detection } from '../distro/detect.js';
 import { probeRoot } from '../distro/probe.js';
-import { STACKS, type Stack } from '../distro/profiles.js';
-import { ConfigRejectedError, UsageError } from '../errors.js';
+import { ConfigRejectedError } from '../errors.js';
 import { NodeHost } from '../host/node-host.js';
 import { log } from '../log.js';
 import { formatMode } from '../plan/file.js';
@@ -13,6 +12,7 @@ import { RESOLV_CONF } from '../render/resolv-conf.js';
 import { SUSE_NETCONFIG } from '../render/sysconfig.js';
 import { renderSystem, type SystemRender } from '../render/system.js';
 import { loadConfig } from './load-config.js';
+import { parseStack } from './stack-option.js';
 
 export interface RenderOptions {
   conf: string;
@@ -23,13 +23,6 @@ export interface RenderOptions {
 
 /** Files renderers edit in place, read from the target root. */
 const EDITED_FILES = [ENI_MAIN, HOSTS_FILE, RESOLV_CONF, SUSE_NETCONFIG, '/etc/sysconfig/network'];
-
-export function parseStack(name: string | undefined): Stack | undefined {
-  if (name === undefined) return undefined;
-  const stack = name === 'sysconfig' ? 'sysconfig-rhel' : name;
-  if (!(STACKS as readonly string[]).includes(stack)) throw new UsageError(`unknown stack ${JSON.stringify(name)} (one of sysconfig, ${STACKS.join(', ')})`);
-  return stack as Stack;
-}
 
 export async function runRender(options: RenderOptions, out: (text: string) => void): Promise<number> {
   const stack = parseStack(options.stack);

@@ -348,3 +348,17 @@ test('a full disk under the files osconf writes: the concern fails, os.conf stay
     box.destroy();
   }
 });
+
+test('a partial write left by a crashed earlier run is cleaned up, and the real files are whole', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    // What a run killed in the middle of writing leaves: a half-written temp file beside the target.
+    writeFileSync(join(box.dir, 'etc-upper', '.hosts.osconf-0123456789ab'), '10.171.254.123\tiZ23');
+    await box.run(`$OSCONF apply > /dev/null 2> "$BOX/out/p.log"; echo $? > "$BOX/out/p.code"`);
+    t.is(box.out('p.code').trim(), '0', box.out('p.log'));
+    t.deepEqual(etcUpperFiles(box).filter((f) => f.includes('.osconf-')), []);
+    t.regex(box.etc('/etc/hosts')!, /^10\.171\.254\.123\tiZ23r29djmjZ\t# managed by osconf$/m);
+  } finally {
+    box.destroy();
+  }
+});

@@ -1,6 +1,7 @@
 // Entry point: argv → subcommand; every error → one line on stderr and an exit code. The only process.exit.
 import { Command, CommanderError, Option } from 'commander';
 // Subcommands load their modules when they run (dynamic import): `--version` and `--help` load none.
+import { DATASOURCE_FORMATS } from './cli/datasource-formats.js';
 import { ExitCode, OsconfError } from './errors.js';
 import { flushLogs, setJsonLogs, setLogLevel, type LogLevel } from './log-settings.js';
 import { VERSION } from './version.js';
@@ -66,7 +67,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('datasource')
     .description("print os.conf in cloud-init's formats, or write a NoCloud seed directory")
     .requiredOption('--conf <file>', 'the os.conf file to read')
-    .addOption(new Option('--format <format>', 'the view to print').choices(['meta-data', 'user-data', 'network-config', 'network-config-v1', 'instance-data']))
+    .addOption(new Option('--format <format>', 'the view to print').choices([...DATASOURCE_FORMATS]))
     .option('--nocloud-dir <dir>', 'write meta-data, user-data (mode 0600) and network-config into this directory')
     .option('--instance-id <id>', 'use this instance-id instead of the DMI product UUID or the MAC addresses')
     .addHelpText(

@@ -16,10 +16,9 @@ import { ConfigRejectedError, OperationalError, UsageError } from '../errors.js'
 import { NodeHost } from '../host/node-host.js';
 import { readTextIfPresent } from '../host/read-text.js';
 import { log } from '../log.js';
+import { DATASOURCE_FORMATS, type DatasourceFormat } from './datasource-formats.js';
 import { loadConfig } from './load-config.js';
 
-export const DATASOURCE_FORMATS = ['meta-data', 'user-data', 'network-config', 'network-config-v1', 'instance-data'] as const;
-export type DatasourceFormat = (typeof DATASOURCE_FORMATS)[number];
 
 export interface DatasourceOptions {
   conf: string;

@@ -54,6 +54,10 @@ async function inSandbox(config: InstanceConfig, stack: Stack, script: string, c
   }
 }
 
+// systemd-networkd outside systemd: its state directory, the daemon in the background, then the wait below.
+const START_NETWORKD = `mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif
+       /lib/systemd/systemd-networkd & pid=$!`;
+
 // Polls until the stack has configured what we expect, for daemons that apply asynchronously.
 const DAEMON_WAIT = `
 for i in $(seq 1 100); do
@@ -68,8 +72,7 @@ for (const [name, config] of cases) {
     await inSandbox(
       config,
       'networkd',
-      `mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif
-       /lib/systemd/systemd-networkd & pid=$!
+      `${START_NETWORKD}
        EXPECT_ADDRS=${addrs}; ${DAEMON_WAIT}
        kill $pid; wait $pid || true`,
       (box) => {
@@ -89,8 +92,7 @@ for (const [name, config] of cases) {
        netplan generate
        # netplan matches PermanentMACAddress=; veth devices have no permanent address, real NICs do.
        sed -i 's/^PermanentMACAddress=/MACAddress=/' /run/systemd/network/*.network
-       mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif
-       /lib/systemd/systemd-networkd & pid=$!
+       ${START_NETWORKD}
        EXPECT_ADDRS=${addrs}; ${DAEMON_WAIT}
        kill $pid; wait $pid || true`,
       (box) => {

@@ -5,6 +5,7 @@ import { saltFromBytes } from '../config/password-hash.js';
 import type { Detection } from '../distro/detect.js';
 import type { Host } from '../host/host.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
+import { sshHostKeysMissing } from './ssh-host-keys.js';
 import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
 import type { ServiceState } from '../plan/activation.js';
 import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
@@ -134,7 +135,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     liveNetwork: await readLiveNetwork(host),
     resolvconfInstalled,
     cloudInitPresent: (await host.info('/usr/bin/cloud-init')) !== null,
-    sshHostKeysMissing: (await host.info('/usr/sbin/sshd')) !== null && !(await host.list('/etc/ssh')).some((n) => /^ssh_host_.*_key$/.test(n)),
+    sshHostKeysMissing: await sshHostKeysMissing(host),
     salt: saltFromBytes(randomBytes(16)),
     today: host.today(),
   };

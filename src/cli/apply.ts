@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
 import { acquireLock, LOCK_FILE } from '../apply/lock.js';
+import { sshHostKeysMissing } from '../apply/ssh-host-keys.js';
 import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
@@ -78,7 +79,7 @@ export async function runApply(options: ApplyOptions, out: (text: string) => voi
     });
     if (file === null) {
       logStep('read', 'skipped', `${confPath}: not present; nothing to apply`);
-      if (host.live && !options.dryRun && (await host.info('/usr/sbin/sshd')) !== null && !(await host.list('/etc/ssh')).some((n) => /^ssh_host_.*_key$/.test(n))) {
+      if (host.live && !options.dryRun && (await sshHostKeysMissing(host))) {
         const [{ executeExtras }, { sshHostKeys }] = await Promise.all([import('../apply/execute.js'), import('../plan/apply-plan.js')]);
         await executeExtras(host, { profile: '', stack: null, concerns: [], notes: [], extras: [{ step: 'ssh-host-keys', actions: [sshHostKeys()] }] });
       }

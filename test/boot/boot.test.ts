@@ -2,13 +2,13 @@
 // aliyun_custom_image/os.conf boots under qemu and comes up configured, with each network stack, on the
 // classic network and in a VPC, with kernel and predictable NIC names; then the life cycle across boots.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceConfig } from '../../src/config/model.js';
 import { staticRoutes } from '../../src/config/model.js';
 import { readOsConf } from '../../src/config/validate.js';
 import { examplesDir } from '../helpers/paths.js';
+import { rootHashVerifies } from '../helpers/shadow.js';
 import { Guest, type DiskSpec, type Probe } from '../helpers/vm.js';
 
 const PASSWORD = 'qwHr1234';
@@ -22,11 +22,6 @@ function expectedRoutes(config: InstanceConfig): string[] {
   routes.push(`0.0.0.0/0 via ${config.defaultRoute!.via}`);
   return routes.sort();
 }
-function verifiesPassword(shadowRoot: string, password: string): boolean {
-  const hash = shadowRoot.split(':')[1] ?? '';
-  if (!hash.startsWith('$6$')) return false;
-  return execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, '-stdin'], { input: password }).toString().trim() === hash;
-}
 const stackUnit = { eni: 'networking.service', networkd: 'systemd-networkd.service', netplan: 'systemd-networkd.service', 'network-manager': 'NetworkManager.service' } as const;
 
 function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config: InstanceConfig, stack: DiskSpec['stack']): void {
@@ -35,7 +30,7 @@ function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config
   t.is(probe.hostname, config.hostname!);
   t.is(probe.etcHostname, config.hostname!);
   for (const ns of config.nameservers) t.regex(probe.resolv, new RegExp(ns.replace(/\./g, '\\.')), `name server ${ns}`);
-  t.true(verifiesPassword(probe.shadowRoot, PASSWORD), "root's shadow entry verifies against the os.conf password");
+  t.true(rootHashVerifies(probe.shadowRoot, PASSWORD), "root's shadow entry verifies against the os.conf password");
   // osconf was active before network-pre.target, and the stack started after it.
   const osconf = probe.order['osconf.service']!;
   const pre = probe.order['network-pre.target']!;
@@ -122,7 +117,7 @@ test('boot with SysV init (sysvinit-core): osconf starts before networking and c
     t.deepEqual(probe.addresses, expectedAddresses(config));
     t.deepEqual(probe.routes, expectedRoutes(config));
     t.is(probe.hostname, config.hostname!);
-    t.true(verifiesPassword(probe.shadowRoot, PASSWORD));
+    t.true(rootHashVerifies(probe.shadowRoot, PASSWORD));
     t.is(probe.status?.exitCode, 0);
     // rcS runs scripts in the order of their numbers: osconf's must come before networking's.
     const seq = (name: string) => Number(new RegExp(`^S(\\d+)${name}$`, 'm').exec(probe.rcOrder)?.[1] ?? NaN);

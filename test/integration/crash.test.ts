@@ -2,11 +2,11 @@
 // After each kill every system file is the old or the new version (never partial or empty, no temp file left),
 // os.conf is still on partition 1, and the next apply completes to the same end state as an uninterrupted run.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readOsConf } from '../../src/config/validate.js';
 import { LiveSandbox } from '../helpers/live-sandbox.js';
+import { rootHashVerifies } from '../helpers/shadow.js';
 import { examplesDir } from '../helpers/paths.js';
 
 const PASSWORD = 'qwHr1234';
@@ -24,11 +24,7 @@ function tree(dir: string): Map<string, string> {
   return out;
 }
 
-const shadowVerifies = (shadow: string) => {
-  const hash = shadow.split('\n').find((l) => l.startsWith('root:'))!.split(':')[1]!;
-  if (!hash.startsWith('$6$')) return false;
-  return execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, '-stdin'], { input: PASSWORD }).toString().trim() === hash;
-};
+const shadowVerifies = (shadow: string) => rootHashVerifies(shadow, PASSWORD);
 const original = (path: string): string | null => (existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : null);
 
 for (const name of ['vpc', 'classic']) {

@@ -94,6 +94,31 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .action(async (opts: { conf: string; stack?: string; root?: string; json?: boolean }) => setExit(await (await import('./cli/render.js')).runRender(opts, write)));
 
+  program
+    .command('check')
+    .description('check that this system, a root directory or a disk image is ready to import as a Customized Linux image')
+    .option('--root <dir>', 'check an offline root directory instead of the running system')
+    .option('--image <file>', 'check a raw disk image file (or a block device) without mounting it')
+    .option('-p, --path <dir>', 'write image_check_report_DATE_TIME.txt and image_check_report.json here (default: the current directory)')
+    .option('--json', 'print the JSON report instead of the summary')
+    .addHelpText(
+      'after',
+      "\nItems: those of the platform guide's compliance tool (image_check) and osconf's own (first partition,\n" +
+        'aliyun_custom_image/, osconf enabled, one network agent, no SSH host keys, sshd settings, DHCP fallback).\n' +
+        'Each is OK, FAILED or WARNING with a reason and a fix. Exit code 1 when any item FAILED.',
+    )
+    .action(async (opts: { root?: string; image?: string; path?: string; json?: boolean }) => setExit(await (await import('./cli/check.js')).runCheck(opts, write)));
+
+  program
+    .command('prepare')
+    .description('seal an image before capture: remove SSH host keys, machine id, leases, logs, history, state; enable osconf')
+    .option('--root <dir>', 'prepare an offline root directory instead of the running system')
+    .option('--first-partition <dir>', "where the image's partition 1 is mounted (default on a running system: found like apply finds it)")
+    .option('--dry-run', 'list what would be removed, emptied, created or enabled; change nothing')
+    .option('--json', 'print the actions as JSON')
+    .addHelpText('after', '\nEvery removal is listed. Exit code 1 when something could not be done (it is listed as "not done").')
+    .action(async (opts: { root?: string; firstPartition?: string; dryRun?: boolean; json?: boolean }) => setExit(await (await import('./cli/prepare.js')).runPrepare(opts, write)));
+
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

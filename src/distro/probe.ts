@@ -5,55 +5,82 @@ import { readTextIfPresent } from '../host/read-text.js';
 import { PROBE_PATHS, type DetectFacts } from './detect.js';
 import { osReleaseFromRedhatRelease, parseOsRelease, type OsRelease } from './os-release.js';
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** What probing needs from a root: a directory (probeRoot) or check's RootView over an image. */
+export interface ProbeAccess {
+  exists(path: string): Promise<boolean>;
+  list(dir: string): Promise<string[]>;
+  read(path: string): Promise<string | null>;
+  /** A symbolic link's target, or null when the path is not a link. */
+  readlink?(path: string): Promise<string | null>;
 }
 
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch {
-    return [];
-  }
+function directoryAccess(root: string): ProbeAccess {
+  return {
+    exists: async (path) => {
+      try {
+        await fs.lstat(join(root, path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    list: async (dir) => {
+      try {
+        return await fs.readdir(join(root, dir));
+      } catch {
+        return [];
+      }
+    },
+    read: (path) => readTextIfPresent(join(root, path)),
+    readlink: (path) => fs.readlink(join(root, path)).catch(() => null),
+  };
 }
 
-async function enabledServices(root: string): Promise<Set<string>> {
+/** Services enabled at boot: systemd wants links, OpenRC runlevels, sysvinit rc links (rcS.d, rc2.d, rc3.d). */
+export async function enabledServices(access: ProbeAccess): Promise<Set<string>> {
   const enabled = new Set<string>();
-  const systemdDir = join(root, 'etc/systemd/system');
-  for (const entry of await names(systemdDir)) {
+  for (const entry of await access.list('/etc/systemd/system')) {
     if (entry.endsWith('.wants') || entry.endsWith('.requires')) {
-      for (const unit of await names(join(systemdDir, entry))) enabled.add(unit);
+      for (const unit of await access.list(`/etc/systemd/system/${entry}`)) enabled.add(unit);
     }
   }
-  for (const level of await names(join(root, 'etc/runlevels'))) {
-    for (const service of await names(join(root, 'etc/runlevels', level))) enabled.add(service);
+  for (const level of await access.list('/etc/runlevels')) {
+    for (const service of await access.list(`/etc/runlevels/${level}`)) enabled.add(service);
   }
-  for (const link of await names(join(root, 'etc/rc3.d'))) {
-    if (link.startsWith('S')) enabled.add(link.replace(/^S\d+/, ''));
+  // Under systemd an rc link counts only for a script without a native unit (as systemd-sysv-generator does).
+  const initLink = (await access.readlink?.('/sbin/init')) ?? '';
+  const systemd = initLink.includes('systemd') || (!(await access.exists('/sbin/init')) && (await access.exists('/lib/systemd/systemd')));
+  const unitDirs = ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+  for (const rc of ['rcS.d', 'rc2.d', 'rc3.d']) {
+    for (const link of await access.list(`/etc/${rc}`)) {
+      if (!link.startsWith('S')) continue;
+      const name = link.replace(/^S\d+/, '');
+      if (systemd && (await Promise.all(unitDirs.map((d) => access.exists(`${d}/${name}.service`)))).some(Boolean)) continue;
+      enabled.add(name);
+    }
   }
   return enabled;
 }
 
-export async function probeRoot(root: string): Promise<DetectFacts> {
-  const osText = (await readTextIfPresent(join(root, 'etc/os-release'))) ?? (await readTextIfPresent(join(root, 'usr/lib/os-release')));
+export async function probeWith(access: ProbeAccess): Promise<DetectFacts> {
+  const osText = (await access.read('/etc/os-release')) ?? (await access.read('/usr/lib/os-release'));
   let osRelease: OsRelease | null = osText === null ? null : parseOsRelease(osText);
   if (osRelease === null) {
-    const redhat = await readTextIfPresent(join(root, 'etc/redhat-release'));
+    const redhat = await access.read('/etc/redhat-release');
     osRelease = redhat === null ? null : osReleaseFromRedhatRelease(redhat);
   }
   const paths = new Set<string>();
-  for (const p of PROBE_PATHS) if (await exists(join(root, p))) paths.add(p);
-  const nmConf = (await readTextIfPresent(join(root, 'etc/NetworkManager/NetworkManager.conf'))) ?? '';
+  for (const p of PROBE_PATHS) if (await access.exists(p)) paths.add(p);
+  const nmConf = (await access.read('/etc/NetworkManager/NetworkManager.conf')) ?? '';
   const plugins = /^\s*plugins\s*=\s*(.*)$/m.exec(nmConf);
   return {
     osRelease,
     paths,
-    enabled: await enabledServices(root),
+    enabled: await enabledServices(access),
     nmPlugins: plugins ? plugins[1]!.trim() : null,
   };
+}
+
+export function probeRoot(root: string): Promise<DetectFacts> {
+  return probeWith(directoryAccess(root));
 }

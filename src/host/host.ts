@@ -41,6 +41,10 @@ export interface Host {
   remove(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   mkdir(path: string, mode: number): Promise<void>;
+  /** Removes an empty directory. */
+  rmdir(path: string): Promise<void>;
+  /** Creates a symbolic link at `path` pointing to `target` (stored as given). */
+  symlink(target: string, path: string): Promise<void>;
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** The running system's host name (live hosts only). */
   hostname(): Promise<string>;

@@ -117,6 +117,23 @@ export class NodeHost implements Host {
     }
   }
 
+  async rmdir(path: string): Promise<void> {
+    try {
+      await fs.rmdir(this.full(path));
+    } catch (e) {
+      if (errorCode(e) !== 'ENOENT') throw new OperationalError(`failed to remove ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
+    }
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    try {
+      await fs.symlink(target, this.full(path));
+      await syncDir(dirname(this.full(path)));
+    } catch (e) {
+      throw new OperationalError(`failed to link ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
+    }
+  }
+
   exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (!this.live) return Promise.reject(new OperationalError(`refusing to run ${argv[0]} for a sandbox root (${this.root})`));
     const [command, ...args] = argv;

@@ -54,8 +54,8 @@ async function readlinkVia(host: Host, path: string): Promise<string | null> {
   return r && r.code === 0 ? r.stdout.trim() : null;
 }
 
-/** The first partition of the disk holding the root file system, as /dev/NAME and its major:minor. */
-export async function rootDiskFirstPartition(host: Host): Promise<{ device: string; majorMinor: string } | null> {
+/** The first partition of the disk holding the root file system, as /dev/NAME and its major:minor, and that disk. */
+export async function rootDiskFirstPartition(host: Host): Promise<{ device: string; majorMinor: string; disk: string } | null> {
   const mounts = parseMountinfo((await host.read('/proc/self/mountinfo')) ?? '');
   const root = [...mounts].reverse().find((m) => m.mountPoint === '/');
   if (!root || root.majorMinor.startsWith('0:')) return null;
@@ -72,7 +72,7 @@ export async function rootDiskFirstPartition(host: Host): Promise<{ device: stri
   for (const child of await host.list(disk)) {
     if ((await readTrim(host, `${disk}/${child}/partition`)) === '1') {
       const majorMinor = await readTrim(host, `${disk}/${child}/dev`);
-      if (majorMinor) return { device: `/dev/${child}`, majorMinor };
+      if (majorMinor) return { device: `/dev/${child}`, majorMinor, disk: `/dev/${disk.slice(disk.lastIndexOf('/') + 1)}` };
     }
   }
   return null;

@@ -2,14 +2,16 @@
 // aliyun_custom_image/os.conf boots under qemu and comes up configured, with each network stack, on the
 // classic network and in a VPC, with kernel and predictable NIC names; then the life cycle across boots.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceConfig } from '../../src/config/model.js';
 import { staticRoutes } from '../../src/config/model.js';
 import { readOsConf } from '../../src/config/validate.js';
 import { examplesDir } from '../helpers/paths.js';
 import { rootHashVerifies } from '../helpers/shadow.js';
-import { Guest, type DiskSpec, type Probe } from '../helpers/vm.js';
+import { Guest, vmDir, type DiskSpec, type Probe } from '../helpers/vm.js';
 
 const PASSWORD = 'qwHr1234';
 const texts = { vpc: readFileSync(join(examplesDir, 'vpc.conf'), 'utf8'), classic: readFileSync(join(examplesDir, 'classic.conf'), 'utf8') };
@@ -126,5 +128,50 @@ test('boot with SysV init (sysvinit-core): osconf starts before networking and c
     t.deepEqual(guest.partitionListing('vfat'), []);
   } finally {
     guest.destroy();
+  }
+});
+
+/** ssh-keygen -l's SHA256 fingerprint of a public key line. */
+function fingerprint(publicKey: string): string {
+  return `SHA256:${createHash('sha256').update(Buffer.from(publicKey.split(/\s+/)[1]!, 'base64')).digest('base64').replace(/=+$/, '')}`;
+}
+
+test('image builders: osconf prepare seals the image, check passes it (root and disk image), and its first boot makes fresh SSH host keys', async (t) => {
+  const config = readOsConf(texts.vpc).config;
+  const reports = mkdtempSync(join(tmpdir(), 'osconf-prepare-'));
+  const guest = await Guest.create({ stack: 'eni', p1fs: 'ext4', osConf: texts.vpc, expectAddresses: config.interfaces.length, prepareReports: reports });
+  try {
+    const prepared = readFileSync(join(reports, 'prepare.txt'), 'utf8');
+    for (const type of ['rsa', 'ecdsa', 'ed25519']) t.regex(prepared, new RegExp(`^removed /etc/ssh/ssh_host_${type}_key \\(`, 'm'));
+    t.regex(prepared, /^emptied \/etc\/machine-id /m);
+    t.regex(prepared, /^created \S+\/aliyun_custom_image\/ /m);
+    const verdicts = (file: string) => {
+      const report = JSON.parse(readFileSync(join(reports, file), 'utf8')) as { check_items: Array<{ name: string; result: string; description: string }> };
+      return Object.fromEntries(report.check_items.map((i) => [i.name, i]));
+    };
+    for (const file of ['check-root.json', 'check-image.json']) {
+      const items = verdicts(file);
+      t.deepEqual(Object.values(items).filter((i) => i.result === 'FAILED'), [], `${file}: nothing FAILED`);
+      for (const name of ['driver', 'ssh_host_keys', 'osconf', 'network', 'root_account', 'lib']) t.is(items[name]?.result, 'OK', `${file}: ${name}`);
+    }
+    const image = verdicts('check-image.json');
+    for (const name of ['partition_table', 'lvm', 'first_partition', 'aliyun_custom_image']) t.is(image[name]?.result, 'OK', `image: ${name}`);
+    t.is(image.disk_size?.result, 'WARNING', 'a 6 GiB disk is under the recommended 40 GiB');
+
+    const baked = readdirSync(join(vmDir, 'rootfs', 'etc', 'ssh'))
+      .filter((n) => /^ssh_host_.*_key\.pub$/.test(n))
+      .map((n) => fingerprint(readFileSync(join(vmDir, 'rootfs', 'etc', 'ssh', n), 'utf8')));
+    t.true(baked.length >= 3, 'the guest root was built with host keys, as a source machine has');
+    const probe = await guest.boot(config.interfaces.map((n) => n.mac), { persist: true });
+    checkConfigured(t, probe, config, 'eni');
+    t.true(probe.sshHostKeys.length >= 3, `host keys after first boot: ${probe.sshHostKeys.join('; ')}`);
+    for (const type of ['RSA', 'ECDSA', 'ED25519']) t.true(probe.sshHostKeys.some((l) => l.endsWith(`(${type})`)), `${type} key`);
+    for (const line of probe.sshHostKeys) t.false(baked.includes(line.split(' ')[1]!), `fresh key, not the source machine's: ${line}`);
+    t.is(probe.sshActive, 'active', 'sshd started with the new keys');
+    t.regex(probe.machineId, /^[0-9a-f]{32}$/, 'a machine id generated at first boot');
+    t.not(probe.machineId, readFileSync(join(vmDir, 'rootfs', 'etc', 'machine-id'), 'utf8').trim(), "not the source machine's");
+  } finally {
+    guest.destroy();
+    rmSync(reports, { recursive: true, force: true });
   }
 });

@@ -63,6 +63,16 @@ export class FakeHost implements Host {
     this.dirs.add(path);
   }
 
+  async rmdir(path: string): Promise<void> {
+    this.writes.push(`rmdir ${path}`);
+    this.dirs.delete(path);
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    this.writes.push(`ln ${path} -> ${target}`);
+    this.symlinks.add(path);
+  }
+
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (!this.live) throw new Error(`fake host: a sandbox root runs nothing (${argv.join(' ')})`);
     const handler = this.commands[argv[0]!];

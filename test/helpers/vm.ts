@@ -54,6 +54,8 @@ export interface DiskSpec {
   init?: 'systemd' | 'sysvinit';
   /** The boot benchmark's cloud-init runs: osconf off, cloud-init on with this NoCloud seed directory. */
   cloudInitSeed?: string;
+  /** Seal the image with osconf prepare and check it (see make-disk.sh); outputs and reports go here. */
+  prepareReports?: string;
 }
 
 export class Guest {
@@ -70,7 +72,7 @@ export class Guest {
       writeFileSync(conf, spec.osConf);
     }
     const dir = spec.init === 'sysvinit' ? vmSysvDir : vmDir;
-    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '' };
+    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', PREPARE_REPORTS: spec.prepareReports ?? '' };
     const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();
@@ -140,6 +142,10 @@ export interface Probe {
   analyze: string;
   unitTimes: string;
   rcOrder: string;
+  /** `ssh-keygen -l` lines of the host keys at the end of boot. */
+  sshHostKeys: string[];
+  sshActive: string;
+  machineId: string;
 }
 
 export function parseProbe(text: string): Probe {
@@ -179,5 +185,8 @@ export function parseProbe(text: string): Probe {
     analyze: get('analyze').trim(),
     unitTimes: get('unit-times'),
     rcOrder: get('rc-order'),
+    sshHostKeys: get('ssh-host-keys').split('\n').map((l) => l.trim()).filter(Boolean),
+    sshActive: get('ssh-active').trim(),
+    machineId: get('machine-id').trim(),
   };
 }

@@ -9,7 +9,7 @@ out=${1:?usage: build-rootfs.sh DIR [systemd|sysvinit]}
 init=${2:-systemd}
 case "$out" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
 stamp="$out/rootfs.stamp"
-version="4-$init" # bump when the package list or setup below changes
+version="5-$init" # bump when the package list or setup below changes
 if [ "$(cat "$stamp" 2>/dev/null || true)" = "$version" ] && [ -f "$out/vmlinuz" ]; then
   echo "guest root is up to date in $out"
   exit 0
@@ -23,7 +23,7 @@ if [ "$init" = sysvinit ]; then
   packages="linux-image-amd64 initramfs-tools ifupdown e2fsprogs procps openssl"
 else
   base=systemd-sysv,udev,kmod,iproute2,nodejs
-  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager e2fsprogs procps openssl cloud-init"
+  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager e2fsprogs procps openssl cloud-init openssh-server"
 fi
 bash "$(dirname "$0")/../../scripts/debian-root.sh" "$staging" "$base" "$packages" "$log"
 rm -f -- "$staging/usr/sbin/policy-rc.d"

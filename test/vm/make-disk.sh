@@ -5,15 +5,24 @@
 # mount namespace and written with mkfs.ext4 -d; partitions are placed with dd.
 # Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
 # With CLOUD_INIT_SEED=DIR (the boot benchmark): osconf disabled, cloud-init enabled with that NoCloud seed.
+# With PREPARE_REPORTS=DIR (ext4 partition 1 only): the image is sealed with `osconf prepare` (root and
+# partition 1), checked with `osconf check --root` and, once built, `osconf check --image`; the disk is 6 GiB
+# (sparse) as the platform needs more than 5 GiB. Outputs and reports go to DIR.
 set -euo pipefail
 vmdir=${1:?} deb=${2:?} stack=${3:?} p1fs=${4:?} osconf=${5:?} expect=${6:?} out=${7:?} init=${8:-systemd}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 [ -n "$work" ] && [ -d "$work" ] || exit 1
 trap 'rm -rf -- "$work"' EXIT
-mkdir -p "$work/upper" "$work/ovl" "$work/merged"
+mkdir -p "$work/upper" "$work/ovl" "$work/merged" "$work/p1"
+reports=${PREPARE_REPORTS:-}
+osconf_bin="$here/../../dist/osconf"
+if [ -n "$reports" ]; then
+  [ "$p1fs" = ext4 ] || { echo "PREPARE_REPORTS needs an ext4 partition 1" >&2; exit 2; }
+  mkdir -p "$reports"
+fi
 
-unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" sh -c '
+unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"
@@ -43,6 +52,10 @@ unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$d
     printf \"[network]\\nstack = %s\\n\" $STACK > /etc/osconf/osconf.conf
   "
   umount "$M/proc"
+  if [ -n "$REPORTS" ]; then
+    node "$OSCONF" prepare --root "$M" --first-partition "$W/p1" > "$REPORTS/prepare.txt"
+    node "$OSCONF" check --root "$M" -p "$REPORTS/root" --json > "$REPORTS/check-root.json" || true
+  fi
   mkfs.ext4 -q -F -L osconf-root -d "$M" "$W/root.img" 2400M
 '
 
@@ -53,13 +66,14 @@ if [ "$p1fs" = vfat ]; then
   mmd -i "$work/p1.img" ::/aliyun_custom_image
   [ "$osconf" = - ] || mcopy -i "$work/p1.img" "$osconf" ::/aliyun_custom_image/os.conf
 else
-  mkdir -p "$work/p1/aliyun_custom_image"
+  [ -n "$reports" ] || mkdir -p "$work/p1/aliyun_custom_image"
   [ "$osconf" = - ] || cp "$osconf" "$work/p1/aliyun_custom_image/os.conf"
   mkfs.ext4 -q -F -L osconfp1 -d "$work/p1" "$work/p1.img" ${p1_mib}M
 fi
 
 root_mib=2400
 total_mib=$((1 + p1_mib + root_mib + 1))
+[ -z "$reports" ] || total_mib=6144
 rm -f -- "$out"
 truncate -s ${total_mib}M "$out"
 p1type=$([ "$p1fs" = vfat ] && echo c || echo 83)
@@ -67,4 +81,5 @@ printf 'label: dos\nstart=2048, size=%d, type=%s\nstart=%d, size=%d, type=83\n' 
   $((p1_mib * 2048)) "$p1type" $((2048 + p1_mib * 2048)) $((root_mib * 2048)) | sfdisk -q "$out"
 dd if="$work/p1.img" of="$out" bs=1M seek=1 conv=notrunc,sparse status=none
 dd if="$work/root.img" of="$out" bs=1M seek=$((1 + p1_mib)) conv=notrunc,sparse status=none
+[ -z "$reports" ] || node "$osconf_bin" check --image "$out" -p "$reports/image" --json > "$reports/check-image.json" || true
 echo "$out"

@@ -39,7 +39,7 @@ test('mountinfo: mount points with escaped spaces', (t) => {
 
 test('root on vda2: the first partition is vda1, used where it is mounted (/boot)', async (t) => {
   const host = virtioHost('22 1 253:2 / / rw - ext4 /dev/vda2 rw\n30 22 253:1 / /boot rw - vfat /dev/vda1 rw\n', LINKS);
-  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1' });
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
   const located = await locate(host, { kind: 'root-disk' });
   t.is(located.base, '/boot');
   t.deepEqual(host.ran.filter((r) => r.argv[0] === 'mount'), []);
@@ -62,7 +62,7 @@ test('root on LVM: follows the device mapper down to the partition', async (t) =
     '/sys/devices/virtual/block/dm-0/slaves/vda2': '/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda2',
   });
   host.put('/sys/devices/virtual/block/dm-0/slaves/vda2/dev', '253:2\n');
-  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1' });
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
 });
 
 test('a root without a block device (overlay, tmpfs) gives a clear error', async (t) => {

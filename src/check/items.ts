@@ -1,0 +1,466 @@
+// The items `osconf check` reports: every item of the platform guide's compliance tool (image_check), in its
+// order and with its names, then osconf's own. Each reads the target through RootView and returns OK,
+// FAILED (an instance from the image will not start or cannot be configured) or WARNING (it starts, but
+// something will not work as the platform expects), with the reason and the fix.
+import { parseOsconfConf } from '../config/osconf-conf.js';
+import { cloudInitEnabled, type DetectFacts } from '../distro/detect.js';
+import { parseOsRelease } from '../distro/os-release.js';
+import { probeWith } from '../distro/probe.js';
+import type { RootView } from './root-view.js';
+import type { CheckTarget } from './target.js';
+
+export type CheckResult = 'OK' | 'FAILED' | 'WARNING';
+
+export interface CheckItem {
+  name: string;
+  result: CheckResult;
+  /** "0" when OK; otherwise a stable code for this finding (docs/image-builders.md lists them). */
+  errorCode: string;
+  /** What was found. */
+  description: string;
+  /** Why it matters and how to fix it. */
+  comment: string;
+}
+
+interface Finding {
+  result: CheckResult;
+  code: number;
+  description: string;
+  comment?: string;
+}
+
+const ok = (description: string, comment = ''): Finding => ({ result: 'OK', code: 0, description, comment });
+const failed = (code: number, description: string, comment: string): Finding => ({ result: 'FAILED', code, description, comment });
+const warning = (code: number, description: string, comment: string): Finding => ({ result: 'WARNING', code, description, comment });
+
+const GIB = 2 ** 30;
+
+/** Facts several items share, read once. */
+export interface SharedFacts {
+  facts: DetectFacts;
+  init: 'systemd' | 'sysvinit' | 'openrc' | 'unknown';
+}
+
+export async function sharedFacts(root: RootView): Promise<SharedFacts> {
+  const facts = await probeWith(root);
+  const initLink = (await root.readlink('/sbin/init')) ?? '';
+  let init: SharedFacts['init'] = 'unknown';
+  if (initLink.includes('systemd')) init = 'systemd';
+  else if (initLink.includes('openrc') || (initLink.includes('busybox') && (await root.exists('/sbin/openrc')))) init = 'openrc';
+  else if ((await root.stat('/sbin/init'))?.type === 'file') init = 'sysvinit';
+  else if ((await root.exists('/lib/systemd/systemd')) || (await root.exists('/usr/lib/systemd/systemd'))) init = 'systemd';
+  return { facts, init };
+}
+
+type ItemCheck = (t: CheckTarget, root: RootView, shared: SharedFacts) => Promise<Finding>;
+
+interface ItemSpec {
+  name: string;
+  /** Base of this item's error codes. */
+  code: number;
+  needs: 'root' | 'disk' | 'none';
+  run: ItemCheck;
+}
+
+const enabled = (s: SharedFacts, ...names: string[]): string | undefined => names.find((n) => s.facts.enabled.has(n));
+
+async function firstExisting(root: RootView, paths: string[]): Promise<string | undefined> {
+  for (const p of paths) if (await root.exists(p)) return p;
+  return undefined;
+}
+
+/** Lines of sshd_config with its Include files expanded in place; the first value of a keyword wins. */
+async function sshdSetting(root: RootView, keyword: string): Promise<string | null> {
+  const seen = new Set<string>();
+  const visit = async (path: string, depth: number): Promise<string | null> => {
+    if (depth > 4 || seen.has(path)) return null;
+    seen.add(path);
+    for (const raw of ((await root.read(path)) ?? '').split('\n')) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const [key, ...rest] = line.split(/\s+/);
+      const lower = key!.toLowerCase();
+      if (lower === 'match') return null; // settings below apply only to some connections
+      if (lower === 'include') {
+        for (const pattern of rest) {
+          const full = pattern.startsWith('/') ? pattern : `/etc/ssh/${pattern}`;
+          const dir = full.slice(0, full.lastIndexOf('/'));
+          const glob = new RegExp(`^${full.slice(dir.length + 1).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+          for (const name of await root.list(dir)) {
+            if (!glob.test(name)) continue;
+            const value = await visit(`${dir}/${name}`, depth + 1);
+            if (value !== null) return value;
+          }
+        }
+        continue;
+      }
+      if (lower === keyword.toLowerCase()) return rest.join(' ').toLowerCase();
+    }
+    return null;
+  };
+  return visit('/etc/ssh/sshd_config', 0);
+}
+
+const ITEMS: ItemSpec[] = [
+  {
+    name: 'driver',
+    code: 100,
+    needs: 'root',
+    async run(_t, root) {
+      const kernels = await root.list('/lib/modules');
+      if (kernels.length === 0) return failed(101, 'no kernel modules under /lib/modules: the image has no kernel', 'install the distribution kernel (with virtio drivers)');
+      const want = [
+        ['virtio_blk', 'xen-blkfront'],
+        ['virtio_net', 'xen-netfront'],
+      ];
+      const missing: string[] = [];
+      for (const kernel of kernels) {
+        const listed = `${(await root.read(`/lib/modules/${kernel}/modules.builtin`)) ?? ''}\n${(await root.read(`/lib/modules/${kernel}/modules.dep`)) ?? ''}`;
+        const has = (name: string) => new RegExp(`/${name.replace('-', '[-_]')}\\.ko`).test(listed);
+        const lacking = want.filter((alternatives) => !alternatives.some(has)).map((a) => a[0]!);
+        if (lacking.length === 0) return ok(`kernel ${kernel} has virtio block and network drivers`, 'ECS runs instances on KVM with virtio devices');
+        missing.push(`${kernel} lacks ${lacking.join(', ')}`);
+      }
+      return failed(102, `no kernel with virtio drivers: ${missing.join('; ')}`, 'install virtio drivers (virtio_blk, virtio_net) and rebuild the initramfs; without them the instance does not boot');
+    },
+  },
+  {
+    name: 'shadow',
+    code: 200,
+    needs: 'root',
+    async run(_t, root) {
+      if (!(await root.exists('/etc/shadow'))) return failed(201, '/etc/shadow is missing', 'restore /etc/shadow (pwconv); the root password is stored there');
+      const attrs = await root.lockedAttributes('/etc/shadow');
+      if (attrs === null) return warning(203, 'could not read the attributes of /etc/shadow', 'make sure it is not locked with chattr +i or +a');
+      if (attrs.immutable || attrs.appendOnly) {
+        return failed(202, `/etc/shadow is ${attrs.immutable ? 'immutable (chattr +i)' : 'append-only (chattr +a)'}`, 'run chattr -i -a /etc/shadow: the root password cannot be set otherwise');
+      }
+      return ok('/etc/shadow can be changed');
+    },
+  },
+  {
+    name: 'selinux',
+    code: 300,
+    needs: 'root',
+    async run(_t, root) {
+      const config = (await root.read('/etc/selinux/config')) ?? '';
+      const mode = /^\s*SELINUX\s*=\s*"?(\w+)/m.exec(config)?.[1]?.toLowerCase();
+      if (mode === 'enforcing') return failed(301, 'SELinux is enforcing (/etc/selinux/config)', 'set SELINUX=disabled in /etc/selinux/config as the platform guide requires');
+      if (mode === 'permissive') return warning(302, 'SELinux is permissive (/etc/selinux/config)', 'the platform guide asks for SELINUX=disabled');
+      return ok(mode ? `SELinux is ${mode}` : 'SELinux is not configured');
+    },
+  },
+  {
+    name: 'qemu-ga',
+    code: 400,
+    needs: 'root',
+    async run(_t, root) {
+      const found = await firstExisting(root, ['/usr/bin/qemu-ga', '/usr/sbin/qemu-ga', '/usr/local/bin/qemu-ga']);
+      return found ? warning(401, `qemu guest agent installed (${found})`, 'uninstall qemu-guest-agent: it conflicts with ECS services') : ok('no qemu guest agent');
+    },
+  },
+  {
+    name: 'network',
+    code: 500,
+    needs: 'root',
+    async run(_t, _root, s) {
+      const nm = enabled(s, 'NetworkManager.service', 'NetworkManager');
+      const service = enabled(s, 'networking.service', 'networking', 'network.service', 'network', 'systemd-networkd.service', 'wicked.service', 'net.eth0');
+      if (!nm && !service) return failed(501, 'no network service is enabled at boot', 'enable the distribution network service (networking, network, systemd-networkd, wicked or NetworkManager)');
+      if (nm) return warning(502, `NetworkManager is enabled (${nm})`, 'osconf configures NetworkManager, but the platform guide prefers the network service; expect this warning from its tool too');
+      return ok(`network service enabled: ${service}`);
+    },
+  },
+  {
+    name: 'ssh',
+    code: 600,
+    needs: 'root',
+    async run(_t, root, s) {
+      if (!(await root.exists('/usr/sbin/sshd'))) return warning(601, 'sshd is not installed', 'install openssh-server: without it the instance is reachable only from the console');
+      const unit = enabled(s, 'ssh.service', 'sshd.service', 'ssh.socket', 'sshd.socket', 'ssh', 'sshd');
+      if (!unit) return failed(602, 'sshd is installed but not enabled at boot', 'enable the ssh service (systemctl enable ssh / sshd)');
+      const rootLogin = (await sshdSetting(root, 'PermitRootLogin')) ?? 'prohibit-password (OpenSSH default)';
+      const passwords = (await sshdSetting(root, 'PasswordAuthentication')) ?? 'yes';
+      const problems: string[] = [];
+      if (!rootLogin.startsWith('yes')) problems.push(`PermitRootLogin ${rootLogin}`);
+      if (passwords !== 'yes') problems.push(`PasswordAuthentication ${passwords}`);
+      if (problems.length > 0) {
+        return warning(603, `sshd enabled (${unit}) but ${problems.join(', ')}: the root password from os.conf cannot log in over SSH`, 'set PermitRootLogin yes and PasswordAuthentication yes in sshd_config if instances are to be reached with the console password');
+      }
+      return ok(`sshd enabled (${unit}), root may log in with a password`);
+    },
+  },
+  {
+    name: 'firewall',
+    code: 700,
+    needs: 'root',
+    async run(_t, root, s) {
+      const on = ['firewalld.service', 'iptables.service', 'ip6tables.service', 'nftables.service', 'SuSEfirewall2.service', 'firewalld', 'iptables', 'nftables'].filter((n) => s.facts.enabled.has(n));
+      const ufw = (await root.read('/etc/ufw/ufw.conf')) ?? '';
+      if (/^\s*ENABLED\s*=\s*yes/m.test(ufw) && enabled(s, 'ufw.service', 'ufw')) on.push('ufw');
+      return on.length > 0 ? warning(701, `firewall enabled at boot: ${on.join(', ')}`, 'disable it; ECS security groups filter traffic, and a host firewall can block the platform') : ok('no firewall enabled at boot');
+    },
+  },
+  {
+    name: 'filesystem',
+    code: 800,
+    needs: 'none',
+    async run(t) {
+      const fs = t.rootFs;
+      if (!fs) return warning(803, 'the root file system type is unknown', 'use XFS, ext3 or ext4 for the root file system');
+      if (['xfs', 'ext3', 'ext2', 'ufs', 'udf'].includes(fs.type)) return ok(`root file system is ${fs.type}`);
+      if (fs.type === 'ext4') {
+        return fs.features?.includes('64bit')
+          ? warning(802, 'root file system is ext4 with the 64bit feature', "the guide's tool asks for ext4 without 64bit so that older resize tools can grow it (mkfs.ext4 -O ^64bit)")
+          : ok('root file system is ext4');
+      }
+      return failed(801, `root file system is ${fs.type}`, 'use XFS, ext3 or ext4 (ext2, UFS and UDF are accepted)');
+    },
+  },
+  {
+    name: 'device_id',
+    code: 900,
+    needs: 'root',
+    async run(_t, root) {
+      const named: Array<{ spec: string; mount: string }> = [];
+      for (const line of ((await root.read('/etc/fstab')) ?? '').split('\n')) {
+        const [spec, mount] = line.trim().split(/\s+/);
+        if (!spec || spec.startsWith('#') || !mount) continue;
+        if (/^\/dev\/(sd|hd|xvd|vd|nvme)[a-z0-9]*$/.test(spec)) named.push({ spec, mount });
+      }
+      const forRoot = named.find((n) => n.mount === '/');
+      if (forRoot) return failed(901, `/etc/fstab mounts / by device name (${forRoot.spec})`, 'use UUID= or LABEL=: device names change on ECS (vda, xvda, nvme0n1)');
+      if (named.length > 0) return warning(902, `/etc/fstab uses device names: ${named.map((n) => `${n.spec} on ${n.mount}`).join(', ')}`, 'use UUID= or LABEL=: device names change on ECS');
+      return ok('/etc/fstab names no device by its kernel name');
+    },
+  },
+  {
+    name: 'root_account',
+    code: 1000,
+    needs: 'root',
+    async run(_t, root) {
+      const entry = ((await root.read('/etc/passwd')) ?? '').split('\n').find((l) => l.startsWith('root:'));
+      if (!entry) return failed(1001, 'no root account in /etc/passwd', 'restore the root account: the platform sets its password');
+      const fields = entry.split(':');
+      if (fields[2] !== '0') return failed(1002, `root has uid ${fields[2]}`, 'root must have uid 0');
+      if (/(nologin|false)$/.test(fields[6] ?? '')) return warning(1003, `root's shell is ${fields[6]}`, 'give root a login shell, or the console password is useless');
+      return ok('root account present');
+    },
+  },
+  {
+    name: 'passwd',
+    code: 1100,
+    needs: 'root',
+    async run(_t, root) {
+      return (await root.exists('/usr/bin/passwd')) || (await root.exists('/bin/passwd')) ? ok('passwd command present') : failed(1101, 'no passwd command', 'install the passwd package (shadow-utils)');
+    },
+  },
+  {
+    name: 'partition_table',
+    code: 1200,
+    needs: 'disk',
+    async run(t) {
+      const table = t.disk!.table;
+      if (table === 'mbr') return ok('MBR partition table');
+      if (table === 'gpt') return failed(1201, 'GPT partition table', 'use an MBR (dos) partition table as the platform guide requires');
+      return failed(1202, 'no partition table', 'partition the disk (MBR): Customized Linux images need a first partition');
+    },
+  },
+  {
+    name: 'lvm',
+    code: 1300,
+    needs: 'none',
+    async run(t, root) {
+      const lvm = t.disk?.partitions.filter((p) => p.lvmType || p.fs.type === 'LVM2_member') ?? [];
+      if (lvm.length > 0) return failed(1301, `LVM on partition ${lvm.map((p) => p.number).join(', ')}`, 'use plain partitions: the platform does not support LVM on the system disk');
+      if (t.root) {
+        const rootSpec = ((await root.read('/etc/fstab')) ?? '').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '/' && !f[0]!.startsWith('#'))?.[0];
+        if (rootSpec && /^\/dev\/mapper\/|^\/dev\/[^/]+\/[^/]+$/.test(rootSpec) && !rootSpec.startsWith('/dev/disk/')) {
+          return failed(1302, `/ is mounted from ${rootSpec} (LVM)`, 'use a plain partition for /');
+        }
+      }
+      if (!t.disk) return warning(1303, `LVM not checked on the disk: ${t.diskMissing}`, 'run osconf check --image on the disk image before importing it');
+      return ok('no LVM');
+    },
+  },
+  {
+    name: 'lib',
+    code: 1400,
+    needs: 'root',
+    async run(_t, root) {
+      const absolute: string[] = [];
+      for (const dir of ['/lib', '/lib64']) {
+        const target = await root.readlink(dir);
+        if (target?.startsWith('/')) absolute.push(`${dir} -> ${target}`);
+      }
+      return absolute.length > 0 ? failed(1401, `absolute links: ${absolute.join(', ')}`, 'make /lib and /lib64 relative links (usr/lib, usr/lib64)') : ok('/lib and /lib64 are directories or relative links');
+    },
+  },
+  {
+    name: 'disk_size',
+    code: 1500,
+    needs: 'disk',
+    async run(t) {
+      const gib = t.disk!.size / GIB;
+      const shown = `${Math.round(gib * 10) / 10} GiB`;
+      if (gib <= 5) return failed(1501, `system disk is ${shown}`, 'Customized Linux images need a system disk larger than 5 GiB');
+      if (gib < 40 || gib > 500) return warning(1502, `system disk is ${shown}`, 'the platform recommends 40-500 GiB; set the import size from the virtual disk size, not the used space');
+      return ok(`system disk is ${shown}`);
+    },
+  },
+  {
+    name: 'disk_usage',
+    code: 1600,
+    needs: 'none',
+    async run(t) {
+      if (!t.blocks || t.blocks.total === 0) return warning(1602, 'disk usage unknown', 'leave free space for the drivers and services ECS installs');
+      const used = Math.round(((t.blocks.total - t.blocks.free) / t.blocks.total) * 100);
+      return used >= 90 ? warning(1601, `root file system ${used}% full`, 'free space: ECS installs drivers and services at first boot') : ok(`root file system ${used}% full`);
+    },
+  },
+  {
+    name: 'inode_usage',
+    code: 1700,
+    needs: 'none',
+    async run(t) {
+      if (!t.inodes || t.inodes.total === 0) return ok('the file system has no inode limit');
+      const used = Math.round(((t.inodes.total - t.inodes.free) / t.inodes.total) * 100);
+      return used >= 90 ? warning(1701, `${used}% of inodes used`, 'free inodes: ECS installs drivers and services at first boot') : ok(`${used}% of inodes used`);
+    },
+  },
+  // osconf's own items.
+  {
+    name: 'first_partition',
+    code: 2000,
+    needs: 'disk',
+    async run(t) {
+      const p1 = t.disk!.partitions.find((p) => p.number === 1);
+      if (!p1) return failed(2001, 'the disk has no partition 1', 'the platform writes os.conf to the first partition: create it (FAT32, ext2/3/4 or UFS)');
+      const fs = p1.fs;
+      const kind = fs.variant ?? fs.type;
+      if (p1.lvmType || fs.type === 'LVM2_member') return failed(2002, 'partition 1 is an LVM physical volume', 'the platform cannot write os.conf into LVM: make partition 1 FAT32, ext2/3/4 or UFS');
+      if (!['ext2', 'ext3', 'ext4', 'ufs'].includes(fs.type) && fs.variant !== 'FAT32') {
+        return failed(2003, `partition 1 is ${kind}`, 'the platform writes os.conf only to FAT32, ext2, ext3, ext4 or UFS');
+      }
+      if (fs.readOnly) return failed(2004, `partition 1 (${kind}) is read-only`, 'the platform must write os.conf there: make it writable');
+      return ok(`partition 1 is ${kind}, ${Math.round(p1.size / 2 ** 20)} MiB`);
+    },
+  },
+  {
+    name: 'aliyun_custom_image',
+    code: 2100,
+    needs: 'none',
+    async run(t) {
+      const entries = t.firstPartitionEntries;
+      if (!entries) return warning(2102, `aliyun_custom_image/ not checked: ${t.firstPartitionMissing}`, 'create aliyun_custom_image/ at the top of partition 1 (osconf prepare does)');
+      const dir = entries.find((e) => e.name === 'aliyun_custom_image');
+      if (!dir?.directory) return warning(2101, 'partition 1 has no aliyun_custom_image/ directory', 'create it (osconf prepare does): the platform writes os.conf there');
+      return ok('aliyun_custom_image/ is on partition 1');
+    },
+  },
+  {
+    name: 'osconf',
+    code: 2200,
+    needs: 'root',
+    async run(_t, root, s) {
+      const binary = await firstExisting(root, ['/usr/bin/osconf', '/usr/local/bin/osconf']);
+      if (!binary) return failed(2201, 'osconf is not installed', 'install the osconf package: nothing else applies os.conf at boot');
+      if (await root.exists('/etc/osconf/disabled')) return failed(2202, 'osconf is disabled (/etc/osconf/disabled)', 'remove /etc/osconf/disabled');
+      const unit = enabled(s, 'osconf.service', 'osconf');
+      if (!unit) return failed(2203, `osconf is installed (${binary}) but not enabled for ${s.init}`, 'run osconf prepare, or enable it (systemctl enable osconf.service, update-rc.d osconf defaults, rc-update add osconf boot)');
+      if (!(await root.exists('/usr/bin/node')) && !(await root.exists('/usr/local/bin/node'))) return failed(2204, 'no node executable for osconf', 'install nodejs (18 or later)');
+      return ok(`osconf installed (${binary}) and enabled (${unit}, ${s.init})`);
+    },
+  },
+  {
+    name: 'network_agent',
+    code: 2300,
+    needs: 'root',
+    async run(_t, root, s) {
+      if (!cloudInitEnabled(s.facts)) return ok('osconf is the only configuration agent');
+      const mode = parseOsconfConf((await root.read('/etc/osconf/osconf.conf')) ?? '').conf.mode;
+      if (mode === 'standalone') return failed(2301, 'cloud-init is enabled and osconf runs standalone: both configure the network', 'set mode = auto (or cloud-init) in /etc/osconf/osconf.conf, or disable cloud-init');
+      return ok(`cloud-init enabled; osconf mode ${mode} hands os.conf to it`);
+    },
+  },
+  {
+    name: 'ssh_host_keys',
+    code: 2400,
+    needs: 'root',
+    async run(_t, root) {
+      const keys = (await root.list('/etc/ssh')).filter((n) => /^ssh_host_.*_key$/.test(n));
+      if (keys.length > 0) return failed(2401, `SSH host keys are baked in: ${keys.join(', ')}`, 'run osconf prepare: every instance must make its own keys (osconf generates them at first boot)');
+      return ok('no SSH host keys in the image; osconf generates them at first boot');
+    },
+  },
+  {
+    name: 'dhcp_fallback',
+    code: 2500,
+    needs: 'root',
+    async run(_t, root, s) {
+      const texts = async (dir: string, pattern: RegExp) => Promise.all((await root.list(dir)).filter((n) => pattern.test(n)).map(async (n) => ({ path: `${dir}/${n}`, text: (await root.read(`${dir}/${n}`)) ?? '' })));
+      const candidates = [
+        ...(await texts('/etc/network', /^interfaces$/)),
+        ...(await texts('/etc/network/interfaces.d', /./)),
+        ...(await texts('/etc/netplan', /\.ya?ml$/)),
+        ...(await texts('/etc/systemd/network', /\.network$/)),
+        ...(await texts('/etc/sysconfig/network-scripts', /^ifcfg-/)),
+        ...(await texts('/etc/sysconfig/network', /^ifcfg-/)),
+        ...(await texts('/etc/NetworkManager/system-connections', /./)),
+      ];
+      const dhcp = candidates.find(({ text }) => /inet\s+dhcp|dhcp4:\s*(true|yes)|^\s*DHCP\s*=\s*(yes|ipv4|true)|BOOTPROTO=["']?dhcp|method\s*=\s*auto/im.test(text));
+      if (dhcp) return ok(`DHCP configured in ${dhcp.path}`);
+      if (enabled(s, 'NetworkManager.service', 'NetworkManager')) {
+        const conf = (await root.read('/etc/NetworkManager/NetworkManager.conf')) ?? '';
+        if (!/^\s*no-auto-default\s*=\s*\*/m.test(conf)) return ok('NetworkManager configures unconfigured NICs with DHCP');
+      }
+      return warning(2501, 'no DHCP configuration found', 'configure DHCP on eth0: an instance without os.conf (or with an unreadable one) then still gets a network');
+    },
+  },
+];
+
+export const ITEM_NAMES = ITEMS.map((i) => i.name);
+
+/** Runs every item; those whose input is missing say what was not checked. */
+export async function runChecks(t: CheckTarget): Promise<CheckItem[]> {
+  const shared = t.root ? await sharedFacts(t.root) : null;
+  const results: CheckItem[] = [];
+  for (const item of ITEMS) {
+    let finding: Finding;
+    if (item.needs === 'root' && (!t.root || !shared)) finding = warning(item.code + 99, `not checked: ${t.rootMissing}`, 'check the root file system with osconf check --root');
+    else if (item.needs === 'disk' && !t.disk) finding = warning(item.code + 99, `not checked: ${t.diskMissing}`, 'run osconf check --image on the disk image before importing it');
+    else finding = await item.run(t, t.root!, shared!);
+    results.push({ name: item.name, result: finding.result, errorCode: String(finding.code), description: finding.description, comment: finding.comment ?? '' });
+  }
+  return results;
+}
+
+/** Platform and version for the report header, from os-release. */
+const ELF_MACHINES: Record<number, string> = { 0x03: 'i386', 0x28: 'arm', 0x3e: 'x86_64', 0xb7: 'aarch64', 0xf3: 'riscv64' };
+
+/** The image's architecture, from the ELF header of its /bin/sh (not the machine running the check). */
+async function architecture(root: RootView): Promise<string> {
+  const elf = await root.readBytes('/bin/sh', 64).catch(() => null);
+  if (!elf || elf.length < 20 || elf.subarray(0, 4).toString('latin1') !== '\x7fELF') return 'unknown';
+  return ELF_MACHINES[elf.readUInt16LE(18)] ?? `elf-machine-${elf.readUInt16LE(18)}`;
+}
+
+export interface SystemInfo {
+  platform: string;
+  major: string;
+  minor: string;
+  architecture: string;
+}
+
+export async function systemInfo(root: RootView | null): Promise<SystemInfo> {
+  const text = root ? ((await root.read('/etc/os-release')) ?? (await root.read('/usr/lib/os-release'))) : null;
+  const os = text ? parseOsRelease(text) : {};
+  let version = os.VERSION_ID ?? '';
+  // Debian's os-release gives only the major version; debian_version has the point release.
+  if (root && /^\d+$/.test(version)) {
+    const point = (await root.read('/etc/debian_version'))?.trim();
+    if (point && point.startsWith(`${version}.`)) version = point;
+  }
+  const [major = '', minor = ''] = version.split('.');
+  return { platform: os.NAME?.replace(/ GNU\/Linux$/, '') ?? 'unknown', major, minor, architecture: root ? await architecture(root) : 'unknown' };
+}

@@ -1,0 +1,125 @@
+// Gathers what `osconf check` inspects for each kind of target. The disk is always read as bytes (partition
+// table, superblocks, FAT directory, ext through debugfs): checking never mounts anything.
+import { constants, promises as fs } from 'node:fs';
+import { readDiskLayout, type DiskLayout, type Partition } from '../check/disk-layout.js';
+import { fatRootEntries } from '../check/fat-directory.js';
+import { RootView } from '../check/root-view.js';
+import type { CheckTarget, Usage } from '../check/target.js';
+import { DebugfsReader } from '../host/debugfs-reader.js';
+import { DirectoryReader } from '../host/directory-reader.js';
+import { openDisk, type DiskFile } from '../host/disk-file.js';
+import { NodeHost } from '../host/node-host.js';
+import { rootDiskFirstPartition } from '../source/locate.js';
+
+const EXT = new Set(['ext2', 'ext3', 'ext4']);
+
+async function hasDebugfs(): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    if (await fs.access(`${dir}/debugfs`, constants.X_OK).then(() => true, () => false)) return true;
+  }
+  return false;
+}
+
+async function statfsUsage(dir: string): Promise<{ blocks: Usage | null; inodes: Usage | null }> {
+  const s = await fs.statfs(dir).catch(() => null);
+  if (!s) return { blocks: null, inodes: null };
+  return { blocks: { total: s.blocks, free: s.bavail }, inodes: s.files > 0 ? { total: s.files, free: s.ffree } : null };
+}
+
+/** Top-level names of partition 1, read from its bytes. */
+async function firstPartitionEntries(disk: DiskFile, layout: DiskLayout, debugfs: boolean): Promise<Pick<CheckTarget, 'firstPartitionEntries' | 'firstPartitionMissing'>> {
+  const p1 = layout.partitions.find((p) => p.number === 1);
+  if (!p1) return { firstPartitionEntries: null, firstPartitionMissing: 'the disk has no partition 1' };
+  if (p1.fs.type === 'vfat') return { firstPartitionEntries: await fatRootEntries(disk.readAt, p1.offset) };
+  if (EXT.has(p1.fs.type)) {
+    if (!debugfs) return { firstPartitionEntries: null, firstPartitionMissing: 'debugfs (e2fsprogs) is not installed' };
+    const view = new RootView(new DebugfsReader(disk.path, p1.offset, `${disk.path} partition 1`));
+    const names = await view.list('/');
+    return { firstPartitionEntries: await Promise.all(names.map(async (name) => ({ name, directory: (await view.lstat(`/${name}`))?.type === 'dir' }))) };
+  }
+  return { firstPartitionEntries: null, firstPartitionMissing: `partition 1 is ${p1.fs.type}` };
+}
+
+/** The partition holding the image's root file system: the first ext partition with /etc and an init. */
+async function findRoot(disk: DiskFile, layout: DiskLayout): Promise<{ partition: Partition | null; view: RootView | null; why?: string }> {
+  const candidates: Partition[] = layout.table === 'none' && disk.size > 0 ? [] : layout.partitions;
+  for (const p of candidates) {
+    if (!EXT.has(p.fs.type)) continue;
+    const view = new RootView(new DebugfsReader(disk.path, p.offset, `${disk.path} partition ${p.number}`));
+    if ((await view.stat('/etc'))?.type === 'dir' && ((await view.exists('/sbin/init')) || (await view.exists('/etc/os-release')))) return { partition: p, view };
+  }
+  const other = candidates.find((p) => ['xfs', 'btrfs', 'LVM2_member'].includes(p.fs.type));
+  if (other) return { partition: other, view: null, why: `partition ${other.number} is ${other.fs.type}; osconf reads only ext file systems inside an image (check the mounted tree with --root)` };
+  return { partition: null, view: null, why: 'no partition holds a root file system (/etc and /sbin/init)' };
+}
+
+export async function imageTarget(path: string): Promise<CheckTarget> {
+  const disk = await openDisk(path);
+  try {
+    const layout = await readDiskLayout(disk.readAt, disk.size);
+    const debugfs = await hasDebugfs();
+    const found = debugfs ? await findRoot(disk, layout) : { partition: null, view: null, why: 'debugfs (e2fsprogs) is not installed' };
+    const fsInfo = found.partition?.fs;
+    return {
+      kind: 'image',
+      root: found.view,
+      rootMissing: found.why,
+      disk: layout,
+      rootFs: fsInfo ? { type: fsInfo.type, features: fsInfo.features } : null,
+      blocks: fsInfo?.blocks ?? null,
+      inodes: fsInfo?.inodes ?? null,
+      ...(await firstPartitionEntries(disk, layout, debugfs)),
+    };
+  } finally {
+    await disk.close();
+  }
+}
+
+export async function rootTarget(dir: string): Promise<CheckTarget> {
+  const root = new RootView(new DirectoryReader(dir));
+  const fstabRoot = ((await root.read('/etc/fstab')) ?? '').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '/' && !f[0]!.startsWith('#'));
+  const type = fstabRoot?.[2];
+  return {
+    kind: 'root',
+    root,
+    disk: null,
+    diskMissing: 'a directory has no disk',
+    rootFs: type && type !== 'auto' ? { type } : null,
+    ...(await statfsUsage(dir)),
+    firstPartitionEntries: null,
+    firstPartitionMissing: 'a directory has no first partition',
+  };
+}
+
+export async function runningTarget(): Promise<CheckTarget> {
+  const root = new RootView(new DirectoryReader('/'));
+  const host = new NodeHost('/');
+  const mountinfo = (await host.read('/proc/self/mountinfo')) ?? '';
+  const rootLine = mountinfo.split('\n').filter((l) => l.split(' ')[4] === '/').at(-1);
+  const rootType = rootLine?.split(' - ')[1]?.split(' ')[0];
+  const usage = await statfsUsage('/');
+  const first = await rootDiskFirstPartition(host).catch(() => null);
+  const base: CheckTarget = { kind: 'running', root, disk: null, rootFs: rootType ? { type: rootType } : null, ...usage, firstPartitionEntries: null };
+  if (!first) return { ...base, diskMissing: 'the root file system is not on a partitioned disk', firstPartitionMissing: 'no first partition found' };
+  let disk: DiskFile;
+  try {
+    disk = await openDisk(first.disk);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { ...base, diskMissing: why, firstPartitionMissing: why };
+  }
+  try {
+    const layout = await readDiskLayout(disk.readAt, disk.size);
+    // ext features of the root file system come from its superblock on the disk.
+    const rootSource = rootLine?.split(' - ')[1]?.split(' ')[1];
+    const rootPartition = layout.partitions.find((p) => rootSource?.endsWith(String(p.number)) && p.fs.type === rootType);
+    return {
+      ...base,
+      disk: layout,
+      rootFs: rootType ? { type: rootType, features: rootPartition?.fs.features } : null,
+      ...(await firstPartitionEntries(disk, layout, await hasDebugfs())),
+    };
+  } finally {
+    await disk.close();
+  }
+}

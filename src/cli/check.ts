@@ -1,0 +1,43 @@
+// `osconf check`: is this system, root directory or disk image ready to be imported as a Customized Linux
+// image? Writes image_check_report_DATE_TIME.txt and image_check_report.json (the platform tool's shapes)
+// and exits 1 when any item FAILED.
+import { promises as fs } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runChecks, systemInfo } from '../check/items.js';
+import { consoleSummary, jsonReport, reportTime, textReport, type ReportInput } from '../check/report.js';
+import { ExitCode, OperationalError, UsageError, describeSystemError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { imageTarget, rootTarget, runningTarget } from './check-target.js';
+
+export interface CheckOptions {
+  root?: string;
+  image?: string;
+  path?: string;
+  json?: boolean;
+}
+
+export async function runCheck(options: CheckOptions, out: (text: string) => void): Promise<number> {
+  if (options.root && options.image) throw new UsageError('give --root or --image, not both');
+  const target = options.image ? await imageTarget(options.image) : options.root ? await rootTarget(options.root) : await runningTarget();
+  const items = await runChecks(target);
+  const input: ReportInput = {
+    system: await systemInfo(target.root),
+    diskSizeGb: target.disk ? Math.round(target.disk.size / 2 ** 30) : null,
+    version: VERSION,
+    time: reportTime(new Date()),
+    target: options.image ? `image ${resolve(options.image)}` : options.root ? `root ${resolve(options.root)}` : 'the running system',
+    items,
+  };
+  const dir = resolve(options.path ?? '.');
+  const textPath = join(dir, `image_check_report_${input.time}.txt`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(textPath, textReport(input), { mode: 0o644 });
+    await fs.writeFile(join(dir, 'image_check_report.json'), jsonReport(input), { mode: 0o644 });
+  } catch (e) {
+    throw new OperationalError(`failed to write the report in ${dir}: ${describeSystemError(e)}`, { cause: e });
+  }
+  if (options.json) out(jsonReport(input));
+  else out(`${consoleSummary(input)}The report is generated: ${textPath}\n`);
+  return items.some((i) => i.result === 'FAILED') ? ExitCode.failure : ExitCode.ok;
+}

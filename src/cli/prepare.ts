@@ -1,0 +1,87 @@
+// `osconf prepare`: seal an image before capture (see prepare/plan.ts for what and why). Every action is
+// listed; --dry-run lists without changing anything. Exit 1 when something could not be done.
+import { join } from 'node:path';
+import { RootView } from '../check/root-view.js';
+import { OSCONF_CONF, parseOsconfConf } from '../config/osconf-conf.js';
+import { ExitCode, OperationalError } from '../errors.js';
+import { DirectoryReader } from '../host/directory-reader.js';
+import type { Host } from '../host/host.js';
+import { NodeHost } from '../host/node-host.js';
+import { describeAction, planFirstPartition, planPrepare, type PrepareAction } from '../prepare/plan.js';
+import { locate, type Located } from '../source/locate.js';
+
+export interface PrepareOptions {
+  root?: string;
+  firstPartition?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+async function execute(host: Host, action: PrepareAction): Promise<void> {
+  switch (action.kind) {
+    case 'remove':
+      return host.remove(action.path);
+    case 'remove-dir':
+      return host.rmdir(action.path);
+    case 'empty': {
+      const info = await host.info(action.path);
+      if (info && !info.isSymlink) await host.write(action.path, '', { mode: info.mode, uid: info.uid, gid: info.gid });
+      return;
+    }
+    case 'mkdir':
+      return host.mkdir(action.path, 0o755);
+    case 'symlink':
+      return host.symlink(action.target, action.path);
+    case 'run': {
+      const r = await host.exec(action.argv);
+      if (r.code !== 0) throw new OperationalError(`${action.argv.join(' ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    }
+  }
+}
+
+export async function runPrepare(options: PrepareOptions, out: (text: string) => void): Promise<number> {
+  const root = options.root ?? '/';
+  const host = new NodeHost(root);
+  const view = new RootView(new DirectoryReader(root));
+  const plan = await planPrepare(view, { live: host.live });
+  const notes: string[] = [];
+
+  let located: Located | null = null;
+  let partitionDir = options.firstPartition ?? null;
+  try {
+    if (!partitionDir && host.live) {
+      const conf = parseOsconfConf((await host.read(OSCONF_CONF)) ?? "").conf;
+      located = await locate(host, conf.source).catch((e: unknown) => {
+        plan.problems.push(`first partition not prepared: ${e instanceof Error ? e.message : String(e)}`);
+        return null;
+      });
+      partitionDir = located?.base ?? null;
+    } else if (!partitionDir) {
+      notes.push('first partition not prepared: give --first-partition DIR (where partition 1 of the image is mounted)');
+    }
+    const partitionActions = partitionDir ? await planFirstPartition(new RootView(new DirectoryReader(partitionDir))) : [];
+    const partitionHost = partitionDir ? new NodeHost(partitionDir) : null;
+    const done: Array<{ action: PrepareAction; where: string }> = [];
+    for (const [targetHost, actions, where] of [
+      [host, plan.actions, root],
+      [partitionHost, partitionActions, partitionDir ?? ''],
+    ] as const) {
+      for (const action of actions) {
+        if (!options.dryRun) await execute(targetHost!, action);
+        done.push({ action, where });
+      }
+    }
+    const shown = (a: PrepareAction, where: string) => (where === root ? a : 'path' in a ? { ...a, path: join(where, a.path) } : a);
+    if (options.json) {
+      out(`${JSON.stringify({ root, firstPartition: partitionDir, dryRun: options.dryRun === true, actions: done.map((d) => shown(d.action, d.where)), notes, problems: plan.problems }, null, 2)}\n`);
+    } else {
+      for (const d of done) out(`${describeAction(shown(d.action, d.where), options.dryRun === true)}\n`);
+      if (done.length === 0) out('nothing to do: the image is already prepared\n');
+      for (const n of notes) out(`note: ${n}\n`);
+      for (const p of plan.problems) out(`not done: ${p}\n`);
+    }
+  } finally {
+    await located?.release();
+  }
+  return plan.problems.length > 0 ? ExitCode.failure : ExitCode.ok;
+}

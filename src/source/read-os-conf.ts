@@ -1,5 +1,6 @@
 // Reads os.conf from disk as untrusted data: never through a symbolic link, only a regular file, never more
-// than the size limit (plus one byte to detect oversize), without blocking on a FIFO.
+// than the size limit (plus one byte to detect oversize), without blocking on a FIFO, and only when the file
+// stayed the same while it was read (a file still being written is retried later, never judged half-read).
 import { constants, promises as fs } from 'node:fs';
 import { MAX_OS_CONF_BYTES } from '../config/parse.js';
 import { ConfigRejectedError, OperationalError, describeSystemError, errorCode } from '../errors.js';
@@ -29,11 +30,31 @@ export async function readOsConfFile(path: string): Promise<OsConfBytes> {
       if (bytesRead === 0) break;
       length += bytesRead;
     }
+    await pauseForTest();
+    const after = await handle.stat();
+    if (after.size !== stat.size || after.mtimeMs !== stat.mtimeMs || after.ctimeMs !== stat.ctimeMs) {
+      throw new OperationalError(`${path}: changed while it was being read (still being written?); it is kept for the next run`);
+    }
     return { path, bytes: buffer.subarray(0, length), size: Math.max(stat.size, length) };
   } catch (e) {
     if (e instanceof ConfigRejectedError) throw e;
     throw new OperationalError(`failed to read ${path}: ${describeSystemError(e)}`, { cause: e });
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Test hook for the "growing while read" test: with OSCONF_TEST_READ_PAUSE=DIR, after reading the bytes the
+ * reader creates DIR/reading and waits (at most 30 s) for DIR/continue, so the test can change the file in
+ * between deterministically.
+ */
+async function pauseForTest(): Promise<void> {
+  const dir = process.env.OSCONF_TEST_READ_PAUSE;
+  if (!dir) return;
+  await fs.writeFile(`${dir}/reading`, '');
+  for (let i = 0; i < 300; i++) {
+    if (await fs.access(`${dir}/continue`).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

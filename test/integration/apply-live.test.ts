@@ -4,7 +4,7 @@
 // hash (openssl) and the partition's contents.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceConfig } from '../../src/config/model.js';
 import { staticRoutes } from '../../src/config/model.js';
@@ -354,6 +354,44 @@ test('a partial write left by a crashed earlier run is cleaned up, and the real 
     t.is(box.out('p.code').trim(), '0', box.out('p.log'));
     t.deepEqual(etcUpperFiles(box).filter((f) => f.includes('.osconf-')), []);
     t.regex(box.etc('/etc/hosts')!, /^10\.171\.254\.123\tiZ23r29djmjZ\t# managed by osconf$/m);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('hostile files: an unreadable os.conf (EACCES) and one that grows while it is read fail cleanly and are kept', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    writeFileSync(join(box.dir, 'etc-upper', 'osconf', 'osconf.conf'), `[source]\npath = ${box.dir}/boot\n`);
+    // Unreadable: mode 000 and osconf without the capabilities that let root read anything (as under an LSM denial).
+    await box.run(`
+      mkdir -p "$BOX/boot" && mount "$LOOP" "$BOX/boot"
+      chmod 000 "$BOX/boot/aliyun_custom_image/os.conf"
+      setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search $OSCONF apply > /dev/null 2> "$BOX/out/u.log"; echo $? > "$BOX/out/u.code"
+      chmod 600 "$BOX/boot/aliyun_custom_image/os.conf"`);
+    t.is(box.out('u.code').trim(), '1', box.out('u.log'));
+    t.regex(box.out('u.log'), /^osconf: failed to open .*\/boot\/aliyun_custom_image\/os\.conf: EACCES$/m);
+    t.deepEqual(etcUpperFiles(box), ['osconf/osconf.conf'], 'no system file changed');
+    t.deepEqual(box.partitionListing(), ['os.conf']);
+
+    // Growing: the platform appends while osconf reads (the test hook pauses the reader between its read and
+    // its second look at the file). Judging the half-read bytes could reject a good file or apply half of it.
+    mkdirSync(join(box.dir, 'pause'));
+    await box.run(`
+      mkdir -p "$BOX/boot" && mount "$LOOP" "$BOX/boot"
+      OSCONF_TEST_READ_PAUSE="$BOX/pause" $OSCONF apply > /dev/null 2> "$BOX/out/g.log" & pid=$!
+      for i in $(seq 1 100); do [ -e "$BOX/pause/reading" ] && break; sleep 0.1; done
+      printf '# the platform is still writing\\n' >> "$BOX/boot/aliyun_custom_image/os.conf"
+      touch "$BOX/pause/continue"
+      wait $pid; echo $? > "$BOX/out/g.code"
+      find "$BOX/etc-upper" -type f -printf '%P\\n' | sort > "$BOX/out/g.files"
+      $OSCONF apply --json > "$BOX/out/retry.json" 2> "$BOX/out/retry.log"; echo $? > "$BOX/out/retry.code"`);
+    t.is(box.out('g.code').trim(), '1', box.out('g.log'));
+    t.regex(box.out('g.log'), /os\.conf: changed while it was being read \(still being written\?\); it is kept for the next run$/m);
+    t.deepEqual(box.out('g.files').trim().split('\n'), ['osconf/osconf.conf'], 'nothing applied from a half-read file');
+    t.is(box.out('retry.code').trim(), '0', box.out('retry.log'));
+    t.is(JSON.parse(box.out('retry.json')).osConf, 'removed', 'the next run applies the whole file');
+    t.true(rootHashVerifies(box.etc('/etc/shadow')!, PASSWORD));
   } finally {
     box.destroy();
   }

@@ -1,13 +1,16 @@
-// Bundles src/main.ts into one executable file, dist/osconf, that runs on Node.js 18 with no node_modules.
+// Bundles src/main.ts into one executable file, dist/osconf, that runs on Node.js 18 with no node_modules:
+// the launcher (src/launcher/launcher.cjs) with the bundle embedded as a string, so that the launcher can
+// compile it with V8's code cache.
 import { build } from 'esbuild';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = new URL('../dist/osconf', import.meta.url).pathname;
 
-await build({
+const result = await build({
   entryPoints: [new URL('../src/main.ts', import.meta.url).pathname],
   outfile,
+  write: false,
   bundle: true,
   platform: 'node',
   // CommonJS: an extensionless file installed as /usr/bin/osconf has no package.json telling Node it is ESM.
@@ -15,10 +18,13 @@ await build({
   target: 'node18',
   minify: true,
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
   define: { OSCONF_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+const bundle = result.outputFiles[0].text;
+const launcher = await readFile(new URL('../src/launcher/launcher.cjs', import.meta.url), 'utf8');
+if (!launcher.includes('__OSCONF_BUNDLE__')) throw new Error('launcher.cjs lacks the __OSCONF_BUNDLE__ placeholder');
+await writeFile(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => JSON.stringify(bundle))}`);
 await chmod(outfile, 0o755);
 // Inside this repository package.json says "type": "module"; this marks dist/ as CommonJS. Installed copies
 // (/usr/bin/osconf) have no package.json above them and are CommonJS by default.

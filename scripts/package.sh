@@ -23,6 +23,8 @@ stage() {
   install -D -m 0644 packaging/osconf.conf "$root/etc/osconf/osconf.conf"
   for d in "${docs[@]}"; do install -D -m 0644 "$d" "$root/usr/share/doc/osconf/$(basename "$d")"; done
   install -D -m 0644 "$work/osconf.8.gz" "$root/usr/share/man/man8/osconf.8.gz"
+  # The launcher's V8 code cache (see src/launcher/launcher.cjs); root's alone.
+  install -d -m 0755 "$root/var/cache/osconf"
 }
 
 # .deb

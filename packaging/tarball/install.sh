@@ -28,11 +28,13 @@ if [ "$action" = uninstall ]; then
     sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf ;;
   esac
   rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz"
+  rm -rf /var/cache/osconf
   echo "osconf removed ($init); /etc/osconf and /var/lib/osconf kept"
   exit 0
 fi
 
 install -D -m 0755 "$here/osconf" "$prefix/bin/osconf"
+install -d -m 0755 /var/cache/osconf
 if [ "$prefix" != /usr ]; then ln -sf "$prefix/bin/osconf" /usr/bin/osconf; fi
 install -D -m 0644 "$here/osconf.8.gz" "$prefix/share/man/man8/osconf.8.gz"
 [ -f /etc/osconf/osconf.conf ] || install -D -m 0644 "$here/osconf.conf" /etc/osconf/osconf.conf

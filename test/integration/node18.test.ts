@@ -60,3 +60,23 @@ test('the bundle runs on Node 18 and prints what it prints on the development No
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+test("the launcher's code cache works on Node 18: written by the first run, accepted by the next, same output", async (t) => {
+  const scratch = mkdtempSync(join(root, 'tmp', 'osconf-node18-cache-'));
+  const inside = (p: string) => `/tmp/${basename(scratch)}/${p}`;
+  try {
+    copyFileSync(osconfBin, join(scratch, 'osconf'));
+    copyFileSync(join(examplesDir, 'vpc.conf'), join(scratch, 'vpc.conf'));
+    const args = [`OSCONF_CACHE_DIR=${inside('')}`, inside('osconf'), 'show', '--conf', inside('vpc.conf'), '--json'];
+    const first = await inChroot(args);
+    const cache = join(scratch, `osconf-${process.arch}.v8cache`);
+    t.is(first.code, 0, first.stderr);
+    t.true(existsSync(cache), 'cache written on Node 18');
+    const written = readFileSync(cache);
+    const second = await inChroot(args);
+    t.is(second.stdout, first.stdout);
+    t.deepEqual(readFileSync(cache), written, 'accepted, so not rewritten');
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});

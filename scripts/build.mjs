@@ -2,7 +2,8 @@
 // the launcher (src/launcher/launcher.cjs) with the bundle embedded as a string, so that the launcher can
 // compile it with V8's code cache.
 import { build } from 'esbuild';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = new URL('../dist/osconf', import.meta.url).pathname;
@@ -24,8 +25,15 @@ const result = await build({
 const bundle = result.outputFiles[0].text;
 const launcher = await readFile(new URL('../src/launcher/launcher.cjs', import.meta.url), 'utf8');
 if (!launcher.includes('__OSCONF_BUNDLE__')) throw new Error('launcher.cjs lacks the __OSCONF_BUNDLE__ placeholder');
-await writeFile(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => JSON.stringify(bundle))}`);
-await chmod(outfile, 0o755);
+// Tests run dist/osconf while others rebuild it (package.sh): replace files whole, never truncate them in place.
+async function replace(path, content, mode) {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, content);
+  await chmod(temp, mode);
+  await rename(temp, path);
+}
+await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => JSON.stringify(bundle))}`, 0o755);
 // Inside this repository package.json says "type": "module"; this marks dist/ as CommonJS. Installed copies
 // (/usr/bin/osconf) have no package.json above them and are CommonJS by default.
-await writeFile(new URL('../dist/package.json', import.meta.url), '{ "type": "commonjs" }\n');
+await replace(new URL('../dist/package.json', import.meta.url).pathname, '{ "type": "commonjs" }\n', 0o644);

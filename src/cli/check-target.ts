@@ -1,7 +1,7 @@
 // Gathers what `osconf check` inspects for each kind of target. The disk is always read as bytes (partition
 // table, superblocks, FAT directory, ext through debugfs): checking never mounts anything.
 import { constants, promises as fs } from 'node:fs';
-import { readDiskLayout, type DiskLayout, type Partition } from '../check/disk-layout.js';
+import { probeFilesystem, readDiskLayout, type DiskLayout, type Partition } from '../check/disk-layout.js';
 import { fatRootEntries } from '../check/fat-directory.js';
 import { RootView } from '../check/root-view.js';
 import type { CheckTarget, Usage } from '../check/target.js';
@@ -42,14 +42,16 @@ async function firstPartitionEntries(disk: DiskFile, layout: DiskLayout, debugfs
 
 /** The partition holding the image's root file system: the first ext partition with /etc and an init. */
 async function findRoot(disk: DiskFile, layout: DiskLayout): Promise<{ partition: Partition | null; view: RootView | null; why?: string }> {
-  const candidates: Partition[] = layout.table === 'none' && disk.size > 0 ? [] : layout.partitions;
+  // A bare file system image (no partition table) is its own root candidate.
+  const candidates: Partition[] =
+    layout.table === 'none' ? [{ number: 0, offset: 0, size: disk.size, type: '', lvmType: false, fs: await probeFilesystem(disk.readAt, 0, disk.size) }] : layout.partitions;
   for (const p of candidates) {
     if (!EXT.has(p.fs.type)) continue;
-    const view = new RootView(new DebugfsReader(disk.path, p.offset, `${disk.path} partition ${p.number}`));
+    const view = new RootView(new DebugfsReader(disk.path, p.offset, p.number === 0 ? disk.path : `${disk.path} partition ${p.number}`));
     if ((await view.stat('/etc'))?.type === 'dir' && ((await view.exists('/sbin/init')) || (await view.exists('/etc/os-release')))) return { partition: p, view };
   }
   const other = candidates.find((p) => ['xfs', 'btrfs', 'LVM2_member'].includes(p.fs.type));
-  if (other) return { partition: other, view: null, why: `partition ${other.number} is ${other.fs.type}; osconf reads only ext file systems inside an image (check the mounted tree with --root)` };
+  if (other) return { partition: other, view: null, why: `${other.number === 0 ? 'the image' : `partition ${other.number}`} is ${other.fs.type}; osconf reads only ext file systems inside an image (check the mounted tree with --root)` };
   return { partition: null, view: null, why: 'no partition holds a root file system (/etc and /sbin/init)' };
 }
 
@@ -110,9 +112,9 @@ export async function runningTarget(): Promise<CheckTarget> {
   }
   try {
     const layout = await readDiskLayout(disk.readAt, disk.size);
-    // ext features of the root file system come from its superblock on the disk.
-    const rootSource = rootLine?.split(' - ')[1]?.split(' ')[1];
-    const rootPartition = layout.partitions.find((p) => rootSource?.endsWith(String(p.number)) && p.fs.type === rootType);
+    // ext features of the root file system come from its superblock on the disk (sysfs gives its number).
+    const rootNumber = Number((await host.read(`/sys/dev/block/${rootLine?.split(' ')[2]}/partition`).catch(() => null))?.trim());
+    const rootPartition = layout.partitions.find((p) => p.number === rootNumber);
     return {
       ...base,
       disk: layout,

@@ -354,3 +354,12 @@ test('prepare never follows a link out of the root: /var/log, the journal and a 
   t.is(r.code, 0, r.stderr);
   t.deepEqual(snapshot(outside), before);
 });
+
+test('check --image on a bare file system image (no partition table): the disk items FAIL, the root is still read', async (t) => {
+  const dir = fresh('bare');
+  materialize(sealedRoot(), join(dir, 'root'));
+  await sh('mkfs.ext4 -q -F -d "$DIR/root" "$DIR/bare.img" 96M', { DIR: dir });
+  const { report, items } = await check(['--image', join(dir, 'bare.img')]);
+  t.deepEqual(failedItems(report), ['partition_table: no partition table', 'disk_size: system disk is 0.1 GiB', 'first_partition: the disk has no partition 1']);
+  t.like(items, { driver: { result: 'OK' }, osconf: { result: 'OK' }, filesystem: { result: 'WARNING', error_code: '802' } });
+});

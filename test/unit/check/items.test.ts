@@ -131,3 +131,63 @@ test('symbolic links resolve inside the root: absolute and climbing links never 
   t.is(await view.resolve('/loop'), null);
   t.is(await view.read('/loop'), null);
 });
+
+/** The items that read the root, for roots of other families. */
+const ROOT_ITEMS = ['driver', 'shadow', 'selinux', 'qemu-ga', 'network', 'ssh', 'firewall', 'device_id', 'root_account', 'passwd', 'lib', 'osconf', 'network_agent', 'ssh_host_keys', 'dhcp_fallback'];
+
+test('a sealed CentOS 7 root: network service through chkconfig links, SELinux disabled, ifcfg DHCP', async (t) => {
+  const root = new MemoryRoot()
+    .file('/etc/os-release', 'NAME="CentOS Linux"\nVERSION_ID="7"\nID="centos"\nID_LIKE="rhel fedora"\n')
+    .link('/lib', 'usr/lib')
+    .link('/lib64', 'usr/lib64')
+    .link('/sbin', 'usr/sbin')
+    .link('/usr/sbin/init', '../lib/systemd/systemd')
+    .file('/usr/lib/systemd/systemd', 'ELF')
+    .file('/usr/lib/modules/3.10.0-1160.el7.x86_64/modules.dep', 'kernel/drivers/block/virtio_blk.ko.xz:\nkernel/drivers/net/virtio_net.ko.xz:\n')
+    .file('/etc/selinux/config', 'SELINUX=disabled\nSELINUXTYPE=targeted\n')
+    .file('/etc/shadow', 'root:!!:18000::::::\n')
+    .file('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n')
+    .file('/usr/bin/passwd', 'ELF')
+    .file('/usr/bin/node', 'ELF')
+    .file('/etc/fstab', 'UUID=4b499d76 / xfs defaults 0 0\n')
+    .file('/etc/rc.d/init.d/network', '#!/bin/bash\n')
+    .link('/etc/init.d', 'rc.d/init.d')
+    .link('/etc/rc3.d', 'rc.d/rc3.d')
+    .link('/etc/rc.d/rc3.d/S10network', '../init.d/network')
+    .file('/etc/sysconfig/network-scripts/ifcfg-eth0', 'DEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n')
+    .file('/usr/sbin/sshd', 'ELF')
+    .file('/etc/ssh/sshd_config', 'PermitRootLogin yes\nPasswordAuthentication yes\n')
+    .link('/etc/systemd/system/multi-user.target.wants/sshd.service', '/usr/lib/systemd/system/sshd.service')
+    .file('/usr/bin/osconf', '#!/usr/bin/env node\n')
+    .file('/usr/lib/systemd/system/osconf.service', '[Install]\nWantedBy=multi-user.target\n')
+    .link('/etc/systemd/system/multi-user.target.wants/osconf.service', '/usr/lib/systemd/system/osconf.service');
+  const all = await verdicts(target(root, { rootFs: { type: 'xfs' } }));
+  t.deepEqual(ROOT_ITEMS.filter((n) => all[n]!.result !== 'OK').map((n) => `${n}: ${all[n]!.description}`), []);
+  t.is(all.network!.description, 'network service enabled: network');
+});
+
+test('a sealed Alpine root: OpenRC runlevels, busybox init, ifupdown-ng DHCP', async (t) => {
+  const root = new MemoryRoot()
+    .file('/etc/os-release', 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\n')
+    .link('/sbin/init', '/bin/busybox')
+    .file('/bin/busybox', 'ELF')
+    .file('/sbin/openrc', 'ELF')
+    .file('/lib/modules/6.6.58-0-virt/modules.dep', 'kernel/drivers/block/virtio_blk.ko.gz:\nkernel/drivers/net/virtio_net.ko.gz:\n')
+    .file('/etc/shadow', 'root:*::0:::::\n')
+    .file('/etc/passwd', 'root:x:0:0:root:/root:/bin/ash\n')
+    .link('/usr/bin/passwd', '/bin/busybox')
+    .file('/usr/bin/node', 'ELF')
+    .file('/etc/fstab', 'UUID=1b2c / ext4 rw,relatime 0 1\n')
+    .file('/sbin/ifup', 'ELF')
+    .file('/etc/network/interfaces', 'auto eth0\niface eth0 inet dhcp\n')
+    .link('/etc/runlevels/boot/networking', '/etc/init.d/networking')
+    .file('/usr/sbin/sshd', 'ELF')
+    .file('/etc/ssh/sshd_config', 'PermitRootLogin yes\n')
+    .link('/etc/runlevels/default/sshd', '/etc/init.d/sshd')
+    .file('/usr/bin/osconf', '#!/usr/bin/env node\n')
+    .file('/etc/init.d/osconf', '#!/sbin/openrc-run\n')
+    .link('/etc/runlevels/boot/osconf', '/etc/init.d/osconf');
+  const all = await verdicts(target(root));
+  t.deepEqual(ROOT_ITEMS.filter((n) => all[n]!.result !== 'OK').map((n) => `${n}: ${all[n]!.description}`), []);
+  t.regex(all.osconf!.description, /enabled \(osconf, openrc\)/);
+});

@@ -5,7 +5,7 @@
 import { parseOsconfConf } from '../config/osconf-conf.js';
 import { cloudInitEnabled, type DetectFacts } from '../distro/detect.js';
 import { parseOsRelease } from '../distro/os-release.js';
-import { probeWith } from '../distro/probe.js';
+import { initSystem, probeWith, type InitSystem } from '../distro/facts.js';
 import type { RootView } from './root-view.js';
 import type { CheckTarget } from './target.js';
 
@@ -38,18 +38,26 @@ const GIB = 2 ** 30;
 /** Facts several items share, read once. */
 export interface SharedFacts {
   facts: DetectFacts;
-  init: 'systemd' | 'sysvinit' | 'openrc' | 'unknown';
+  init: InitSystem;
 }
 
 export async function sharedFacts(root: RootView): Promise<SharedFacts> {
-  const facts = await probeWith(root);
-  const initLink = (await root.readlink('/sbin/init')) ?? '';
-  let init: SharedFacts['init'] = 'unknown';
-  if (initLink.includes('systemd')) init = 'systemd';
-  else if (initLink.includes('openrc') || (initLink.includes('busybox') && (await root.exists('/sbin/openrc')))) init = 'openrc';
-  else if ((await root.stat('/sbin/init'))?.type === 'file') init = 'sysvinit';
-  else if ((await root.exists('/lib/systemd/systemd')) || (await root.exists('/usr/lib/systemd/systemd'))) init = 'systemd';
-  return { facts, init };
+  return { facts: await probeWith(root), init: await initSystem(root) };
+}
+
+export interface FstabEntry {
+  spec: string;
+  mount: string;
+  type: string;
+}
+
+/** fstab(5) entries, comments and blank lines left out. */
+export function fstabEntries(text: string): FstabEntry[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 2 && f[0] !== '' && !f[0]!.startsWith('#'))
+    .map((f) => ({ spec: f[0]!, mount: f[1]!, type: f[2] ?? '' }));
 }
 
 type ItemCheck = (t: CheckTarget, root: RootView, shared: SharedFacts) => Promise<Finding>;
@@ -222,12 +230,7 @@ const ITEMS: ItemSpec[] = [
     code: 900,
     needs: 'root',
     async run(_t, root) {
-      const named: Array<{ spec: string; mount: string }> = [];
-      for (const line of ((await root.read('/etc/fstab')) ?? '').split('\n')) {
-        const [spec, mount] = line.trim().split(/\s+/);
-        if (!spec || spec.startsWith('#') || !mount) continue;
-        if (/^\/dev\/(sd|hd|xvd|vd|nvme)[a-z0-9]*$/.test(spec)) named.push({ spec, mount });
-      }
+      const named = fstabEntries((await root.read('/etc/fstab')) ?? '').filter((e) => /^\/dev\/(sd|hd|xvd|vd|nvme)[a-z0-9]*$/.test(e.spec));
       const forRoot = named.find((n) => n.mount === '/');
       if (forRoot) return failed(901, `/etc/fstab mounts / by device name (${forRoot.spec})`, 'use UUID= or LABEL=: device names change on ECS (vda, xvda, nvme0n1)');
       if (named.length > 0) return warning(902, `/etc/fstab uses device names: ${named.map((n) => `${n.spec} on ${n.mount}`).join(', ')}`, 'use UUID= or LABEL=: device names change on ECS');
@@ -274,7 +277,7 @@ const ITEMS: ItemSpec[] = [
       const lvm = t.disk?.partitions.filter((p) => p.lvmType || p.fs.type === 'LVM2_member') ?? [];
       if (lvm.length > 0) return failed(1301, `LVM on partition ${lvm.map((p) => p.number).join(', ')}`, 'use plain partitions: the platform does not support LVM on the system disk');
       if (t.root) {
-        const rootSpec = ((await root.read('/etc/fstab')) ?? '').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '/' && !f[0]!.startsWith('#'))?.[0];
+        const rootSpec = fstabEntries((await root.read('/etc/fstab')) ?? '').find((e) => e.mount === '/')?.spec;
         if (rootSpec && /^\/dev\/mapper\/|^\/dev\/[^/]+\/[^/]+$/.test(rootSpec) && !rootSpec.startsWith('/dev/disk/')) {
           return failed(1302, `/ is mounted from ${rootSpec} (LVM)`, 'use a plain partition for /');
         }

@@ -3,7 +3,9 @@
 import { constants, promises as fs } from 'node:fs';
 import { probeFilesystem, readDiskLayout, type DiskLayout, type Partition } from '../check/disk-layout.js';
 import { fatRootEntries } from '../check/fat-directory.js';
+import { fstabEntries } from '../check/items.js';
 import { RootView } from '../check/root-view.js';
+import { UsageError } from '../errors.js';
 import type { CheckTarget, Usage } from '../check/target.js';
 import { DebugfsReader } from '../host/debugfs-reader.js';
 import { DirectoryReader } from '../host/directory-reader.js';
@@ -78,9 +80,9 @@ export async function imageTarget(path: string): Promise<CheckTarget> {
 }
 
 export async function rootTarget(dir: string): Promise<CheckTarget> {
+  if (!(await fs.stat(dir).then((s) => s.isDirectory(), () => false))) throw new UsageError(`--root ${dir}: no such directory`);
   const root = new RootView(new DirectoryReader(dir));
-  const fstabRoot = ((await root.read('/etc/fstab')) ?? '').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '/' && !f[0]!.startsWith('#'));
-  const type = fstabRoot?.[2];
+  const type = fstabEntries((await root.read('/etc/fstab')) ?? '').find((e) => e.mount === '/')?.type;
   return {
     kind: 'root',
     root,

@@ -3,6 +3,7 @@
 // --dry-run shows exactly what a real run does. A path is acted on only when no component of it is a
 // symbolic link: nothing here can reach outside the root being prepared.
 import type { RootView } from '../check/root-view.js';
+import { initSystem } from '../distro/facts.js';
 
 export type PrepareAction =
   | { kind: 'remove'; path: string; reason: string }
@@ -106,7 +107,7 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
   const actions: PrepareAction[] = [];
   const problems: string[] = [];
   if (await view.exists('/etc/osconf/disabled')) actions.push(...(await removeFile(view, '/etc/osconf/disabled', 'osconf must run at first boot')));
-  const initLink = (await view.readlink('/sbin/init')) ?? '';
+  const init = await initSystem(view);
   let unitPath: string | undefined;
   for (const p of ['/etc/systemd/system/osconf.service', '/lib/systemd/system/osconf.service', '/usr/lib/systemd/system/osconf.service']) {
     if ((await view.lstat(p))?.type === 'file') {
@@ -114,8 +115,7 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
       break;
     }
   }
-  const systemd = initLink.includes('systemd') || (!initLink && (await view.exists('/lib/systemd/systemd')));
-  if (systemd) {
+  if (init === 'systemd') {
     if (!unitPath) return { actions, problems: ['osconf.service is not installed: install the osconf package first'] };
     for (const target of wantedBy((await view.read(unitPath)) ?? '')) {
       const link = `/etc/systemd/system/${target}.wants/osconf.service`;
@@ -128,7 +128,7 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
     return { actions, problems };
   }
   if (!(await view.exists('/etc/init.d/osconf'))) return { actions, problems: ['/etc/init.d/osconf is not installed: install osconf first'] };
-  if (await view.exists('/sbin/openrc')) {
+  if (init === 'openrc') {
     if (!(await view.lstat('/etc/runlevels/boot/osconf'))) actions.push({ kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', reason: 'enable osconf at boot (OpenRC boot runlevel)' });
     return { actions, problems };
   }

@@ -188,10 +188,15 @@ test('check --image: defects inside the root file system (chattr +i shadow, bake
   t.is(code, 1);
 });
 
-test('check --image on a file that is no disk: clear error, exit 1', async (t) => {
-  const r = await osconf(['check', '--image', join(work, 'missing.img'), '-p', fresh('report')]);
+test('check --image on a file that is no disk, or --root on no directory: clear errors, no report', async (t) => {
+  const reports = fresh('report');
+  const r = await osconf(['check', '--image', join(work, 'missing.img'), '-p', reports]);
   t.is(r.code, 1);
   t.regex(r.stderr, /^osconf: failed to open .*missing\.img: ENOENT\n$/);
+  const root = await osconf(['check', '--root', join(work, 'no-such-root'), '-p', reports]);
+  t.is(root.code, 2);
+  t.regex(root.stderr, /^osconf: --root .*no-such-root: no such directory\n$/);
+  t.deepEqual(readdirSync(reports), []);
 });
 
 /** Every path under dir with its type and content digest (links: their target). */

@@ -7,7 +7,8 @@ import { repoRoot } from '../helpers/paths.js';
 
 const PURE = ['config', 'datasource', 'distro', 'render', 'plan', 'check', 'prepare'];
 const ALLOWED_IO = new Set(['distro/probe.ts']);
-const FORBIDDEN = [/from 'node:(fs|child_process|os|net|dgram)'/, /\bprocess\.env\b/, /\bDate\.now\(\)|new Date\(\)/];
+// Also no import of the modules that do the I/O (the Host, the directory probe).
+const FORBIDDEN = [/from 'node:(fs|child_process|os|net|dgram)'/, /\bprocess\.env\b/, /\bDate\.now\(\)|new Date\(\)/, /from '\.\.\/host\//, /from '[./]+(distro\/)?probe\.js'/];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

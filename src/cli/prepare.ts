@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { RootView } from '../check/root-view.js';
 import { OSCONF_CONF, parseOsconfConf } from '../config/osconf-conf.js';
-import { ExitCode, OperationalError } from '../errors.js';
+import { ExitCode, OperationalError, UsageError } from '../errors.js';
 import { DirectoryReader } from '../host/directory-reader.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
@@ -11,6 +11,7 @@ import { describeAction, planFirstPartition, planPrepare, type PrepareAction } f
 import { locate, type Located } from '../source/locate.js';
 
 export interface PrepareOptions {
+  yes?: boolean;
   root?: string;
   firstPartition?: string;
   dryRun?: boolean;
@@ -42,6 +43,10 @@ async function execute(host: Host, action: PrepareAction): Promise<void> {
 export async function runPrepare(options: PrepareOptions, out: (text: string) => void): Promise<number> {
   const root = options.root ?? '/';
   const host = new NodeHost(root);
+  // Like waagent -deprovision: sealing the machine you are logged into takes an explicit yes.
+  if (host.live && !options.dryRun && !options.yes) {
+    throw new UsageError('prepare changes this running system (its SSH host keys, machine id, logs, histories): see what with --dry-run, do it with --yes');
+  }
   const view = new RootView(new DirectoryReader(root));
   const plan = await planPrepare(view, { live: host.live });
   const notes: string[] = [];

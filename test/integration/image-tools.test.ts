@@ -7,6 +7,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debianRoot, materialize, type MemoryRoot } from '../helpers/memory-root.js';
+import { osconfBin } from '../helpers/paths.js';
 import { osconf, run } from '../helpers/run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osconf-image-tools-'));
@@ -317,6 +318,14 @@ test('prepare --dry-run lists everything and changes nothing; prepare removes ex
 
   const { report } = await check(['--root', dir]);
   t.deepEqual(failedItems(report), []);
+});
+
+test('prepare of the running system without --yes is refused before anything is read or changed', async (t) => {
+  // In a private mount namespace with / read-only: were the guard broken, this machine would still be safe.
+  const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -o remount,bind,ro / && exec "$0" "$@"', process.execPath, osconfBin, 'prepare']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /^osconf: prepare changes this running system .*--dry-run.*--yes\n$/);
+  t.is(r.stdout, '');
 });
 
 test('prepare on a root without osconf installed says what is not done and exits 1', async (t) => {

@@ -55,7 +55,7 @@ export async function runPrepare(options: PrepareOptions, out: (text: string) =>
   let partitionDir = options.firstPartition ?? null;
   try {
     if (!partitionDir && host.live) {
-      const conf = parseOsconfConf((await host.read(OSCONF_CONF)) ?? "").conf;
+      const conf = parseOsconfConf((await host.read(OSCONF_CONF)) ?? '').conf;
       located = await locate(host, conf.source).catch((e: unknown) => {
         plan.problems.push(`first partition not prepared: ${e instanceof Error ? e.message : String(e)}`);
         return null;
@@ -66,21 +66,22 @@ export async function runPrepare(options: PrepareOptions, out: (text: string) =>
     }
     const partitionActions = partitionDir ? await planFirstPartition(new RootView(new DirectoryReader(partitionDir))) : [];
     const partitionHost = partitionDir ? new NodeHost(partitionDir) : null;
-    const done: Array<{ action: PrepareAction; where: string }> = [];
+    const shown = (a: PrepareAction, where: string) => (where === root ? a : 'path' in a ? { ...a, path: join(where, a.path) } : a);
+    const done: PrepareAction[] = [];
     for (const [targetHost, actions, where] of [
       [host, plan.actions, root],
       [partitionHost, partitionActions, partitionDir ?? ''],
     ] as const) {
       for (const action of actions) {
         if (!options.dryRun) await execute(targetHost!, action);
-        done.push({ action, where });
+        done.push(shown(action, where));
+        // Each line as it is done: if a later step fails, what was already changed is on the screen.
+        if (!options.json) out(`${describeAction(done.at(-1)!, options.dryRun === true)}\n`);
       }
     }
-    const shown = (a: PrepareAction, where: string) => (where === root ? a : 'path' in a ? { ...a, path: join(where, a.path) } : a);
     if (options.json) {
-      out(`${JSON.stringify({ root, firstPartition: partitionDir, dryRun: options.dryRun === true, actions: done.map((d) => shown(d.action, d.where)), notes, problems: plan.problems }, null, 2)}\n`);
+      out(`${JSON.stringify({ root, firstPartition: partitionDir, dryRun: options.dryRun === true, actions: done, notes, problems: plan.problems }, null, 2)}\n`);
     } else {
-      for (const d of done) out(`${describeAction(shown(d.action, d.where), options.dryRun === true)}\n`);
       if (done.length === 0) out('nothing to do: the image is already prepared\n');
       for (const n of notes) out(`note: ${n}\n`);
       for (const p of plan.problems) out(`not done: ${p}\n`);

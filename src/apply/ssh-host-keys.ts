@@ -1,8 +1,9 @@
 // Images ship no SSH host keys (a platform rule): each instance makes its own at first boot, before sshd.
+import { SSH_HOST_KEY } from '../distro/facts.js';
 import type { Host } from '../host/host.js';
 
 /** sshd is installed and /etc/ssh has no host key. */
 export async function sshHostKeysMissing(host: Host): Promise<boolean> {
   if ((await host.info('/usr/sbin/sshd')) === null) return false;
-  return !(await host.list('/etc/ssh')).some((n) => /^ssh_host_.*_key$/.test(n));
+  return !(await host.list('/etc/ssh')).some((n) => SSH_HOST_KEY.test(n));
 }

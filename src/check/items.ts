@@ -5,7 +5,7 @@
 import { parseOsconfConf } from '../config/osconf-conf.js';
 import { cloudInitEnabled, type DetectFacts } from '../distro/detect.js';
 import { parseOsRelease } from '../distro/os-release.js';
-import { initSystem, probeWith, type InitSystem } from '../distro/facts.js';
+import { initSystem, probeWith, SSH_HOST_KEY, type InitSystem } from '../distro/facts.js';
 import type { RootView } from './root-view.js';
 import type { CheckTarget } from './target.js';
 
@@ -391,7 +391,7 @@ const ITEMS: ItemSpec[] = [
     code: 2400,
     needs: 'root',
     async run(_t, root) {
-      const keys = (await root.list('/etc/ssh')).filter((n) => /^ssh_host_.*_key$/.test(n));
+      const keys = (await root.list('/etc/ssh')).filter((n) => SSH_HOST_KEY.test(n));
       if (keys.length > 0) return failed(2401, `SSH host keys are baked in: ${keys.join(', ')}`, 'run osconf prepare: every instance must make its own keys (osconf generates them at first boot)');
       return ok('no SSH host keys in the image; osconf generates them at first boot');
     },

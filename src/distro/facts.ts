@@ -12,6 +12,10 @@ export interface ProbeAccess {
   readlink?(path: string): Promise<string | null>;
 }
 
+/** An SSH host private key in /etc/ssh; with its public half. */
+export const SSH_HOST_KEY = /^ssh_host_.*_key$/;
+export const SSH_HOST_KEY_FILE = /^ssh_host_.*_key(\.pub)?$/;
+
 export type InitSystem = 'systemd' | 'openrc' | 'sysvinit' | 'unknown';
 
 /** The init system a root boots with, from what /sbin/init is. */
@@ -37,13 +41,12 @@ export async function enabledServices(access: ProbeAccess): Promise<Set<string>>
   }
   // Under systemd an rc link counts only for a script without a native unit (as systemd-sysv-generator does).
   const systemd = (await initSystem(access)) === 'systemd';
-  const unitDirs = ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+  const units = new Set<string>();
+  if (systemd) for (const dir of ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system']) for (const unit of await access.list(dir)) units.add(unit);
   for (const rc of ['rcS.d', 'rc2.d', 'rc3.d']) {
     for (const link of await access.list(`/etc/${rc}`)) {
-      if (!link.startsWith('S')) continue;
       const name = link.replace(/^S\d+/, '');
-      if (systemd && (await Promise.all(unitDirs.map((d) => access.exists(`${d}/${name}.service`)))).some(Boolean)) continue;
-      enabled.add(name);
+      if (link.startsWith('S') && !units.has(`${name}.service`)) enabled.add(name);
     }
   }
   return enabled;

@@ -3,7 +3,7 @@
 // --dry-run shows exactly what a real run does. A path is acted on only when no component of it is a
 // symbolic link: nothing here can reach outside the root being prepared.
 import type { RootView } from '../check/root-view.js';
-import { initSystem } from '../distro/facts.js';
+import { initSystem, SSH_HOST_KEY_FILE } from '../distro/facts.js';
 
 export type PrepareAction =
   | { kind: 'remove'; path: string; reason: string }
@@ -145,7 +145,7 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
 
 export async function planPrepare(view: RootView, options: { live: boolean }): Promise<PreparePlan> {
   const actions: PrepareAction[] = [];
-  actions.push(...(await removeMatching(view, '/etc/ssh', /^ssh_host_.*_key(\.pub)?$/, 'SSH host key: every instance makes its own at first boot')));
+  actions.push(...(await removeMatching(view, '/etc/ssh', SSH_HOST_KEY_FILE, 'SSH host key: every instance makes its own at first boot')));
   actions.push(...(await emptyFile(view, '/etc/machine-id', 'machine id: generated at first boot')));
   if ((await view.lstat('/var/lib/dbus/machine-id'))?.type === 'file') actions.push(...(await removeFile(view, '/var/lib/dbus/machine-id', 'machine id: generated at first boot')));
   actions.push(...(await removeFile(view, '/var/lib/systemd/random-seed', 'random seed: instances must not share it')));

@@ -191,3 +191,18 @@ test('a sealed Alpine root: OpenRC runlevels, busybox init, ifupdown-ng DHCP', a
   t.deepEqual(ROOT_ITEMS.filter((n) => all[n]!.result !== 'OK').map((n) => `${n}: ${all[n]!.description}`), []);
   t.regex(all.osconf!.description, /enabled \(osconf, openrc\)/);
 });
+
+test('rc links count under systemd only for scripts without a native unit (as systemd-sysv-generator reads them)', async (t) => {
+  const systemd = debianRoot()
+    .remove('/etc/systemd/system/multi-user.target.wants/networking.service')
+    .file('/usr/lib/systemd/system/networking.service', '[Install]\nWantedBy=multi-user.target\n')
+    .link('/etc/rcS.d/S01networking', '../init.d/networking');
+  t.is((await verdicts(target(systemd))).network!.errorCode, '501', 'networking.service exists and is not enabled');
+  const sysv = debianRoot()
+    .remove('/etc/systemd/system/multi-user.target.wants/networking.service')
+    .remove('/usr/sbin/init')
+    .file('/usr/sbin/init', 'ELF')
+    .file('/usr/lib/systemd/system/networking.service', '[Install]\nWantedBy=multi-user.target\n')
+    .link('/etc/rcS.d/S01networking', '../init.d/networking');
+  t.is((await verdicts(target(sysv))).network!.result, 'OK', 'under SysV init the rc link is what starts it');
+});

@@ -3,7 +3,7 @@
 // stayed the same while it was read (a file still being written is retried later, never judged half-read).
 import { constants, promises as fs } from 'node:fs';
 import { MAX_OS_CONF_BYTES } from '../config/parse.js';
-import { ConfigRejectedError, OperationalError, describeSystemError, errorCode } from '../errors.js';
+import { ConfigRejectedError, OperationalError, OsconfError, describeSystemError, errorCode } from '../errors.js';
 
 export interface OsConfBytes {
   path: string;
@@ -37,7 +37,8 @@ export async function readOsConfFile(path: string): Promise<OsConfBytes> {
     }
     return { path, bytes: buffer.subarray(0, length), size: Math.max(stat.size, length) };
   } catch (e) {
-    if (e instanceof ConfigRejectedError) throw e;
+    // Our own errors already name the file; only system errors get the prefix.
+    if (e instanceof OsconfError) throw e;
     throw new OperationalError(`failed to read ${path}: ${describeSystemError(e)}`, { cause: e });
   } finally {
     await handle.close();

@@ -12,7 +12,9 @@ mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null
 [ -n "$mirror" ] || { echo "cannot find the Debian mirror in apt's sources" >&2; exit 1; }
 
 rm -rf -- "$dir"
-debootstrap --variant=minbase --include="$include" bookworm "$dir" "$mirror" >"$log" 2>&1 || {
+# debootstrap mounts /proc into the root and runs maintainer scripts there: sandboxed (scripts/sandbox.sh), with
+# this machine's network only because it downloads from the mirror.
+bash "$(dirname "$0")/sandbox.sh" run --host-network -- debootstrap --variant=minbase --include="$include" bookworm "$dir" "$mirror" >"$log" 2>&1 || {
   tail -n 20 "$log" >&2
   exit 1
 }
@@ -20,7 +22,8 @@ printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"
 chmod +x "$dir/usr/sbin/policy-rc.d"
 if [ -n "$packages" ]; then
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
-  unshare --mount --propagation private sh -c '
+  # apt needs this machine's network; the rest of the sandbox is private.
+  bash "$(dirname "$0")/sandbox.sh" run --host-network -- sh -c '
     set -e
     mount -t proc proc "$1/proc"
     mount -t sysfs sysfs "$1/sys"

@@ -17,13 +17,14 @@ osconf=(node "$PWD/dist/osconf")
 
 work=$(mktemp -d /tmp/osconf-example.XXXXXX)
 [ -n "$work" ] && [ -d "$work" ] || { echo "mktemp failed" >&2; exit 1; }
+# The tripwire: this machine's host name, resolver, hosts, shadow entry, addresses, routes and mounts are
+# compared before and after; the example fails if any changed.
+bash scripts/tripwire.sh snapshot "$work/tripwire.json"
 id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 ns="osconf-ex-$id"
-peer="osconf-exp-$id"
 loop=""
 cleanup() {
-  ip netns del "$ns" 2>/dev/null || true
-  ip netns del "$peer" 2>/dev/null || true
+  bash scripts/sandbox.sh net-del "$ns"
   [ -z "$loop" ] || losetup -d "$loop" 2>/dev/null || true
   rm -rf -- "$work"
 }
@@ -33,17 +34,10 @@ echo "== what osconf reads: $conf"
 "${osconf[@]}" show --conf "$conf" || true
 
 # The instance: NICs named and addressed as os.conf says.
-ip netns add "$ns"
-ip netns add "$peer"
-ip -n "$ns" link set lo up
-i=0
-while read -r nic mac; do
-  ip -n "$ns" link add "$nic" address "$mac" type veth peer name "peer$i" netns "$peer"
-  ip -n "$peer" link set "peer$i" up
-  i=$((i + 1))
-done < <("${osconf[@]}" show --conf "$conf" --json | node -e '
+mapfile -t nics < <("${osconf[@]}" show --conf "$conf" --json | node -e '
   const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  for (const n of j.interfaces) console.log(n.name, n.mac);')
+  for (const n of j.interfaces) console.log(`${n.name}=${n.mac}`);')
+bash scripts/sandbox.sh net-add "$ns" "${nics[@]}"
 
 # The first partition: aliyun_custom_image/os.conf on ext4, as the platform writes it.
 mkdir -p "$work/part/aliyun_custom_image" "$work/etc-upper/osconf" "$work/etc-work"
@@ -54,7 +48,7 @@ printf '[source]\ndevice=%s\n' "$loop" > "$work/etc-upper/osconf/osconf.conf"
 
 echo
 echo "== osconf apply (inside the throwaway instance)"
-ip netns exec "$ns" unshare --mount --uts --propagation private env WORK="$work" OSCONF="${osconf[*]}" bash -c '
+bash scripts/sandbox.sh run --netns "$ns" -- env WORK="$work" OSCONF="${osconf[*]}" bash -c '
   set -euo pipefail
   mount -t overlay overlay -o "lowerdir=/etc,upperdir=$WORK/etc-upper,workdir=$WORK/etc-work" /etc
   mount -t tmpfs tmpfs /run
@@ -83,3 +77,7 @@ done
 echo
 echo "== the first partition's aliyun_custom_image/ afterwards (os.conf removed, directory kept)"
 debugfs -R 'ls -l /aliyun_custom_image' "$work/partition1.img" 2>/dev/null
+echo
+bash scripts/sandbox.sh net-del "$ns"
+losetup -d "$loop" && loop=""
+bash scripts/tripwire.sh compare "$work/tripwire.json"

@@ -9,26 +9,20 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { osconfBin } from './paths.js';
-import { run, type RunResult } from './run.js';
+import { type RunResult } from './run.js';
+import { NetworkNamespace, runInSandbox, type SandboxNic } from './sandbox.js';
 
-export interface LiveNic {
-  name: string;
-  mac: string;
-}
+export type LiveNic = SandboxNic;
 
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: 'pipe' }).toString();
 
 export class LiveSandbox {
-  readonly ns: string;
-  readonly peer: string;
+  netns: NetworkNamespace | null = null;
   readonly dir: string;
   readonly image: string;
   loop: string | null = null;
 
   private constructor() {
-    const id = randomBytes(4).toString('hex');
-    this.ns = `osconf-l-${id}`;
-    this.peer = `osconf-lp-${id}`;
     this.dir = mkdtempSync(join(tmpdir(), 'osconf-live-'));
     this.image = join(this.dir, 'partition1.img');
   }
@@ -37,13 +31,7 @@ export class LiveSandbox {
   static create(nics: LiveNic[], osConf: string | null, osconfConf: (box: LiveSandbox) => string): LiveSandbox {
     const box = new LiveSandbox();
     try {
-      sh('ip', ['netns', 'add', box.ns]);
-      sh('ip', ['netns', 'add', box.peer]);
-      sh('ip', ['-n', box.ns, 'link', 'set', 'lo', 'up']);
-      nics.forEach((nic, i) => {
-        sh('ip', ['-n', box.ns, 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', `peer${i}`, 'netns', box.peer]);
-        sh('ip', ['-n', box.peer, 'link', 'set', `peer${i}`, 'up']);
-      });
+      box.netns = NetworkNamespace.create('osconf-l', nics);
       const part = join(box.dir, 'part');
       mkdirSync(join(part, 'aliyun_custom_image'), { recursive: true });
       if (osConf !== null) writeFileSync(join(part, 'aliyun_custom_image', 'os.conf'), osConf);
@@ -77,7 +65,8 @@ export class LiveSandbox {
       'set +e',
       'eval "$1"',
     ].join('\n');
-    return run('ip', ['netns', 'exec', this.ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', setup, 'sh', script], {
+    if (!this.netns) throw new Error('sandbox destroyed');
+    return runInSandbox({ netns: this.netns.name }, 'sh', ['-c', setup, 'sh', script], {
       env: {
         PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
         OSCONF: `${process.execPath} ${osconfBin}`,
@@ -116,13 +105,8 @@ export class LiveSandbox {
   }
 
   destroy(): void {
-    for (const ns of [this.ns, this.peer]) {
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        // not created
-      }
-    }
+    this.netns?.destroy();
+    this.netns = null;
     if (this.loop) {
       try {
         sh('losetup', ['-d', this.loop]);

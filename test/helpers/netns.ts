@@ -1,23 +1,19 @@
 // Throwaway network sandboxes for tests that run real network stacks. Each sandbox is a network namespace
 // with veth NICs named and addressed like os.conf's (the other ends sit in a second namespace, so nothing
-// else in the sandbox answers), plus a private mount namespace in which the Debian tools root gets tmpfs on
+// else in the sandbox answers), plus private mount and UTS namespaces (test/helpers/sandbox.ts) in which the Debian tools root gets tmpfs on
 // /run and /tmp, read-only sysfs (so systemd-networkd does not wait for udev), and overlays over /etc (whose
 // upper layer holds the files under test) and /var. Nothing on the machine itself changes; everything goes on cleanup.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PlannedFile } from '../../src/plan/file.js';
 import { toolsDir } from './paths.js';
-import { run, type RunResult } from './run.js';
+import { type RunResult } from './run.js';
+import { NetworkNamespace, runInSandbox, type SandboxNic } from './sandbox.js';
 
 export const debianRoot = join(toolsDir, 'debian12');
 
-export interface SandboxNic {
-  name: string;
-  mac: string;
-}
+export type { SandboxNic };
 
 export interface IpAddr {
   ifname: string;
@@ -32,32 +28,21 @@ export interface IpRoute {
 }
 
 export class NetSandbox {
-  readonly ns: string;
-  readonly peer: string;
   readonly dir: string;
 
-  private constructor(readonly nics: SandboxNic[]) {
-    const id = randomBytes(4).toString('hex');
-    this.ns = `osconf-t-${id}`;
-    this.peer = `osconf-p-${id}`;
+  private constructor(
+    readonly nics: SandboxNic[],
+    private readonly netns: NetworkNamespace,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'osconf-netns-'));
   }
 
+  get ns(): string {
+    return this.netns.name;
+  }
+
   static create(nics: SandboxNic[]): NetSandbox {
-    const box = new NetSandbox(nics);
-    const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-    ip('netns', 'add', box.ns);
-    try {
-      ip('netns', 'add', box.peer);
-      ip('-n', box.ns, 'link', 'set', 'lo', 'up');
-      nics.forEach((nic, i) => {
-        ip('-n', box.ns, 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', `peer${i}`, 'netns', box.peer);
-        ip('-n', box.peer, 'link', 'set', `peer${i}`, 'up');
-      });
-    } catch (e) {
-      box.destroy();
-      throw e;
-    }
+    const box = new NetSandbox(nics, NetworkNamespace.create('osconf-t', nics));
     for (const d of ['upper', 'work', 'var-upper', 'var-work', 'tmp']) mkdirSync(join(box.dir, d), { recursive: true });
     return box;
   }
@@ -90,18 +75,18 @@ export class NetSandbox {
       `cp -a "$BOX/tmp/." "$ROOT/tmp/"`,
       `exec chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 sh -c "$1"`,
     ].join('\n');
-    return run('ip', ['netns', 'exec', this.ns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup, 'sh', script], {
+    return runInSandbox({ netns: this.ns }, 'sh', ['-c', setup, 'sh', script], {
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ROOT: debianRoot, BOX: this.dir },
       timeoutMs,
     });
   }
 
   addresses(): IpAddr[] {
-    return JSON.parse(execFileSync('ip', ['-n', this.ns, '-j', 'addr', 'show']).toString()) as IpAddr[];
+    return this.netns.ipJson<IpAddr[]>('addr', 'show');
   }
 
   routes(): IpRoute[] {
-    return JSON.parse(execFileSync('ip', ['-n', this.ns, '-j', '-4', 'route', 'show']).toString()) as IpRoute[];
+    return this.netns.ipJson<IpRoute[]>('-4', 'route', 'show');
   }
 
   /** A file as the sandbox's /etc shows it after the run (upper layer first), or null. */
@@ -118,29 +103,16 @@ export class NetSandbox {
 
   /** `10.0.0.5/24` per NIC name, IPv4 only. */
   ipv4ByNic(): Record<string, string[]> {
-    return Object.fromEntries(
-      this.addresses()
-        .filter((a) => a.ifname !== 'lo')
-        .map((a) => [a.ifname, a.addr_info.filter((i) => i.family === 'inet').map((i) => `${i.local}/${i.prefixlen}`)]),
-    );
+    return this.netns.ipv4ByNic();
   }
 
   /** `DEST via GW dev NIC` for every gatewayed route. */
   gatewayRoutes(): string[] {
-    return this.routes()
-      .filter((r) => r.gateway)
-      .map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst} via ${r.gateway} dev ${r.dev}`)
-      .sort();
+    return this.netns.gatewayRoutes();
   }
 
   destroy(): void {
-    for (const ns of [this.ns, this.peer]) {
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'pipe' });
-      } catch {
-        // already gone
-      }
-    }
+    this.netns.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,10 +1,12 @@
 // Runs a script chrooted into a throwaway copy-on-write view of the Debian tools root: an overlay over the
-// whole root in a private mount namespace, so installing packages there changes nothing that persists.
+// whole root in private mount and UTS namespaces with no network (test/helpers/sandbox.ts), so installing
+// packages or starting osconf there changes nothing that persists and nothing on this machine.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debianRoot } from './netns.js';
-import { run, type RunResult } from './run.js';
+import { type RunResult } from './run.js';
+import { runInSandbox } from './sandbox.js';
 
 export async function inRootOverlay(files: Record<string, string>, script: string): Promise<RunResult & { upper: string; cleanup: () => void }> {
   const box = mkdtempSync(join(tmpdir(), 'osconf-rootov-'));
@@ -21,7 +23,7 @@ export async function inRootOverlay(files: Record<string, string>, script: strin
     copies,
     'exec chroot "$BOX/merged" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh -c "$1"',
   ].join('\n');
-  const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup, 'sh', script], {
+  const r = await runInSandbox('none', 'sh', ['-c', setup, 'sh', script], {
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ROOT: debianRoot, BOX: box },
     timeoutMs: 120_000,
   });

@@ -29,13 +29,8 @@ function sandboxFor(text: string, source: 'device' | 'uuid' = 'device', nicsFrom
   return { box, config };
 }
 
-function ipState(ns: string) {
-  const addrs = JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'addr', 'show']).toString()) as Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>;
-  const routes = JSON.parse(execFileSync('ip', ['-n', ns, '-j', '-4', 'route', 'show']).toString()) as Array<{ dst: string; gateway?: string; dev: string }>;
-  return {
-    addresses: Object.fromEntries(addrs.filter((a) => a.ifname !== 'lo').map((a) => [a.ifname, a.addr_info.filter((i) => i.family === 'inet').map((i) => `${i.local}/${i.prefixlen}`)])),
-    routes: routes.filter((r) => r.gateway).map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst} via ${r.gateway} dev ${r.dev}`).sort(),
-  };
+function ipState(box: LiveSandbox) {
+  return { addresses: box.netns!.ipv4ByNic(), routes: box.netns!.gatewayRoutes() };
 }
 
 function expectedIp(config: InstanceConfig) {
@@ -65,7 +60,7 @@ for (const [name, text] of Object.entries(texts)) {
       t.deepEqual(first.concerns.map((c: { result: string }) => c.result), ['applied', 'applied', 'applied', 'applied'], box.out('first.log'));
       t.is(first.osConf, 'removed');
 
-      t.deepEqual(ipState(box.ns), expectedIp(config));
+      t.deepEqual(ipState(box), expectedIp(config));
       t.is(box.out('hostname').trim(), 'iZ23r29djmjZ');
       t.is(box.etc('/etc/hostname'), 'iZ23r29djmjZ\n');
       t.regex(box.etc('/etc/hosts')!, /^10\.171\.254\.123\tiZ23r29djmjZ\t# managed by osconf$/m);
@@ -106,7 +101,7 @@ test('a rejected os.conf: valid concerns apply, the invalid one is refused, the 
     t.is(result.osConf, 'rejected');
     t.deepEqual(box.partitionListing(), ['os.conf.rejected']);
     t.is(box.partitionFile('os.conf.rejected'), bad);
-    t.deepEqual(ipState(box.ns).addresses, { eth0: [] }, 'the refused network is not touched');
+    t.deepEqual(ipState(box).addresses, { eth0: [] }, 'the refused network is not touched');
     t.is(box.out('hostname').trim(), 'iZ23r29djmjZ');
   } finally {
     box.destroy();
@@ -133,7 +128,7 @@ test('an operational failure keeps os.conf for the next boot and leaves every fi
     t.is(box.out('retry.code').trim(), '0', box.out('retry.log'));
     t.deepEqual(JSON.parse(box.out('retry.json')).concerns.map((c: { result: string }) => c.result), ['unchanged', 'applied', 'unchanged', 'unchanged']);
     t.deepEqual(box.partitionListing(), []);
-    t.deepEqual(ipState(box.ns), expectedIp(readOsConf(texts.classic).config));
+    t.deepEqual(ipState(box), expectedIp(readOsConf(texts.classic).config));
   } finally {
     box.destroy();
   }
@@ -146,7 +141,7 @@ test('no os.conf: nothing changes, exit 0', async (t) => {
     t.is(box.out('n.code').trim(), '0');
     t.regex(box.out('n.log'), /not present; nothing to apply/);
     t.deepEqual(etcUpperFiles(box), ['osconf/osconf.conf']);
-    t.deepEqual(ipState(box.ns).addresses, { eth0: [] });
+    t.deepEqual(ipState(box).addresses, { eth0: [] });
   } finally {
     box.destroy();
   }
@@ -166,7 +161,7 @@ test('--dry-run prints diffs and commands and changes nothing', async (t) => {
     t.false(plan.includes('$6$'));
     t.deepEqual(etcUpperFiles(box), ['osconf/osconf.conf']);
     t.deepEqual(box.partitionListing(), ['os.conf']);
-    t.deepEqual(ipState(box.ns).addresses, { eth0: [] });
+    t.deepEqual(ipState(box).addresses, { eth0: [] });
   } finally {
     box.destroy();
   }
@@ -252,7 +247,7 @@ test('cloud-init mode: osconf hands a NoCloud seed to cloud-init, configures not
     t.is(execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, '-stdin'], { input: PASSWORD }).toString().trim(), hash);
     t.regex(box.etc('/etc/cloud/cloud.cfg.d/90-osconf-datasource.cfg')!, /datasource_list: \[ NoCloud/);
     t.is(box.etc('/etc/hostname'), null, 'cloud-init sets the host name, not osconf');
-    t.deepEqual(ipState(box.ns).addresses, { eth0: [] }, 'cloud-init brings the network up, not osconf');
+    t.deepEqual(ipState(box).addresses, { eth0: [] }, 'cloud-init brings the network up, not osconf');
     t.deepEqual(box.partitionListing(), []);
   } finally {
     box.destroy();
@@ -289,7 +284,7 @@ test('ten applies started at once serialize on the lock and leave one consistent
     const absent = runs.filter((i) => JSON.parse(box.out(`c${i}.json`)).osConf === 'absent');
     t.is(applied.length, 1, 'exactly one run applied os.conf');
     t.is(absent.length, 9, 'the others found it already applied and removed');
-    t.deepEqual(ipState(box.ns), expectedIp(config));
+    t.deepEqual(ipState(box), expectedIp(config));
     t.is(box.out('hostname').trim(), 'iZ23r29djmjZ');
     t.deepEqual(etcUpperFiles(box).filter((f) => /osconf-[0-9a-f]{12}$/.test(f)), []);
   } finally {

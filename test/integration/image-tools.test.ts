@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { debianRoot, materialize, type MemoryRoot } from '../helpers/memory-root.js';
 import { osconfBin } from '../helpers/paths.js';
 import { osconf, run } from '../helpers/run.js';
+import { runInSandbox } from '../helpers/sandbox.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osconf-image-tools-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
@@ -321,8 +322,8 @@ test('prepare --dry-run lists everything and changes nothing; prepare removes ex
 });
 
 test('prepare of the running system without --yes is refused before anything is read or changed', async (t) => {
-  // In a private mount namespace with / read-only: were the guard broken, this machine would still be safe.
-  const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -o remount,bind,ro / && exec "$0" "$@"', process.execPath, osconfBin, 'prepare']);
+  // In a sandbox with / read-only: were the guard broken, this machine would still be safe.
+  const r = await runInSandbox('none', 'sh', ['-c', 'mount -o remount,bind,ro / && exec "$0" "$@"', process.execPath, osconfBin, 'prepare']);
   t.is(r.code, 2);
   t.regex(r.stderr, /^osconf: prepare changes this running system .*--dry-run.*--yes\n$/);
   t.is(r.stdout, '');

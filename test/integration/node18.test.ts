@@ -6,11 +6,12 @@ import { readOsConf } from '../../src/config/validate.js';
 import { basename, join } from 'node:path';
 import { examplesDir, goldenDir, osconfBin, toolsDir } from '../helpers/paths.js';
 import { osconf, run } from '../helpers/run.js';
+import { runInSandbox } from '../helpers/sandbox.js';
 
 const root = join(toolsDir, 'debian12');
 
 async function inChroot(args: string[]) {
-  return run('chroot', [root, '/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', ...args]);
+  return runInSandbox('none', 'chroot', [root, '/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', ...args]);
 }
 
 test("Debian 12's nodejs is Node 18", async (t) => {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds one bootable test disk: MBR, partition 1 (FAT32 or ext4) holding aliyun_custom_image/[os.conf],
 # partition 2 the guest root (from build-rootfs.sh) with the osconf .deb installed, one network stack
-# enabled and the probe unit. No mounts on this machine: the root is staged through an overlay in a private
-# mount namespace and written with mkfs.ext4 -d; partitions are placed with dd.
+# enabled and the probe unit. No mounts on this machine: the root is staged through an overlay in a sandbox
+# (scripts/sandbox.sh: private mount, UTS and network namespaces) and written with mkfs.ext4 -d; partitions are placed with dd.
 # Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
 # With CLOUD_INIT_SEED=DIR (the boot benchmark): osconf disabled, cloud-init enabled with that NoCloud seed.
 # With PREPARE_REPORTS=DIR (ext4 partition 1 only): the image is sealed with `osconf prepare` (root and
@@ -22,7 +22,7 @@ if [ -n "$reports" ]; then
   mkdir -p "$reports"
 fi
 
-unshare --mount --propagation private env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
+bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"

@@ -1,15 +1,13 @@
 // Performs an ApplyPlan through the Host, concern by concern: a failure ends that concern and the next one
 // still runs. Before osconf first replaces or removes a file, the original is kept once under
 // /var/lib/osconf/backup/. Existing files keep their owner and mode; SELinux labels are restored where
-// SELinux is on. After the network is brought up, the running state is checked against os.conf.
+// SELinux is on. Whether the running system then shows what os.conf asks for is verify.ts's step.
 import type { Concern } from '../config/model.js';
 import { OsconfError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { log, logStep } from '../log.js';
 import { notifyStatus } from '../notify.js';
-import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from '../plan/actions.js';
-import { missingFromLive } from '../plan/live-network.js';
-import { readLiveNetwork } from './gather.js';
+import type { Action, ApplyPlan, ConcernPlan } from '../plan/actions.js';
 
 export const BACKUP_DIR = '/var/lib/osconf/backup';
 
@@ -24,8 +22,6 @@ export interface ConcernOutcome {
 }
 
 export interface ExecuteOptions {
-  /** How long to wait for the running network to match (stacks apply asynchronously). */
-  verifyTimeoutMs?: number;
   /** Called before each write, remove or command: the countable boundaries of a run. */
   onBoundary?: (what: string) => void;
 }
@@ -57,29 +53,20 @@ export async function executePlan(host: Host, plan: ApplyPlan, options: ExecuteO
   return outcomes;
 }
 
+/** A step after the concerns that os.conf does not drive (SSH host keys), as recorded in the state. */
 export interface ExtraOutcome {
   step: string;
   result: 'done' | 'failed';
   message?: string;
 }
 
-/** Runs the plan's extra steps; a failure is reported, and does not touch os.conf's fate. */
-export async function executeExtras(host: Host, plan: ApplyPlan, options: ExecuteOptions = {}): Promise<ExtraOutcome[]> {
-  const outcomes: ExtraOutcome[] = [];
-  for (const extra of plan.extras ?? []) {
-    logStep(extra.step, 'starting');
-    const sink: ConcernOutcome = { concern: 'network', result: 'applied', files: [], commands: [] };
-    try {
-      for (const action of extra.actions) await perform(host, action, false, sink, options);
-      logStep(extra.step, 'done');
-      outcomes.push({ step: extra.step, result: 'done' });
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      logStep(extra.step, 'failed', message);
-      outcomes.push({ step: extra.step, result: 'failed', message });
-    }
-  }
-  return outcomes;
+/**
+ * Performs `actions` in order outside any concern (the SSH host key step).
+ * @throws OsconfError at the first action that fails.
+ */
+export async function performActions(host: Host, actions: Action[], options: ExecuteOptions = {}): Promise<void> {
+  const sink: ConcernOutcome = { concern: 'network', result: 'applied', files: [], commands: [] };
+  for (const action of actions) await perform(host, action, false, sink, options);
 }
 
 async function restoreconPath(host: Host): Promise<string | null> {
@@ -101,7 +88,6 @@ async function executeConcern(host: Host, plan: ConcernPlan, selinux: boolean, o
   await notifyStatus(`applying ${step}`);
   try {
     for (const action of plan.actions) await perform(host, action, selinux, outcome, options);
-    if (plan.verify && host.live) await verifyNetwork(host, plan.verify, options.verifyTimeoutMs ?? 20_000);
     outcome.result = 'applied';
     if (plan.reason) outcome.message = plan.reason;
     logStep(step, 'done', plan.reason, { files: outcome.files, commands: outcome.commands });
@@ -162,17 +148,4 @@ async function backupOnce(host: Host, path: string, content: string, mode: numbe
   await host.mkdir(BACKUP_DIR, 0o700);
   options.onBoundary?.(`backup ${path}`);
   await host.write(target, content, { mode, uid, gid });
-}
-
-async function verifyNetwork(host: Host, expected: NetworkExpectation, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let missing: string[] = [];
-  for (;;) {
-    const live = await readLiveNetwork(host);
-    missing = live ? missingFromLive(expected, live) : ['the running network (ip -j failed)'];
-    if (missing.length === 0) return;
-    if (Date.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new OsconfError(`the running network does not match os.conf after ${Math.round(timeoutMs / 1000)} s: missing ${missing.join(', ')}`, 1);
 }

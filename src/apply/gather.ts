@@ -1,11 +1,12 @@
-// Reads, through the Host, everything the planner needs to know about the target system.
+// Reads, through the Host, everything detection and the planner need to know about the target system.
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import type { ReadResult } from '../config/model.js';
 import { saltFromBytes } from '../config/password-hash.js';
-import type { Detection } from '../distro/detect.js';
+import type { Detection, DetectFacts } from '../distro/detect.js';
+import { probeWith, type ProbeAccess } from '../distro/facts.js';
 import type { Host } from '../host/host.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
-import { sshHostKeysMissing } from './ssh-host-keys.js';
 import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
 import type { ServiceState } from '../plan/activation.js';
 import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
@@ -36,6 +37,35 @@ const FILES = [
 const STACK_DIRS = [NETWORKD_DIR, NM_CONNECTIONS_DIR, '/etc/netplan', ENI_FILE.slice(0, ENI_FILE.lastIndexOf('/')), RHEL_SCRIPTS_DIR, SUSE_NETWORK_DIR];
 /** Files in stack directories that can be osconf's: its own names, and the ifcfg family it writes by NIC name. */
 const CANDIDATE = /^(10-osconf-.*\.network|osconf-.*\.nmconnection|90-osconf\.yaml|50-osconf|ifcfg-.*|route-.*|ifroute-.*)$/;
+
+/** Follows symbolic links inside the target root (a link's absolute target means the root's, not ours). */
+async function resolveInRoot(host: Host, path: string): Promise<string | null> {
+  let current = path;
+  for (let hops = 0; hops < 8; hops++) {
+    const target = await host.readlink(current);
+    if (target === null) return current;
+    current = posix.normalize(target.startsWith('/') ? target : posix.join(posix.dirname(current), target));
+  }
+  return null;
+}
+
+/** Detection's reads, through the Host. Unreadable entries count as absent, as they do for detection. */
+export function hostProbeAccess(host: Host): ProbeAccess {
+  return {
+    exists: async (path) => (await host.info(path).catch(() => null)) !== null,
+    list: (dir) => host.list(dir).catch(() => []),
+    read: async (path) => {
+      const real = await resolveInRoot(host, path).catch(() => null);
+      return real === null ? null : host.read(real).catch(() => null);
+    },
+    readlink: (path) => host.readlink(path).catch(() => null),
+  };
+}
+
+/** The facts distribution detection needs (os-release, stacks present, services enabled), read through the Host. */
+export function probeHost(host: Host): Promise<DetectFacts> {
+  return probeWith(hostProbeAccess(host));
+}
 
 export interface LiveNics {
   /** MAC → running name. */
@@ -135,7 +165,6 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     liveNetwork: await readLiveNetwork(host),
     resolvconfInstalled,
     cloudInitPresent: (await host.info('/usr/bin/cloud-init')) !== null,
-    sshHostKeysMissing: await sshHostKeysMissing(host),
     salt: saltFromBytes(randomBytes(16)),
     today: host.today(),
   };

@@ -1,9 +1,15 @@
 // Images ship no SSH host keys (a platform rule): each instance makes its own at first boot, before sshd.
 import { SSH_HOST_KEY } from '../distro/facts.js';
 import type { Host } from '../host/host.js';
+import type { Action } from '../plan/actions.js';
 
 /** sshd is installed and /etc/ssh has no host key. */
 export async function sshHostKeysMissing(host: Host): Promise<boolean> {
   if ((await host.info('/usr/sbin/sshd')) === null) return false;
   return !(await host.list('/etc/ssh')).some((n) => SSH_HOST_KEY.test(n));
+}
+
+/** Generates every missing default host key type, before sshd starts (the unit is ordered before it). */
+export function sshHostKeysAction(): Action {
+  return { kind: 'exec', argv: ['ssh-keygen', '-A'], purpose: "generate this instance's SSH host keys" };
 }

@@ -2,6 +2,7 @@
 // password or its hash: only results, file names and the os.conf digest.
 import type { Host } from '../host/host.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
+import type { StepRecord } from './steps.js';
 
 export const STATE_FILE = '/var/lib/osconf/state.json';
 
@@ -20,6 +21,8 @@ export interface ApplyState {
   concerns: ConcernOutcome[];
   extras?: ExtraOutcome[];
   errors: Array<{ line: number | null; key: string | null; message: string }>;
+  /** The apply's steps up to the record, in order, with how each ended and its duration. */
+  steps?: StepRecord[];
 }
 
 export async function writeState(host: Host, state: ApplyState): Promise<void> {

@@ -1,17 +1,9 @@
-// `osconf apply`: locate → read → validate → plan → apply per concern → clean up → record. This module does
-// what every boot does (configuration, lock, locating and reading os.conf); the rest loads only when there is
-// an os.conf (apply-run.ts).
-import { join } from 'node:path';
-import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
-import { acquireLock, LOCK_FILE } from '../apply/lock.js';
-import { sshHostKeysMissing } from '../apply/ssh-host-keys.js';
-import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
-import type { Host } from '../host/host.js';
-import { NodeHost } from '../host/node-host.js';
-import { enableLogOutputs, logStep } from '../log.js';
-import { notifyReady } from '../notify.js';
-import { locate, OS_CONF_DIR, OS_CONF_NAME, type Located } from '../source/locate.js';
-import { readOsConfFile } from '../source/read-os-conf.js';
+// `osconf apply`: turns the command line into an ApplyRequest, runs the pipeline (src/apply/pipeline.ts) and
+// prints its outcome: the plan on --dry-run, else what each concern did, as text or JSON.
+import { faultInjection } from '../apply/fault-injection.js';
+import { runApplyPipeline, type ApplyOutcome } from '../apply/pipeline.js';
+import { UsageError } from '../errors.js';
+import { enableLogOutputs } from '../log.js';
 import { parseStack } from './stack-option.js';
 
 export interface ApplyOptions {
@@ -24,73 +16,47 @@ export interface ApplyOptions {
   lockWait?: string;
 }
 
-async function loadOsconfConf(host: Host, path: string | undefined): Promise<OsconfConf> {
-  const file = path ?? OSCONF_CONF;
-  const text = path ? await new NodeHost('/').read(file) : await host.read(file);
-  if (text === null) {
-    if (path) throw new UsageError(`--config ${path}: no such file`);
-    return DEFAULT_OSCONF_CONF;
-  }
-  const { conf, errors } = parseOsconfConf(text);
-  if (errors.length > 0) throw new OperationalError(`${file}: ${errors.join('; ')}`);
-  return conf;
-}
-
-export const DISABLED_FLAG = '/etc/osconf/disabled';
-
-/** The switch operators and image builders use to keep osconf from running at boot. */
-async function disabledBy(host: Host): Promise<string | null> {
-  if ((await host.info(DISABLED_FLAG)) !== null) return DISABLED_FLAG;
-  const cmdline = host.live ? ((await host.read('/proc/cmdline').catch(() => null)) ?? '') : '';
-  return cmdline.split(/\s+/).includes('osconf=disabled') ? 'the kernel command line (osconf=disabled)' : null;
-}
-
 export async function runApply(options: ApplyOptions, out: (text: string) => void): Promise<number> {
-  const stackOverride = parseStack(options.stack);
-  const root = options.root ?? '/';
+  const stack = parseStack(options.stack);
   if (options.root && !options.conf) throw new UsageError('apply --root needs --conf: a sandbox root has no partitions to search');
   const lockWaitMs = options.lockWait === undefined ? 60_000 : Number(options.lockWait) * 1000;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new UsageError(`--lock-wait ${options.lockWait} is not a number of seconds`);
-  const host = new NodeHost(root);
-  if (host.live && !options.dryRun) enableLogOutputs({ file: true, syslog: true });
-  const conf = await loadOsconfConf(host, options.config);
+  const root = options.root ?? '/';
+  const dryRun = !!options.dryRun;
+  if (root === '/' && !dryRun) enableLogOutputs({ file: true, syslog: true });
+  const outcome = await runApplyPipeline({
+    root,
+    conf: options.conf ?? null,
+    settingsPath: options.config ?? null,
+    dryRun,
+    stack,
+    lockWaitMs,
+    ...faultInjection(),
+  });
+  await report(outcome, !!options.json, out);
+  return outcome.exitCode;
+}
 
-  const disabled = await disabledBy(host);
-  if (disabled && !options.conf) {
-    logStep('apply', 'skipped', `disabled by ${disabled}`);
-    await notifyReady(`disabled by ${disabled}`);
-    return ExitCode.ok;
-  }
-
-  const release = options.dryRun ? async () => undefined : await acquireLock(join(root, LOCK_FILE), lockWaitMs);
-  let located: Located | null = null;
-  try {
-    let confPath: string;
-    if (options.conf) confPath = options.conf;
-    else {
-      logStep('locate', 'starting');
-      located = await locate(host, conf.source);
-      logStep('locate', 'done', located.how);
-      confPath = join(located.base, OS_CONF_DIR, OS_CONF_NAME);
+async function report(outcome: ApplyOutcome, json: boolean, out: (text: string) => void): Promise<void> {
+  switch (outcome.kind) {
+    case 'disabled':
+      return;
+    case 'absent':
+      if (json) out(`${JSON.stringify({ osConf: 'absent', source: outcome.source, exitCode: 0 })}\n`);
+      return;
+    case 'dry-run': {
+      const { describePlan } = await import('../plan/actions.js');
+      out(describePlan(outcome.plan));
+      return;
     }
-    const file = await readOsConfFile(confPath).catch((e: unknown) => {
-      if (e instanceof OperationalError && isENOENT(e.cause)) return null;
-      throw e;
-    });
-    if (file === null) {
-      logStep('read', 'skipped', `${confPath}: not present; nothing to apply`);
-      if (host.live && !options.dryRun && (await sshHostKeysMissing(host))) {
-        const [{ executeExtras }, { sshHostKeys }] = await Promise.all([import('../apply/execute.js'), import('../plan/apply-plan.js')]);
-        await executeExtras(host, { profile: '', stack: null, concerns: [], notes: [], extras: [{ step: 'ssh-host-keys', actions: [sshHostKeys()] }] });
+    case 'applied': {
+      const { state, result } = outcome;
+      if (json) {
+        out(`${JSON.stringify(state, null, 2)}\n`);
+        return;
       }
-      await notifyReady('no os.conf; nothing to apply');
-      if (options.json) out(`${JSON.stringify({ osConf: 'absent', source: confPath, exitCode: 0 })}\n`);
-      return ExitCode.ok;
+      out(`${state.source}: ${state.exitCode === 0 ? 'applied' : state.exitCode === 3 ? `rejected (${result.errors.length} errors)` : 'failed'}\n`);
+      out(`${state.concerns.map((o) => `  ${o.concern.padEnd(9)} ${o.result}${o.message ? `: ${o.message}` : ''}`).join('\n')}\n`);
     }
-    const { applyFile } = await import('./apply-run.js');
-    return await applyFile({ options, out, host, root, conf, stackOverride, located, confPath, file });
-  } finally {
-    await located?.release();
-    await release();
   }
 }

@@ -1,7 +1,7 @@
 // `osconf render`: what osconf would write for os.conf on this (or another) distribution; touches nothing.
 import { formatIssue } from '../config/model.js';
 import { detectProfile, type Detection } from '../distro/detect.js';
-import { probeRoot } from '../distro/probe.js';
+import { probeHost } from '../apply/gather.js';
 import { ConfigRejectedError } from '../errors.js';
 import { NodeHost } from '../host/node-host.js';
 import { log } from '../log.js';
@@ -40,10 +40,10 @@ export async function runRender(options: RenderOptions, out: (text: string) => v
     detection = detectProfile({ osRelease: null, paths: new Set(), enabled: new Set(), nmPlugins: null }, { stack: stack! });
     rendered = renderSystem({ config: result.config, profile: detection.profile });
   } else {
-    const facts = await probeRoot(root);
-    detection = detectProfile(facts, stack ? { stack } : undefined);
-    // Read like apply reads: never through a link at the file itself (a sandbox's link could point at ours).
+    // Read like apply reads, through the Host: never through a link at the file itself.
     const host = new NodeHost(root);
+    const facts = await probeHost(host);
+    detection = detectProfile(facts, stack ? { stack } : undefined);
     const files = new Map<string, string | null>();
     const links = new Set<string>();
     for (const p of EDITED_FILES) {

@@ -1,5 +1,5 @@
-// Chooses a distribution profile from facts probed in a root directory (probe.ts). Pure, so detection is
-// tested on fixtures laid out like each distribution.
+// Chooses a distribution profile from facts probed in a root (distro/facts.ts, read through the Host). Pure,
+// so detection is tested on fixtures laid out like each distribution.
 import type { OsRelease } from './os-release.js';
 import { PROFILES, type Profile, type ProfileId, type Stack, profileForStack } from './profiles.js';
 

@@ -1,9 +1,9 @@
-// The facts detection needs, read from a root through a small access interface: a directory (probe.ts) or
-// check's RootView over a disk image. No I/O of its own.
+// The facts detection needs, read from a root through a small access interface: the Host (apply/gather.ts)
+// or check's RootView over a disk image. No I/O of its own.
 import { PROBE_PATHS, type DetectFacts } from './detect.js';
 import { osReleaseFromRedhatRelease, parseOsRelease, type OsRelease } from './os-release.js';
 
-/** What probing needs from a root: a directory (probeRoot) or check's RootView over an image. */
+/** What probing needs from a root: the Host (apply/gather.ts probeHost) or check's RootView over an image. */
 export interface ProbeAccess {
   exists(path: string): Promise<boolean>;
   list(dir: string): Promise<string[]>;

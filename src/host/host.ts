@@ -43,6 +43,8 @@ export interface Host {
   mkdir(path: string, mode: number): Promise<void>;
   /** Removes an empty directory. */
   rmdir(path: string): Promise<void>;
+  /** A symbolic link's target as stored (relative or absolute), or null when `path` is no link or absent. */
+  readlink(path: string): Promise<string | null>;
   /** Creates a symbolic link at `path` pointing to `target` (stored as given). */
   symlink(target: string, path: string): Promise<void>;
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;

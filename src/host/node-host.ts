@@ -125,6 +125,16 @@ export class NodeHost implements Host {
     }
   }
 
+  async readlink(path: string): Promise<string | null> {
+    try {
+      return await fs.readlink(this.full(path));
+    } catch (e) {
+      const code = errorCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL') return null;
+      throw new OperationalError(`failed to read the link ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
+    }
+  }
+
   async symlink(target: string, path: string): Promise<void> {
     try {
       await fs.symlink(target, this.full(path));

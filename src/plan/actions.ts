@@ -54,8 +54,6 @@ export interface ApplyPlan {
   notes: string[];
   /** Actions every concern depends on (cloud-init mode's seed scaffolding), done first. */
   preamble?: Action[];
-  /** Steps after the concerns that os.conf does not drive (SSH host keys for images that ship none). */
-  extras?: Array<{ step: string; actions: Action[] }>;
 }
 
 function describeAction(a: Action): string {
@@ -76,6 +74,5 @@ export function describePlan(plan: ApplyPlan): string {
   for (const c of plan.concerns) {
     out.push('', `## ${c.concern}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`, ...c.actions.map(describeAction));
   }
-  for (const e of plan.extras ?? []) out.push('', `## ${e.step}`, ...e.actions.map(describeAction));
   return `${out.join('\n')}\n`;
 }

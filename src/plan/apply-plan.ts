@@ -34,8 +34,6 @@ export interface ApplyInput {
   resolvconfInstalled: boolean;
   /** cloud-init is installed: in standalone mode it must be told to leave the network alone. */
   cloudInitPresent: boolean;
-  /** sshd is installed and /etc/ssh has no host key: images ship none, each instance makes its own. */
-  sshHostKeysMissing: boolean;
   salt: string;
   today: number;
 }
@@ -70,13 +68,7 @@ export function planApply(input: ApplyInput): ApplyPlan {
         return withFileChanges('dns', rendered.files, input, [], 'name servers are set through the network stack');
     }
   });
-  const extras = input.live && input.sshHostKeysMissing ? [{ step: 'ssh-host-keys', actions: [sshHostKeys()] }] : [];
-  return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns, notes: rendered.notes, extras };
-}
-
-/** Generates every missing default host key type, before sshd starts (the unit is ordered before it). */
-export function sshHostKeys(): Action {
-  return { kind: 'exec', argv: ['ssh-keygen', '-A'], purpose: 'generate this instance\'s SSH host keys' };
+  return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns, notes: rendered.notes };
 }
 
 function isSet(config: InstanceConfig, concern: Concern): boolean {

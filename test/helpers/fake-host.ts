@@ -8,6 +8,7 @@ export class FakeHost implements Host {
   readonly root = '/fake-root';
   readonly files = new Map<string, { content: string; mode: number; uid: number; gid: number }>();
   readonly symlinks = new Set<string>();
+  readonly linkTargets = new Map<string, string>();
   readonly dirs = new Set<string>();
   readonly ran: Array<{ argv: string[]; stdin?: string }> = [];
   readonly writes: string[] = [];
@@ -68,9 +69,14 @@ export class FakeHost implements Host {
     this.dirs.delete(path);
   }
 
+  async readlink(path: string): Promise<string | null> {
+    return this.symlinks.has(path) ? (this.linkTargets.get(path) ?? null) : null;
+  }
+
   async symlink(target: string, path: string): Promise<void> {
     this.writes.push(`ln ${path} -> ${target}`);
     this.symlinks.add(path);
+    this.linkTargets.set(path, target);
   }
 
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {

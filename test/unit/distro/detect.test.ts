@@ -2,7 +2,8 @@ import test from 'ava';
 import { rmSync } from 'node:fs';
 import { detectProfile } from '../../../src/distro/detect.js';
 import { parseOsRelease } from '../../../src/distro/os-release.js';
-import { probeRoot } from '../../../src/distro/probe.js';
+import { probeHost } from '../../../src/apply/gather.js';
+import { NodeHost } from '../../../src/host/node-host.js';
 import { DISTROS } from '../../fixtures/distros.js';
 import { buildRoot } from '../../helpers/sandbox-root.js';
 
@@ -10,7 +11,7 @@ for (const fixture of DISTROS) {
   test(`detects ${fixture.name}`, async (t) => {
     const root = buildRoot(fixture);
     try {
-      const detection = detectProfile(await probeRoot(root));
+      const detection = detectProfile(await probeHost(new NodeHost(root)));
       t.is(detection.profile.id, fixture.expectProfile, detection.reasons.join('; '));
       t.is(detection.profile.stack as string | null, fixture.expectStack);
       t.is(detection.label, fixture.expectLabel);

@@ -1,0 +1,379 @@
+// `osconf apply` as one pipeline of ordered steps (steps.ts runs them):
+//   settings → disable-switch → lock → locate → read → snapshot → plan → execute → verify → ssh-host-keys →
+//   cleanup → record
+// A boot without os.conf runs only the first five and ssh-host-keys; what the later steps need is loaded on
+// demand, so such a boot loads none of the planning code. A dry run changes nothing: the steps after plan that
+// would are skipped. The CLI turns options into an ApplyRequest and prints the ApplyOutcome; this module never
+// writes to stdout.
+import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import type { ReadResult } from '../config/model.js';
+import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
+import type { Detection } from '../distro/detect.js';
+import type { Stack } from '../distro/profiles.js';
+import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { NodeHost } from '../host/node-host.js';
+import { log, logStep, registerSecret } from '../log.js';
+import { notifyReady, notifyStatus } from '../notify.js';
+import type { ApplyPlan } from '../plan/actions.js';
+import type { ApplyInput } from '../plan/apply-plan.js';
+import { locate, OS_CONF_DIR, OS_CONF_NAME, type Located } from '../source/locate.js';
+import { readOsConfFile, type OsConfBytes } from '../source/read-os-conf.js';
+import { VERSION } from '../version.js';
+import type { ConcernOutcome, ExtraOutcome } from './execute.js';
+import { acquireLock, LOCK_FILE } from './lock.js';
+import { sshHostKeysAction, sshHostKeysMissing } from './ssh-host-keys.js';
+import type { ApplyState } from './state.js';
+import { runSteps, type Step, type StepRecord } from './steps.js';
+
+export const DISABLED_FLAG = '/etc/osconf/disabled';
+
+/** What the CLI asks for. Paths are absolute. */
+export interface ApplyRequest {
+  /** `/` for the running system, else an offline root (files only, nothing run). */
+  root: string;
+  /** An explicit os.conf (`--conf`): no locating, never removed. */
+  conf: string | null;
+  /** An explicit osconf.conf (`--config`), read from this machine; null: the target's /etc/osconf/osconf.conf. */
+  settingsPath: string | null;
+  dryRun: boolean;
+  /** `--stack`: overrides detection and osconf.conf. */
+  stack?: Stack;
+  /** How long to wait for another apply's lock, in milliseconds. */
+  lockWaitMs: number;
+  /** Called before each write, remove or command (fault-injection tests). */
+  onBoundary?: (what: string) => void;
+}
+
+/** How a run ended, for the CLI to print. */
+export type ApplyOutcome =
+  | { kind: 'disabled'; by: string; exitCode: 0; steps: StepRecord[] }
+  | { kind: 'absent'; source: string; exitCode: 0; steps: StepRecord[] }
+  | { kind: 'dry-run'; plan: ApplyPlan; exitCode: number; steps: StepRecord[] }
+  | { kind: 'applied'; state: ApplyState; result: ReadResult; exitCode: number; steps: StepRecord[] };
+
+/** The run's working state, filled step by step. */
+interface ApplyRun {
+  request: ApplyRequest;
+  host: Host;
+  releases: Array<() => Promise<void>>;
+  steps: StepRecord[];
+  settings: OsconfConf;
+  disabledBy: string | null;
+  located: Located | null;
+  confPath: string | null;
+  file: OsConfBytes | null;
+  result: ReadResult | null;
+  sha256: string | null;
+  detection: Detection | null;
+  mode: 'standalone' | 'cloud-init';
+  input: ApplyInput | null;
+  dmiProductUuid: string | null;
+  plan: ApplyPlan | null;
+  outcomes: ConcernOutcome[];
+  extras: ExtraOutcome[];
+  exitCode: number;
+  osConf: ApplyState['osConf'];
+  state: ApplyState | null;
+}
+
+const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as const, detail: 'no os.conf' } : null);
+/** Steps that change the system are skipped on a dry run and when there is no os.conf. */
+const noChange = (run: ApplyRun) => noOsConf(run) ?? (run.request.dryRun ? { state: 'skipped' as const, detail: 'dry run' } : null);
+
+async function loadSettings(host: Host, path: string | null): Promise<OsconfConf> {
+  const file = path ?? OSCONF_CONF;
+  const text = path ? await new NodeHost('/').read(file) : await host.read(file);
+  if (text === null) {
+    if (path) throw new UsageError(`--config ${path}: no such file`);
+    return DEFAULT_OSCONF_CONF;
+  }
+  const { conf, errors } = parseOsconfConf(text);
+  if (errors.length > 0) throw new OperationalError(`${file}: ${errors.join('; ')}`);
+  return conf;
+}
+
+/** The switch operators and image builders use to keep osconf from running at boot. */
+async function disabledBy(host: Host): Promise<string | null> {
+  if ((await host.info(DISABLED_FLAG)) !== null) return DISABLED_FLAG;
+  const cmdline = host.live ? ((await host.read('/proc/cmdline').catch(() => null)) ?? '') : '';
+  return cmdline.split(/\s+/).includes('osconf=disabled') ? 'the kernel command line (osconf=disabled)' : null;
+}
+
+/** The secrets of this os.conf, for the logger to redact: the password and its Base64 as written. */
+function registerSecrets(file: OsConfBytes, result: ReadResult): void {
+  if (result.config.password) registerSecret(result.config.password.reveal());
+  const base64 = /^\s*(?:export\s+)?password\s*=\s*["']?([A-Za-z0-9+/=]+)/m.exec(Buffer.from(file.bytes).toString('utf8'))?.[1];
+  if (base64) registerSecret(base64);
+}
+
+/**
+ * os.conf goes only after every concern succeeded; a rejected file is renamed aside so it is not re-read at
+ * every boot; after an operational failure it stays so the next boot retries. --conf files are the caller's.
+ */
+async function osConfFate(path: string, explicit: boolean, rejected: boolean, failed: boolean): Promise<ApplyState['osConf']> {
+  if (explicit) return 'left in place (--conf)';
+  const fs = new NodeHost('/');
+  if (rejected) {
+    const aside = join(dirname(path), `${basename(path)}.rejected`);
+    await fs.rename(path, aside);
+    log().warn(`cleanup: ${path} rejected; kept as ${aside}`);
+    return 'rejected';
+  }
+  if (failed) {
+    log().warn(`cleanup: ${path} kept so the next boot retries`);
+    return 'kept';
+  }
+  await fs.remove(path);
+  log().info(`cleanup: removed ${path}; ${dirname(path)} stays`);
+  return 'removed';
+}
+
+const STEPS: ReadonlyArray<Step<ApplyRun>> = [
+  {
+    name: 'settings',
+    run: async (run) => {
+      run.settings = await loadSettings(run.host, run.request.settingsPath);
+      return { detail: run.request.settingsPath ?? OSCONF_CONF };
+    },
+  },
+  {
+    name: 'disable-switch',
+    run: async (run) => {
+      if (run.request.conf) return { state: 'skipped', detail: '--conf given' };
+      run.disabledBy = await disabledBy(run.host);
+      return run.disabledBy ? { detail: `set by ${run.disabledBy}`, stop: `disabled by ${run.disabledBy}` } : { detail: 'not set' };
+    },
+  },
+  {
+    name: 'lock',
+    run: async (run) => {
+      if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
+      const path = join(run.request.root, LOCK_FILE);
+      run.releases.push(await acquireLock(path, run.request.lockWaitMs));
+      return { detail: path };
+    },
+  },
+  {
+    name: 'locate',
+    run: async (run) => {
+      if (run.request.conf) {
+        run.confPath = run.request.conf;
+        return { state: 'skipped', detail: `--conf ${run.request.conf}` };
+      }
+      const located = await locate(run.host, run.settings.source);
+      run.located = located;
+      run.releases.push(() => located.release());
+      run.confPath = join(located.base, OS_CONF_DIR, OS_CONF_NAME);
+      return { detail: located.how };
+    },
+  },
+  {
+    name: 'read',
+    run: async (run) => {
+      const path = run.confPath!;
+      run.file = await readOsConfFile(path).catch((e: unknown) => {
+        if (e instanceof OperationalError && isENOENT(e.cause)) return null;
+        throw e;
+      });
+      if (run.file === null) return { state: 'skipped', detail: `${path}: not present; nothing to apply` };
+      const { readOsConf } = await import('../config/validate.js');
+      const { formatIssue } = await import('../config/model.js');
+      const result = readOsConf(run.file.bytes, run.file.size);
+      run.result = result;
+      registerSecrets(run.file, result);
+      run.sha256 = createHash('sha256').update(run.file.bytes).digest('hex');
+      for (const w of result.warnings) log().warn(formatIssue(w, path));
+      for (const e of result.errors) log().error(formatIssue(e, path));
+      return { detail: `${path} (${result.errors.length} errors, ${result.warnings.length} warnings)`, fields: { sha256: run.sha256 } };
+    },
+  },
+  {
+    name: 'snapshot',
+    run: async (run) => {
+      const skip = noOsConf(run);
+      if (skip) return skip;
+      const { gather, probeHost, waitForNics } = await import('./gather.js');
+      const { cloudInitEnabled, detectProfile } = await import('../distro/detect.js');
+      const { host, settings, request } = run;
+      const result = run.result!;
+      const facts = await probeHost(host);
+      const override = request.stack ? { stack: request.stack } : settings.profile ? { profile: settings.profile } : settings.stack ? { stack: settings.stack } : undefined;
+      const detection = detectProfile(facts, override);
+      run.detection = detection;
+      run.mode = settings.mode === 'auto' ? (cloudInitEnabled(facts) ? 'cloud-init' : 'standalone') : settings.mode;
+      log().info(`profile: ${detection.label} (${detection.profile.id}); ${detection.reasons[detection.reasons.length - 1]}; mode ${run.mode}`);
+      if (host.live && run.mode === 'standalone' && result.valid.network && result.config.interfaces.length > 0) {
+        await notifyStatus('waiting for NICs');
+        const missing = await waitForNics(host, result.config.interfaces.map((n) => n.mac), settings.nicWaitSeconds * 1000);
+        if (missing.length > 0) log().warn(`no NIC with MAC ${missing.join(', ')} after ${settings.nicWaitSeconds} s`);
+      }
+      run.input = await gather(host, result, detection);
+      run.dmiProductUuid = host.live ? await host.read('/sys/class/dmi/id/product_uuid').catch(() => null) : null;
+      return { detail: `${detection.label} (${detection.profile.id}), mode ${run.mode}` };
+    },
+  },
+  {
+    name: 'plan',
+    run: async (run) => {
+      const skip = noOsConf(run);
+      if (skip) return skip;
+      const input = run.input!;
+      const detection = run.detection!;
+      if (run.mode === 'cloud-init') {
+        const [{ planHandoff }, { instanceId }] = await Promise.all([import('../plan/handoff-plan.js'), import('../datasource/instance-id.js')]);
+        const id = instanceId(input.result.config, { dmiProductUuid: run.dmiProductUuid }).id;
+        run.plan = planHandoff({ result: input.result, config: input.result.config, instanceId: id, files: input.files, salt: input.salt }, `${detection.label} (${detection.profile.id})`);
+      } else {
+        const { planApply } = await import('../plan/apply-plan.js');
+        run.plan = planApply(input);
+      }
+      for (const note of run.plan.notes) log().info(note);
+      const changes = run.plan.concerns.filter((c) => c.state === 'change').map((c) => c.concern);
+      const detail = changes.length ? `changes: ${changes.join(', ')}` : 'nothing to change';
+      return { detail };
+    },
+  },
+  {
+    name: 'execute',
+    run: async (run) => {
+      const skip = noChange(run);
+      if (skip) return skip;
+      const { executePlan } = await import('./execute.js');
+      run.outcomes = await executePlan(run.host, run.plan!, { onBoundary: run.request.onBoundary });
+      return { detail: run.outcomes.map((o) => `${o.concern} ${o.result}`).join(', ') };
+    },
+  },
+  {
+    name: 'verify',
+    run: async (run) => {
+      const skip = noChange(run);
+      if (skip) return skip;
+      if (!run.host.live) return { state: 'skipped', detail: 'offline root: nothing runs' };
+      const { verifyOutcomes } = await import('./verify.js');
+      const checked = await verifyOutcomes(run.host, run.plan!, run.outcomes);
+      if (checked.length === 0) return { state: 'skipped', detail: 'nothing to verify now' };
+      const failed = checked.filter((c) => c.result === 'failed');
+      if (failed.length > 0) return { state: 'failed', detail: failed.map((c) => `${c.concern}: ${c.message}`).join('; ') };
+      return { detail: checked.map((c) => `${c.concern} live as os.conf says`).join(', ') };
+    },
+  },
+  {
+    name: 'ssh-host-keys',
+    run: async (run) => {
+      if (!run.host.live) return { state: 'skipped', detail: 'offline root' };
+      if (!(await sshHostKeysMissing(run.host))) return { state: 'skipped', detail: 'no sshd, or host keys present' };
+      if (run.request.dryRun) return { state: 'skipped', detail: 'dry run: would generate them (ssh-keygen -A)' };
+      const { performActions } = await import('./execute.js');
+      try {
+        await performActions(run.host, [sshHostKeysAction()], { onBoundary: run.request.onBoundary });
+        run.extras.push({ step: 'ssh-host-keys', result: 'done' });
+        return { detail: 'generated' };
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        run.extras.push({ step: 'ssh-host-keys', result: 'failed', message });
+        return { state: 'failed', detail: message };
+      }
+    },
+  },
+  {
+    name: 'cleanup',
+    run: async (run) => {
+      const skip = noChange(run);
+      if (skip) return skip;
+      const failed = run.outcomes.some((o) => o.result === 'failed');
+      const rejected = run.result!.errors.length > 0;
+      run.exitCode = rejected ? ExitCode.rejected : failed || run.extras.some((e) => e.result === 'failed') ? ExitCode.failure : ExitCode.ok;
+      run.request.onBoundary?.('cleanup');
+      try {
+        run.osConf = await osConfFate(run.confPath!, !!run.request.conf, rejected, failed);
+        return { detail: `os.conf ${run.osConf}` };
+      } catch (e) {
+        // The settings are applied; os.conf could not be removed (a read-only partition): the next boot
+        // re-reads it and finds nothing to change.
+        run.osConf = 'kept';
+        if (run.exitCode === ExitCode.ok) run.exitCode = ExitCode.failure;
+        return { state: 'failed', detail: e instanceof Error ? e.message : String(e) };
+      }
+    },
+  },
+  {
+    name: 'record',
+    run: async (run) => {
+      const skip = noChange(run);
+      if (skip) return skip;
+      const { STATE_FILE, writeState } = await import('./state.js');
+      const located = run.located;
+      run.state = {
+        version: VERSION,
+        time: new Date().toISOString(),
+        // A private mount point means nothing later: name the partition instead.
+        source: located && located.base.startsWith('/run/osconf/') ? `${located.how.replace(/, mounted at .*$/, '')}: ${OS_CONF_DIR}/${OS_CONF_NAME}` : run.confPath,
+        sha256: run.sha256,
+        osConf: run.osConf,
+        exitCode: run.exitCode,
+        profile: run.plan!.profile,
+        mode: run.mode,
+        concerns: run.outcomes,
+        extras: run.extras,
+        errors: run.result!.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
+        steps: [...run.steps],
+      };
+      run.request.onBoundary?.('record');
+      await writeState(run.host, run.state);
+      return { detail: STATE_FILE };
+    },
+  },
+];
+
+/**
+ * Runs `osconf apply` for `request`. A monotonic clock times each step.
+ * @throws UsageError (a missing --config), OperationalError (an unreadable settings file, a lock not taken in
+ * time, a partition not found or not mounted, an unreadable os.conf), ConfigRejectedError (os.conf is not a
+ * regular file): the run ends there, nothing later happens, the lock and the partition are released.
+ */
+export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutcome> {
+  const host = new NodeHost(request.root);
+  const run: ApplyRun = {
+    request,
+    host,
+    releases: [],
+    steps: [],
+    settings: DEFAULT_OSCONF_CONF,
+    disabledBy: null,
+    located: null,
+    confPath: null,
+    file: null,
+    result: null,
+    sha256: null,
+    detection: null,
+    mode: 'standalone',
+    input: null,
+    dmiProductUuid: null,
+    plan: null,
+    outcomes: [],
+    extras: [],
+    exitCode: ExitCode.ok,
+    osConf: 'absent',
+    state: null,
+  };
+  const { steps, stopped } = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);
+  if (run.disabledBy) {
+    logStep('apply', 'skipped', stopped ?? undefined);
+    await notifyReady(`disabled by ${run.disabledBy}`);
+    return { kind: 'disabled', by: run.disabledBy, exitCode: 0, steps };
+  }
+  if (run.file === null) {
+    await notifyReady('no os.conf; nothing to apply');
+    return { kind: 'absent', source: run.confPath!, exitCode: 0, steps };
+  }
+  if (request.dryRun) {
+    return { kind: 'dry-run', plan: run.plan!, exitCode: run.result!.errors.length > 0 ? ExitCode.rejected : ExitCode.ok, steps };
+  }
+  const state = run.state!;
+  const summary = run.outcomes.map((o) => `${o.concern} ${o.result}`).join(', ');
+  if (run.exitCode === ExitCode.ok) await notifyReady(`applied: ${summary}; os.conf ${run.osConf}`);
+  else await notifyStatus(`${run.exitCode === ExitCode.rejected ? 'os.conf rejected' : 'failed'}: ${summary}; os.conf ${run.osConf}`);
+  return { kind: 'applied', state, result: run.result!, exitCode: run.exitCode, steps };
+}

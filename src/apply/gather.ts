@@ -10,33 +10,19 @@ import type { ApplyInput } from '../plan/apply-plan.js';
 import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
 import type { ServiceState } from '../plan/activation.js';
 import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
-import { ENI_FILE, ENI_MAIN } from '../render/eni.js';
-import { HOSTS_FILE } from '../render/hosts.js';
-import { NETPLAN_FILE } from '../render/netplan.js';
-import { NM_CONNECTIONS_DIR } from '../render/network-manager.js';
-import { NETWORKD_DIR } from '../render/networkd.js';
-import { RESOLV_CONF } from '../render/resolv-conf.js';
-import { SHADOW } from '../render/shadow.js';
-import { RHEL_SCRIPTS_DIR, SUSE_NETCONFIG, SUSE_NETWORK_DIR } from '../render/sysconfig.js';
+import { FIXED_STACK_FILES, OWNED_NAMES, SYSTEM_FILES } from '../render/index.js';
 
+/** Files read whole: the system's files renderers edit, and the cloud-init hand-off's. */
 const FILES = [
-  SHADOW,
-  HOSTS_FILE,
-  RESOLV_CONF,
-  ENI_MAIN,
-  SUSE_NETCONFIG,
-  '/etc/sysconfig/network',
-  '/etc/hostname',
-  '/etc/HOSTNAME',
-  CLOUD_CFG_NETWORK_OFF,
-  CLOUD_CFG_SNIPPET,
-  `${NOCLOUD_SEED_DIR}/meta-data`,
-  `${NOCLOUD_SEED_DIR}/user-data`,
-  `${NOCLOUD_SEED_DIR}/network-config`,
+  ...new Set([
+    ...SYSTEM_FILES,
+    CLOUD_CFG_NETWORK_OFF,
+    CLOUD_CFG_SNIPPET,
+    `${NOCLOUD_SEED_DIR}/meta-data`,
+    `${NOCLOUD_SEED_DIR}/user-data`,
+    `${NOCLOUD_SEED_DIR}/network-config`,
+  ]),
 ];
-const STACK_DIRS = [NETWORKD_DIR, NM_CONNECTIONS_DIR, '/etc/netplan', ENI_FILE.slice(0, ENI_FILE.lastIndexOf('/')), RHEL_SCRIPTS_DIR, SUSE_NETWORK_DIR];
-/** Files in stack directories that can be osconf's: its own names, and the ifcfg family it writes by NIC name. */
-const CANDIDATE = /^(10-osconf-.*\.network|osconf-.*\.nmconnection|90-osconf\.yaml|50-osconf|ifcfg-.*|route-.*|ifroute-.*)$/;
 
 /** Follows symbolic links inside the target root (a link's absolute target means the root's, not ours). */
 async function resolveInRoot(host: Host, path: string): Promise<string | null> {
@@ -124,11 +110,12 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
       files.set(path, info ? await host.read(path) : null);
     }
   }
+  // Every stack's osconf names, whatever the stack now: a changed stack leaves the old one's files to remove.
   const stackDirFiles: string[] = [];
-  for (const dir of STACK_DIRS) {
+  for (const { dir, name: pattern } of OWNED_NAMES) {
     for (const name of await host.list(dir)) {
       const path = `${dir}/${name}`;
-      if (!CANDIDATE.test(name)) continue;
+      if (!pattern.test(name) || files.has(path)) continue;
       const info = await host.info(path);
       if (!info || info.isSymlink) continue;
       stackDirFiles.push(path);
@@ -136,7 +123,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     }
   }
   // Files the renderer may produce in those directories must be compared with what is there.
-  for (const path of [NETPLAN_FILE, ENI_FILE]) if (!files.has(path)) files.set(path, await host.read(path));
+  for (const path of FIXED_STACK_FILES) if (!files.has(path)) files.set(path, await host.read(path));
 
   const names = new Map<string, string>();
   const missingNics: string[] = [];

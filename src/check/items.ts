@@ -7,6 +7,9 @@ import { cloudInitEnabled, type DetectFacts } from '../distro/detect.js';
 import { parseOsRelease } from '../distro/os-release.js';
 import { initSystem, probeWith, SSH_HOST_KEY, type InitSystem } from '../distro/facts.js';
 import type { RootView } from './root-view.js';
+import { STACK_RENDERERS } from '../render/index.js';
+
+const ADMIN_CONFIG_DIRS = Object.values(STACK_RENDERERS).flatMap((r) => r.searchPath.filter((d) => d.dir.startsWith('/etc/')));
 import type { CheckTarget } from './target.js';
 
 export type CheckResult = 'OK' | 'FAILED' | 'WARNING';
@@ -402,15 +405,8 @@ const ITEMS: ItemSpec[] = [
     needs: 'root',
     async run(_t, root, s) {
       const texts = async (dir: string, pattern: RegExp) => Promise.all((await root.list(dir)).filter((n) => pattern.test(n)).map(async (n) => ({ path: `${dir}/${n}`, text: (await root.read(`${dir}/${n}`)) ?? '' })));
-      const candidates = [
-        ...(await texts('/etc/network', /^interfaces$/)),
-        ...(await texts('/etc/network/interfaces.d', /./)),
-        ...(await texts('/etc/netplan', /\.ya?ml$/)),
-        ...(await texts('/etc/systemd/network', /\.network$/)),
-        ...(await texts('/etc/sysconfig/network-scripts', /^ifcfg-/)),
-        ...(await texts('/etc/sysconfig/network', /^ifcfg-/)),
-        ...(await texts('/etc/NetworkManager/system-connections', /./)),
-      ];
+      // What the image's administrator configured: every stack's search path under /etc (the registry).
+      const candidates = (await Promise.all(ADMIN_CONFIG_DIRS.map((d) => texts(d.dir, d.name)))).flat();
       const dhcp = candidates.find(({ text }) => /inet\s+dhcp|dhcp4:\s*(true|yes)|^\s*DHCP\s*=\s*(yes|ipv4|true)|BOOTPROTO=["']?dhcp|method\s*=\s*auto/im.test(text));
       if (dhcp) return ok(`DHCP configured in ${dhcp.path}`);
       if (enabled(s, 'NetworkManager.service', 'NetworkManager')) {

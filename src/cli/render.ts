@@ -6,10 +6,8 @@ import { ConfigRejectedError } from '../errors.js';
 import { NodeHost } from '../host/node-host.js';
 import { log } from '../log.js';
 import { formatMode } from '../plan/file.js';
-import { ENI_MAIN } from '../render/eni.js';
-import { HOSTS_FILE } from '../render/hosts.js';
+import { EDITED_FILES } from '../render/index.js';
 import { RESOLV_CONF } from '../render/resolv-conf.js';
-import { SUSE_NETCONFIG } from '../render/sysconfig.js';
 import { renderSystem, type SystemRender } from '../render/system.js';
 import { loadConfig } from './load-config.js';
 import { parseStack } from './stack-option.js';
@@ -20,9 +18,6 @@ export interface RenderOptions {
   root?: string;
   json?: boolean;
 }
-
-/** Files renderers edit in place, read from the target root. */
-const EDITED_FILES = [ENI_MAIN, HOSTS_FILE, RESOLV_CONF, SUSE_NETCONFIG, '/etc/sysconfig/network'];
 
 export async function runRender(options: RenderOptions, out: (text: string) => void): Promise<number> {
   const stack = parseStack(options.stack);

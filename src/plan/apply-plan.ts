@@ -6,6 +6,7 @@ import type { Secret } from '../config/secret.js';
 import { sha512Crypt } from '../config/password-hash.js';
 import type { Profile } from '../distro/profiles.js';
 import { isOsconfFile } from '../render/header.js';
+import { ownedNic } from '../render/index.js';
 import { nicViews, type NameMap, type NicView } from '../render/nic-view.js';
 import { rootPasswordMatches, setRootHash, SHADOW } from '../render/shadow.js';
 import { renderSystem, type RenderedFile } from '../render/system.js';
@@ -142,11 +143,13 @@ function expectationOf(nics: NicView[]): NetworkExpectation {
   };
 }
 
-/** A file belongs to one NIC when its name carries the NIC's os.conf or running name; else to all. */
-function nicsOfPath(path: string, nics: NicView[]): NicView[] {
-  const base = path.slice(path.lastIndexOf('/') + 1);
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const own = nics.filter((n) => new RegExp(`[-.](${escape(n.id)}|${escape(n.name)})(\\.|$)`).test(base));
+/**
+ * The NICs a changed file configures: what its renderer says, or for an osconf file being removed, the NIC
+ * its name is for (registry); all NICs when neither names one that is still in os.conf.
+ */
+function nicsOfFile(path: string, rendered: ReadonlyMap<string, RenderedFile>, nics: NicView[]): NicView[] {
+  const named = rendered.get(path)?.nics ?? [ownedNic(path).nic];
+  const own = nics.filter((n) => named.includes(n.id) || named.includes(n.name));
   return own.length > 0 ? own : nics;
 }
 
@@ -164,7 +167,8 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
     .map((p) => ({ kind: 'remove', path: p, before: input.files.get(p)! }));
 
   const changed = new Set<NicView>();
-  for (const a of [...writes, ...removals]) if (a.kind !== 'exec') for (const n of nicsOfPath(a.path, nics)) changed.add(n);
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  for (const a of [...writes, ...removals]) if (a.kind !== 'exec') for (const n of nicsOfFile(a.path, byPath, nics)) changed.add(n);
   let reason: string | undefined;
   if (input.live && input.liveNetwork) {
     for (const n of nics) if (missingFromLive(expectationOf([n]), input.liveNetwork).length > 0) changed.add(n);

@@ -3,14 +3,14 @@
 // ENI cannot match by MAC, so stanzas use the running name of each NIC. Static routes go through iproute2
 // (`ip route replace`, idempotent), never net-tools' `route`, which minimal images lack. DNS lines are written
 // only where resolvconf consumes them.
-import type { PlannedFile } from '../plan/file.js';
+import type { NetworkFile } from './network-file.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';
 
 export const ENI_FILE = '/etc/network/interfaces.d/50-osconf';
 export const ENI_MAIN = '/etc/network/interfaces';
 
-export function renderEni(nics: NicView[], options: { resolvconf: boolean }): PlannedFile[] {
+export function renderEni(nics: NicView[], options: { resolvconf: boolean }): NetworkFile[] {
   if (nics.length === 0) return [];
   const stanzas = nics.map((nic) => {
     const lines = [`auto ${nic.name}`, `iface ${nic.name} inet static`, `    address ${nic.address}`, `    netmask ${nic.netmask}`];
@@ -19,7 +19,7 @@ export function renderEni(nics: NicView[], options: { resolvconf: boolean }): Pl
     for (const r of nic.routes) lines.push(`    up ip route replace ${r.to} via ${r.via} dev ${nic.name}`);
     return lines.join('\n');
   });
-  return [{ path: ENI_FILE, mode: 0o644, content: withHeader(`${stanzas.join('\n\n')}\n`) }];
+  return [{ path: ENI_FILE, mode: 0o644, content: withHeader(`${stanzas.join('\n\n')}\n`), nics: nics.map((n) => n.id) }];
 }
 
 const SOURCE_LINE = /^\s*(source|source-directory)\s+(\/etc\/network\/interfaces\.d\/?\*?|\/etc\/network\/interfaces\.d)\s*$/;
@@ -29,7 +29,7 @@ const SOURCE_LINE = /^\s*(source|source-directory)\s+(\/etc\/network\/interfaces
  * no other stanza for the NICs we configure (ifupdown refuses two definitions of one interface). Those
  * stanzas are commented out, not deleted, with a marker; everything else is kept. Null: nothing to change.
  */
-export function editEniMain(existing: string | null, nics: NicView[]): PlannedFile | null {
+export function editEniMain(existing: string | null, nics: NicView[]): NetworkFile | null {
   if (existing === null || nics.length === 0) return null;
   const managed = new Set(nics.map((n) => n.name));
   const lines = existing.replace(/\n$/, '').split('\n');
@@ -61,5 +61,5 @@ export function editEniMain(existing: string | null, nics: NicView[]): PlannedFi
     out.push('', `source ${'/etc/network/interfaces.d/*'}`);
     changed = true;
   }
-  return changed ? { path: ENI_MAIN, mode: 0o644, content: `${out.join('\n')}\n` } : null;
+  return changed ? { path: ENI_MAIN, mode: 0o644, content: `${out.join('\n')}\n`, nics: nics.map((n) => n.id) } : null;
 }

@@ -1,14 +1,14 @@
 // netplan: one YAML file with every NIC matched by MAC (no set-name), static address, routes, name servers.
 // https://netplan.readthedocs.io/en/stable/netplan-yaml/ . The 90- prefix sorts after distribution and
 // installer files, so our settings win where they overlap. Mode 0600: netplan warns on readable files.
-import type { PlannedFile } from '../plan/file.js';
+import type { NetworkFile } from './network-file.js';
 import { toYaml } from './format/yaml.js';
 import { MANAGED_HEADER } from './header.js';
 import type { NicView } from './nic-view.js';
 
 export const NETPLAN_FILE = '/etc/netplan/90-osconf.yaml';
 
-export function renderNetplan(nics: NicView[]): PlannedFile[] {
+export function renderNetplan(nics: NicView[]): NetworkFile[] {
   if (nics.length === 0) return [];
   const ethernets: Record<string, unknown> = {};
   for (const nic of nics) {
@@ -24,5 +24,5 @@ export function renderNetplan(nics: NicView[]): PlannedFile[] {
     if (nic.nameservers.length > 0) eth.nameservers = { addresses: [...nic.nameservers] };
     ethernets[nic.id] = eth;
   }
-  return [{ path: NETPLAN_FILE, mode: 0o600, content: toYaml({ network: { version: 2, ethernets } }, MANAGED_HEADER) }];
+  return [{ path: NETPLAN_FILE, mode: 0o600, content: toYaml({ network: { version: 2, ethernets } }, MANAGED_HEADER), nics: nics.map((n) => n.id) }];
 }

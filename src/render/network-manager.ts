@@ -2,7 +2,7 @@
 // carries the default route (never-default on the others). Mode 0600: NetworkManager ignores keyfiles that
 // others can read. https://networkmanager.dev/docs/api/latest/nm-settings-keyfile.html
 import { createHash } from 'node:crypto';
-import type { PlannedFile } from '../plan/file.js';
+import type { NetworkFile } from './network-file.js';
 import { renderSections } from './format/keyfile.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';
@@ -18,7 +18,7 @@ export function connectionUuid(mac: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function renderNetworkManager(nics: NicView[]): PlannedFile[] {
+export function renderNetworkManager(nics: NicView[]): NetworkFile[] {
   return nics.map((nic) => {
     const ipv4: Array<[string, string]> = [
       ['method', 'manual'],
@@ -48,7 +48,7 @@ export function renderNetworkManager(nics: NicView[]): PlannedFile[] {
       ['ipv4', ipv4.filter(([k, v]) => !(k === 'dns' && v === ';'))],
       ['ipv6', ipv6Dns(nic)],
     ]);
-    return { path: `${NM_CONNECTIONS_DIR}/osconf-${nic.id}.nmconnection`, mode: 0o600, content: withHeader(sections) };
+    return { path: `${NM_CONNECTIONS_DIR}/osconf-${nic.id}.nmconnection`, mode: 0o600, content: withHeader(sections), nics: [nic.id] };
   });
 }
 

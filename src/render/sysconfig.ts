@@ -3,7 +3,7 @@
 // network service (EL6/7) and by NetworkManager's ifcfg-rh plugin (EL7/8).
 // SUSE: /etc/sysconfig/network/ifcfg-NAME and ifroute-NAME, read by wicked; DNS through netconfig.
 // https://access.redhat.com/documentation (initscripts sysconfig.txt); SUSE ifcfg(5), routes(5).
-import type { PlannedFile } from '../plan/file.js';
+import type { NetworkFile } from './network-file.js';
 import { quotedShellValue, setShellVar, shellAssignments } from './format/shell-vars.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';
@@ -12,8 +12,8 @@ export const RHEL_SCRIPTS_DIR = '/etc/sysconfig/network-scripts';
 export const SUSE_NETWORK_DIR = '/etc/sysconfig/network';
 export const SUSE_NETCONFIG = '/etc/sysconfig/network/config';
 
-export function renderSysconfigRhel(nics: NicView[], options: { nmControlled: boolean }): PlannedFile[] {
-  const files: PlannedFile[] = [];
+export function renderSysconfigRhel(nics: NicView[], options: { nmControlled: boolean }): NetworkFile[] {
+  const files: NetworkFile[] = [];
   for (const nic of nics) {
     const vars: Array<[string, string]> = [
       ['DEVICE', nic.name],
@@ -30,28 +30,28 @@ export function renderSysconfigRhel(nics: NicView[], options: { nmControlled: bo
     nic.nameservers.filter((n) => !n.includes(':')).forEach((ns, i) => vars.push([`DNS${i + 1}`, ns]));
     vars.push(['PEERDNS', nic.nameservers.length > 0 ? 'yes' : 'no']);
     vars.push(['IPV6INIT', 'no'], ['NM_CONTROLLED', options.nmControlled ? 'yes' : 'no'], ['USERCTL', 'no']);
-    files.push({ path: `${RHEL_SCRIPTS_DIR}/ifcfg-${nic.name}`, mode: 0o644, content: withHeader(shellAssignments(vars)) });
+    files.push({ path: `${RHEL_SCRIPTS_DIR}/ifcfg-${nic.name}`, mode: 0o644, content: withHeader(shellAssignments(vars)), nics: [nic.id] });
     if (nic.routes.length > 0) {
       const routes = nic.routes.map((r) => `${r.to} via ${r.via} dev ${nic.name}\n`).join('');
-      files.push({ path: `${RHEL_SCRIPTS_DIR}/route-${nic.name}`, mode: 0o644, content: withHeader(routes) });
+      files.push({ path: `${RHEL_SCRIPTS_DIR}/route-${nic.name}`, mode: 0o644, content: withHeader(routes), nics: [nic.id] });
     }
   }
   return files;
 }
 
-export function renderSysconfigSuse(nics: NicView[], netconfig: string | null): PlannedFile[] {
-  const files: PlannedFile[] = [];
+export function renderSysconfigSuse(nics: NicView[], netconfig: string | null): NetworkFile[] {
+  const files: NetworkFile[] = [];
   for (const nic of nics) {
     const vars: Array<[string, string]> = [
       ['BOOTPROTO', 'static'],
       ['STARTMODE', 'auto'],
       ['IPADDR', nic.cidr],
     ];
-    files.push({ path: `${SUSE_NETWORK_DIR}/ifcfg-${nic.name}`, mode: 0o644, content: withHeader(shellAssignments(vars, quotedShellValue)) });
+    files.push({ path: `${SUSE_NETWORK_DIR}/ifcfg-${nic.name}`, mode: 0o644, content: withHeader(shellAssignments(vars, quotedShellValue)), nics: [nic.id] });
     // routes(5): DESTINATION GATEWAY NETMASK INTERFACE; '-' for a netmask given as a prefix.
     const routes = nic.routes.map((r) => `${r.to} ${r.via} - ${nic.name}\n`);
     if (nic.defaultVia) routes.push(`default ${nic.defaultVia} - ${nic.name}\n`);
-    if (routes.length > 0) files.push({ path: `${SUSE_NETWORK_DIR}/ifroute-${nic.name}`, mode: 0o644, content: withHeader(routes.join('')) });
+    if (routes.length > 0) files.push({ path: `${SUSE_NETWORK_DIR}/ifroute-${nic.name}`, mode: 0o644, content: withHeader(routes.join('')), nics: [nic.id] });
   }
   const nameservers = nics.flatMap((n) => n.nameservers);
   if (nameservers.length > 0) {
@@ -60,6 +60,7 @@ export function renderSysconfigSuse(nics: NicView[], netconfig: string | null): 
       path: SUSE_NETCONFIG,
       mode: 0o644,
       content: setShellVar(netconfig ?? '', 'NETCONFIG_DNS_STATIC_SERVERS', nameservers.join(' '), quotedShellValue),
+      nics: nics.map((n) => n.id),
     });
   }
   return files;

@@ -4,18 +4,16 @@
 import type { Concern, InstanceConfig } from '../config/model.js';
 import type { Profile } from '../distro/profiles.js';
 import type { PlannedFile } from '../plan/file.js';
-import { editEniMain, ENI_MAIN, renderEni } from './eni.js';
 import { renderHostname } from './hostname.js';
 import { HOSTS_FILE, renderHosts } from './hosts.js';
-import { renderNetplan } from './netplan.js';
-import { renderNetworkManager } from './network-manager.js';
-import { renderNetworkd } from './networkd.js';
+import { STACK_RENDERERS } from './index.js';
 import { nicViews, type NameMap } from './nic-view.js';
 import { RESOLV_CONF, renderResolvConf, resolvConfOwner } from './resolv-conf.js';
-import { renderSysconfigRhel, renderSysconfigSuse, SUSE_NETCONFIG } from './sysconfig.js';
 
 export interface RenderedFile extends PlannedFile {
   concern: Concern;
+  /** For network files: the os.conf names of the NICs the file configures. */
+  nics?: string[];
 }
 
 export interface SystemRenderInput {
@@ -46,28 +44,12 @@ export function renderSystem(input: SystemRenderInput): SystemRender {
     for (const f of list) if (f) files.push({ ...f, concern });
   };
 
-  switch (profile.stack) {
-    case 'eni':
-      add('network', [...renderEni(nics, { resolvconf: input.resolvconfInstalled ?? false }), editEniMain(existing(ENI_MAIN), nics)]);
-      break;
-    case 'netplan':
-      add('network', renderNetplan(nics));
-      break;
-    case 'networkd':
-      add('network', renderNetworkd(nics));
-      break;
-    case 'network-manager':
-      add('network', renderNetworkManager(nics));
-      break;
-    case 'sysconfig-rhel':
-      add('network', renderSysconfigRhel(nics, { nmControlled: profile.nmControlled }));
-      break;
-    case 'sysconfig-suse':
-      add('network', renderSysconfigSuse(nics, existing(SUSE_NETCONFIG)));
-      break;
-    case null:
-      if (nics.length > 0) notes.push(`${profile.id}: no persistent network stack; the network is configured at boot with iproute2 only`);
-      break;
+  if (profile.stack) {
+    if (nics.length > 0) {
+      add('network', STACK_RENDERERS[profile.stack].render(nics, { existing, resolvconf: input.resolvconfInstalled ?? false, nmControlled: profile.nmControlled }));
+    }
+  } else if (nics.length > 0) {
+    notes.push(`${profile.id}: no persistent network stack; the network is configured at boot with iproute2 only`);
   }
 
   if (config.hostname) {

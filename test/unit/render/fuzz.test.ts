@@ -10,7 +10,9 @@ import { PROFILES } from '../../../src/distro/profiles.js';
 import { planApply } from '../../../src/plan/apply-plan.js';
 import { gather } from '../../../src/apply/gather.js';
 import { setLogLevel } from '../../../src/log.js';
+import { isManagedPath, ownedNic } from '../../../src/render/index.js';
 import { renderSystem } from '../../../src/render/system.js';
+import { CLOUD_CFG_NETWORK_OFF } from '../../../src/plan/handoff-plan.js';
 import { FakeHost } from '../../helpers/fake-host.js';
 
 setLogLevel('error');
@@ -53,7 +55,14 @@ const osConf = fc
     return lines.join('\n');
   });
 
-const ALLOWED = /^\/etc\/(hostname|HOSTNAME|hosts|resolv\.conf|shadow|network\/interfaces(\.d\/50-osconf)?|netplan\/90-osconf\.yaml|systemd\/network\/10-osconf-eth\d+\.network|NetworkManager\/system-connections\/osconf-eth\d+\.nmconnection|sysconfig\/network(-scripts\/(ifcfg|route)-eth\d+|\/(ifcfg|ifroute)-eth\d+|\/config)?|cloud\/cloud\.cfg\.d\/99-osconf-network-disabled\.cfg)$/;
+/** The registry's managed paths (plus the cloud-init network switch); an osconf name must be for one of os.conf's NICs. */
+const ALLOWED = {
+  test(path: string, nicNames: string[]): boolean {
+    if (path === CLOUD_CFG_NETWORK_OFF) return true;
+    const { nic } = ownedNic(path);
+    return isManagedPath(path) && (nic === null || nicNames.includes(nic));
+  },
+};
 
 function checkFile(path: string, content: string): string | null {
   if (!content.endsWith('\n')) return `${path}: no final newline`;
@@ -84,7 +93,7 @@ test('every renderer, fed random valid settings, writes files that parse back, a
       if (r.errors.length > 0) throw new Error(`generator made an invalid os.conf: ${JSON.stringify(r.errors)}\n${text}`);
       for (const profile of Object.values(PROFILES)) {
         for (const f of renderSystem({ config: r.config, profile, resolvconfInstalled: true }).files) {
-          if (!ALLOWED.test(f.path)) throw new Error(`${profile.id} writes outside the allowed files: ${f.path}`);
+          if (!ALLOWED.test(f.path, r.config.interfaces.map((n) => n.name))) throw new Error(`${profile.id} writes outside the allowed files: ${f.path}`);
           const problem = checkFile(f.path, f.content);
           if (problem) throw new Error(`${profile.id}: ${problem}\n${text}`);
           for (const nic of r.config.interfaces) {
@@ -110,7 +119,7 @@ test('the planner, fed random valid settings, plans writes only to the files osc
       for (const c of plan.concerns) {
         for (const a of c.actions) {
           if (a.kind === 'exec') throw new Error(`an offline plan runs ${a.argv.join(' ')}`);
-          if (!ALLOWED.test(a.path)) throw new Error(`${id} plans ${a.kind} ${a.path}`);
+          if (!ALLOWED.test(a.path, readOsConf(text).config.interfaces.map((n) => n.name))) throw new Error(`${id} plans ${a.kind} ${a.path}`);
         }
       }
       return true;

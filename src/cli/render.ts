@@ -5,7 +5,7 @@ import { probeRoot } from '../distro/probe.js';
 import { ConfigRejectedError } from '../errors.js';
 import { NodeHost } from '../host/node-host.js';
 import { log } from '../log.js';
-import { formatMode } from '../plan/file.js';
+import { formatMode } from '../render/file.js';
 import { ENI_MAIN } from '../render/eni.js';
 import { HOSTS_FILE } from '../render/hosts.js';
 import { RESOLV_CONF } from '../render/resolv-conf.js';

@@ -3,7 +3,7 @@
 // ENI cannot match by MAC, so stanzas use the running name of each NIC. Static routes go through iproute2
 // (`ip route replace`, idempotent), never net-tools' `route`, which minimal images lack. DNS lines are written
 // only where resolvconf consumes them.
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';
 

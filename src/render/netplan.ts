@@ -1,7 +1,7 @@
 // netplan: one YAML file with every NIC matched by MAC (no set-name), static address, routes, name servers.
 // https://netplan.readthedocs.io/en/stable/netplan-yaml/ . The 90- prefix sorts after distribution and
 // installer files, so our settings win where they overlap. Mode 0600: netplan warns on readable files.
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { toYaml } from './format/yaml.js';
 import { MANAGED_HEADER } from './header.js';
 import type { NicView } from './nic-view.js';

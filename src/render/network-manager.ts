@@ -2,7 +2,7 @@
 // carries the default route (never-default on the others). Mode 0600: NetworkManager ignores keyfiles that
 // others can read. https://networkmanager.dev/docs/api/latest/nm-settings-keyfile.html
 import { createHash } from 'node:crypto';
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { renderSections } from './format/keyfile.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';

@@ -1,7 +1,7 @@
 // systemd-networkd: one .network file per NIC, matched by MAC, static address, routes, DNS.
 // https://www.freedesktop.org/software/systemd/man/systemd.network.html
 // The 10- prefix sorts before distribution defaults: networkd applies the first file that matches.
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { renderSections, type Section } from './format/keyfile.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';

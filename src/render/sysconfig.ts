@@ -3,7 +3,7 @@
 // network service (EL6/7) and by NetworkManager's ifcfg-rh plugin (EL7/8).
 // SUSE: /etc/sysconfig/network/ifcfg-NAME and ifroute-NAME, read by wicked; DNS through netconfig.
 // https://access.redhat.com/documentation (initscripts sysconfig.txt); SUSE ifcfg(5), routes(5).
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { quotedShellValue, setShellVar, shellAssignments } from './format/shell-vars.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { formatIssue, type ReadResult } from '../config/model.js';
-import type { OsconfConf } from '../config/osconf-conf.js';
+import type { OsconfConf } from '../settings/osconf-conf.js';
 import { readOsConf } from '../config/validate.js';
 import { executeExtras, executePlan, type ConcernOutcome } from '../apply/execute.js';
 import { gather, waitForNics } from '../apply/gather.js';

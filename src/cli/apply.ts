@@ -2,7 +2,7 @@
 // what every boot does (configuration, lock, locating and reading os.conf); the rest loads only when there is
 // an os.conf (apply-run.ts).
 import { join } from 'node:path';
-import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
+import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../settings/osconf-conf.js';
 import { acquireLock, LOCK_FILE } from '../apply/lock.js';
 import { sshHostKeysMissing } from '../apply/ssh-host-keys.js';
 import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { ReadResult } from '../config/model.js';
-import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../config/osconf-conf.js';
+import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../settings/osconf-conf.js';
 import type { Detection } from '../distro/detect.js';
 import type { Stack } from '../distro/profiles.js';
 import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';

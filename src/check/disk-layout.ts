@@ -4,8 +4,7 @@
 // callback, so this is tested on buffers and used on image files and block devices alike.
 // Formats: MBR (partition entries at 446), UEFI spec ch. 5 (GPT), ext4 disk layout (superblock at 1024),
 // Microsoft FAT specification (BPB), LVM2 label (LABELONE in the first four sectors).
-
-export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
+import type { ReadAt } from '../host/readers.js';
 
 export const SECTOR = 512;
 

@@ -1,7 +1,7 @@
 // Lists the root directory of a FAT12/16/32 file system from its bytes (long names included), so that
 // `check --image` sees aliyun_custom_image/ on a FAT first partition without mounting it.
 // Format: Microsoft FAT specification (BPB, directory entries, long-name entries).
-import type { ReadAt } from './disk-layout.js';
+import type { ReadAt } from '../host/readers.js';
 
 export interface FatEntry {
   name: string;

@@ -2,10 +2,10 @@
 // order and with its names, then osconf's own. Each reads the target through RootView and returns OK,
 // FAILED (an instance from the image will not start or cannot be configured) or WARNING (it starts, but
 // something will not work as the platform expects), with the reason and the fix.
-import { parseOsconfConf } from '../config/osconf-conf.js';
 import { cloudInitEnabled, type DetectFacts } from '../distro/detect.js';
 import { parseOsRelease } from '../distro/os-release.js';
 import { initSystem, probeWith, SSH_HOST_KEY, type InitSystem } from '../distro/facts.js';
+import { parseOsconfConf } from '../settings/osconf-conf.js';
 import type { RootView } from './root-view.js';
 import { STACK_RENDERERS } from '../render/index.js';
 

@@ -1,26 +1,7 @@
 // Read-only access to a root file system that is not necessarily the running one (a directory, or an ext
 // file system inside a disk image read with debugfs). Symbolic links are resolved inside that root, so an
 // absolute link in an image never reaches the machine running the check.
-
-export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
-
-export interface EntryInfo {
-  type: EntryType;
-  size: number;
-  mode: number;
-}
-
-/** What a source of files provides; paths given to it contain no symbolic links (RootView resolves them). */
-export interface RootReader {
-  /** For messages: `/`, a directory, `disk.img partition 2`. */
-  readonly description: string;
-  lstat(path: string): Promise<EntryInfo | null>;
-  readlink(path: string): Promise<string | null>;
-  readFile(path: string, maxBytes: number): Promise<Buffer | null>;
-  list(path: string): Promise<string[]>;
-  /** chattr attributes that forbid changing the file, or null when they cannot be read. */
-  lockedAttributes(path: string): Promise<{ immutable: boolean; appendOnly: boolean } | null>;
-}
+import type { EntryInfo, RootReader } from '../host/readers.js';
 
 const MAX_LINKS = 16;
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;

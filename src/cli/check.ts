@@ -3,11 +3,11 @@
 // and exits 1 when any item FAILED.
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { imageTarget, rootTarget, runningTarget } from '../check/gather.js';
 import { runChecks, systemInfo } from '../check/items.js';
 import { consoleSummary, jsonReport, reportTime, textReport, type ReportInput } from '../check/report.js';
 import { ExitCode, OperationalError, UsageError, describeSystemError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { imageTarget, rootTarget, runningTarget } from './check-target.js';
 
 export interface CheckOptions {
   root?: string;

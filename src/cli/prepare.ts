@@ -2,12 +2,12 @@
 // listed; --dry-run lists without changing anything. Exit 1 when something could not be done.
 import { join } from 'node:path';
 import { RootView } from '../check/root-view.js';
-import { OSCONF_CONF, parseOsconfConf } from '../config/osconf-conf.js';
 import { ExitCode, OperationalError, UsageError } from '../errors.js';
 import { DirectoryReader } from '../host/directory-reader.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
 import { describeAction, planFirstPartition, planPrepare, type PrepareAction } from '../prepare/plan.js';
+import { OSCONF_CONF, parseOsconfConf } from '../settings/osconf-conf.js';
 import { locate, type Located } from '../source/locate.js';
 
 export interface PrepareOptions {

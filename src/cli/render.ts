@@ -5,7 +5,7 @@ import { probeHost } from '../apply/gather.js';
 import { ConfigRejectedError } from '../errors.js';
 import { NodeHost } from '../host/node-host.js';
 import { log } from '../log.js';
-import { formatMode } from '../plan/file.js';
+import { formatMode } from '../render/file.js';
 import { EDITED_FILES } from '../render/index.js';
 import { RESOLV_CONF } from '../render/resolv-conf.js';
 import { renderSystem, type SystemRender } from '../render/system.js';

@@ -1,19 +1,17 @@
-// Reads os.conf text the way a POSIX shell reads a file of assignments, without ever evaluating it.
-// Every construct where a shell would do more than assign a literal (substitution, expansion, operators,
-// a second word run as a command, a value spanning lines) is rejected with the line and key named.
+// Reads os.conf text the way a POSIX shell reads a file of assignments, without ever evaluating it
+// (the lexer is shell/assignments.ts, shared with os-release). Every construct where a shell would do more
+// than assign a literal is rejected with the line and key named; the password's value is never quoted.
 // Why not `ini` here: ini decodes quoted values as JSON, ends values at `;` and `#`, opens sections and
 // turns true/false/null into non-strings; each differs from a shell, so os.conf gets this lexer and
 // `ini` reads osconf's own config file (see docs/design.md).
+import { readAssignments, type Assignment } from '../shell/assignments.js';
 import type { Issue } from './model.js';
 import { isSecretKey } from './schema.js';
 
 export const MAX_OS_CONF_BYTES = 64 * 1024;
 
-export interface Entry {
-  key: string;
-  value: string;
-  line: number;
-}
+/** One `key=value` line: the value as a shell would assign it, and its 1-based line. */
+export type Entry = Assignment;
 
 export interface ParseResult {
   /** Last assignment wins, as in a shell; insertion order is first appearance. */
@@ -22,218 +20,10 @@ export interface ParseResult {
   errors: Issue[];
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
-// Characters a shell treats as operators when unquoted.
-const OPERATORS = new Set([';', '&', '|', '<', '>', '(', ')']);
-
-class LineError extends Error {}
-
 /**
  * Parses os.conf bytes. Never throws; every problem is an issue. `fileSize` is the size on disk when the
  * caller read only a bounded prefix of a larger file.
  */
 export function parseOsConf(input: Uint8Array | string, fileSize?: number): ParseResult {
-  const result: ParseResult = { entries: new Map(), warnings: [], errors: [] };
-  const text = decode(input, result.errors, fileSize);
-  if (text === null) return result;
-
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((raw, index) => {
-    const lineNo = index + 1;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    parseLine(line, lineNo, result);
-  });
-  return result;
-}
-
-function decode(input: Uint8Array | string, errors: Issue[], fileSize?: number): string | null {
-  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
-  const size = Math.max(fileSize ?? 0, bytes.length);
-  if (size > MAX_OS_CONF_BYTES) {
-    errors.push({ line: null, key: null, message: `file is ${size} bytes, over the ${MAX_OS_CONF_BYTES}-byte limit` });
-    return null;
-  }
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) {
-    errors.push({ line: lineOfOffset(bytes, nul), key: null, message: 'contains a NUL byte (binary data, not a text file)' });
-    return null;
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    errors.push({ line: firstInvalidUtf8Line(bytes), key: null, message: 'is not valid UTF-8' });
-    return null;
-  }
-  if (text.includes('\r') && /\r(?!\n)/.test(text)) {
-    const offset = text.search(/\r(?!\n)/);
-    errors.push({ line: text.slice(0, offset).split('\n').length, key: null, message: 'contains a bare carriage return' });
-    return null;
-  }
-  return text;
-}
-
-function lineOfOffset(bytes: Uint8Array, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 0x0a) line++;
-  return line;
-}
-
-function firstInvalidUtf8Line(bytes: Uint8Array): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let start = 0;
-  for (let line = 1; ; line++) {
-    const newline = bytes.indexOf(0x0a, start);
-    const end = newline === -1 ? bytes.length : newline;
-    try {
-      decoder.decode(bytes.subarray(start, end));
-    } catch {
-      return line;
-    }
-    if (newline === -1) return line;
-    start = newline + 1;
-  }
-}
-
-function parseLine(line: string, lineNo: number, result: ParseResult): void {
-  let rest = line.replace(/^[ \t]+/, '');
-  if (rest === '' || rest.startsWith('#')) return;
-
-  const exportMatch = /^export[ \t]+/.exec(rest);
-  if (exportMatch) rest = rest.slice(exportMatch[0].length);
-
-  const nameMatch = NAME.exec(rest);
-  const key = nameMatch ? nameMatch[0] : null;
-  const fail = (message: string): void => {
-    result.errors.push({ line: lineNo, key, message });
-  };
-  if (!key) {
-    if (rest.startsWith('[')) fail('section headers are not part of os.conf (it is a shell-style file of key=value lines)');
-    else fail(`is not a key=value assignment: ${preview(rest)}`);
-    return;
-  }
-  rest = rest.slice(key.length);
-  const assignment = /^([ \t]*)=([ \t]*)/.exec(rest);
-  const secret = isSecretKey(key);
-  if (!assignment) {
-    fail(secret ? 'is not a key=value assignment' : `is not a key=value assignment: ${preview(line.trim())}`);
-    return;
-  }
-  rest = rest.slice(assignment[0].length);
-  const [, before, after] = assignment;
-  if (before !== '') {
-    result.warnings.push({
-      line: lineNo,
-      key,
-      message: "has spaces around '=' (a shell would not read this line as an assignment); read as key=value",
-    });
-  } else if (after !== '' && rest !== '' && !rest.startsWith('#')) {
-    result.warnings.push({
-      line: lineNo,
-      key,
-      message: "has spaces after '=' (a shell would read an empty value and run the rest as a command); read as key=value",
-    });
-  }
-  // `key=   # comment` is an empty value, as in a shell.
-  if (after !== '' && rest.startsWith('#')) rest = '';
-
-  let value: string;
-  try {
-    value = lexValue(rest, secret);
-  } catch (e) {
-    if (e instanceof LineError) {
-      fail(e.message);
-      return;
-    }
-    throw e;
-  }
-
-  const previous = result.entries.get(key);
-  if (previous) {
-    result.warnings.push({
-      line: lineNo,
-      key,
-      message: `is set again (first on line ${previous.line}); the last value wins`,
-    });
-    result.entries.delete(key);
-  }
-  result.entries.set(key, { key, value, line: lineNo });
-}
-
-/** One shell word made of unquoted, '…' and "…" parts, then optional blanks and a comment. */
-function lexValue(s: string, secret: boolean): string {
-  let out = '';
-  let i = 0;
-  if (s.startsWith('~')) throw new LineError("starts with an unquoted '~' that a shell would expand to a home directory; quote the value");
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === ' ' || c === '\t') break;
-    if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end === -1) throw new LineError('has an unterminated single quote (values spanning lines are not supported)');
-      out += s.slice(i + 1, end);
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      let closed = false;
-      while (i < s.length) {
-        const d = s[i]!;
-        if (d === '"') {
-          closed = true;
-          i++;
-          break;
-        }
-        if (d === '\\') {
-          const next = s[i + 1];
-          if (next === undefined) throw new LineError('ends with a backslash inside quotes (line continuation is not supported)');
-          if (next === '$' || next === '`' || next === '"' || next === '\\') {
-            out += next;
-            i += 2;
-            continue;
-          }
-          out += d;
-          i++;
-          continue;
-        }
-        if (d === '`' || (d === '$' && isExpansionStart(s[i + 1]))) throw new LineError(expansionMessage(s, i));
-        out += d;
-        i++;
-      }
-      if (!closed) throw new LineError('has an unterminated double quote (values spanning lines are not supported)');
-    } else if (c === '\\') {
-      const next = s[i + 1];
-      if (next === undefined) throw new LineError('ends with a backslash (line continuation is not supported)');
-      out += next;
-      i += 2;
-    } else if (c === '`' || (c === '$' && isExpansionStart(s[i + 1]))) {
-      throw new LineError(expansionMessage(s, i));
-    } else if (OPERATORS.has(c)) {
-      throw new LineError(`has an unquoted '${c}', which a shell treats as an operator; quote the value`);
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  const trailing = s.slice(i).replace(/^[ \t]+/, '');
-  if (trailing !== '' && !trailing.startsWith('#')) {
-    throw new LineError(
-      `has text after the value${secret ? '' : ` (${preview(trailing)})`} that a shell would run as a command; quote values that contain spaces`,
-    );
-  }
-  return out;
-}
-
-function isExpansionStart(next: string | undefined): boolean {
-  return next !== undefined && /[A-Za-z_{(0-9#?*@!$-]/.test(next);
-}
-
-function expansionMessage(s: string, i: number): string {
-  const what = s[i] === '`' ? 'command substitution `...`' : s[i + 1] === '(' ? 'command substitution $(...)' : 'parameter expansion $...';
-  return `contains ${what}; osconf never evaluates os.conf, and values are plain data`;
-}
-
-function preview(s: string): string {
-  const clean = s.replace(/[\x00-\x1f\x7f]/g, '?');
-  return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}...` : clean);
+  return readAssignments(input, { maxBytes: MAX_OS_CONF_BYTES, fileSize, isSecret: isSecretKey });
 }

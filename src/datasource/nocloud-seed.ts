@@ -2,7 +2,7 @@
 // datasource reads from /var/lib/cloud/seed/nocloud or a `ds=nocloud;s=` path. user-data carries the
 // password hash, so it is readable by root alone.
 import type { InstanceConfig } from '../config/model.js';
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from '../render/file.js';
 import { renderMetaData } from './meta-data.js';
 import { renderNetworkConfigV2 } from './network-config-v2.js';
 import { renderUserData } from './user-data.js';

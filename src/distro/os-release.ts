@@ -1,12 +1,15 @@
 // Parses os-release(5): shell-style KEY=value lines. Pure; the caller reads /etc/os-release or
 // /usr/lib/os-release. https://www.freedesktop.org/software/systemd/man/os-release.html
-import { parseOsConf } from '../config/parse.js';
+import { readAssignments } from '../shell/assignments.js';
 
 export type OsRelease = Record<string, string>;
 
+// The bound os.conf has: a real os-release is a few hundred bytes, and a larger one reads as empty.
+const MAX_OS_RELEASE_BYTES = 64 * 1024;
+
 /** Lines a shell reader refuses are skipped: os-release is informational and never fatal. */
 export function parseOsRelease(text: string): OsRelease {
-  const parsed = parseOsConf(text);
+  const parsed = readAssignments(text, { maxBytes: MAX_OS_RELEASE_BYTES });
   const out: OsRelease = {};
   for (const entry of parsed.entries.values()) out[entry.key] = entry.value;
   return out;

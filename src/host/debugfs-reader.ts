@@ -2,7 +2,7 @@
 // (e2fsprogs) at the partition's byte offset: nothing is mounted, nothing is written (debugfs opens
 // read-only unless -w is given).
 import { execFile } from 'node:child_process';
-import type { EntryInfo, RootReader } from '../check/root-view.js';
+import type { EntryInfo, RootReader } from './readers.js';
 
 const MAX_WHOLE_FILE = 16 * 1024 * 1024;
 const TYPES: Record<string, EntryInfo['type']> = { regular: 'file', directory: 'dir', symlink: 'symlink' };

@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { EntryInfo, RootReader } from '../check/root-view.js';
 import { errorCode } from '../errors.js';
+import type { EntryInfo, RootReader } from './readers.js';
 
 const absent = (e: unknown): boolean => ['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errorCode(e) ?? '');
 

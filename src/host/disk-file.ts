@@ -1,7 +1,7 @@
 // Byte access to a disk image file or a block device, read-only, for disk-layout.ts.
 import { promises as fs } from 'node:fs';
-import type { ReadAt } from '../check/disk-layout.js';
 import { OperationalError, describeSystemError } from '../errors.js';
+import type { ReadAt } from './readers.js';
 
 export interface DiskFile {
   path: string;

@@ -1,7 +1,7 @@
 // The static host name, in the files the distribution reads at boot: /etc/hostname (systemd and most
 // others), HOSTNAME= in /etc/sysconfig/network (EL6), /etc/HOSTNAME (SUSE).
 import type { HostnameFile } from '../distro/profiles.js';
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { setShellVar } from './format/shell-vars.js';
 
 export function renderHostname(hostname: string, files: HostnameFile[], existing: (path: string) => string | null): PlannedFile[] {

@@ -2,7 +2,7 @@
 // and there is never a second osconf line. The address is the primary private address (eth0, as Alibaba
 // Cloud's own images do), or 127.0.1.1 (Debian's convention) when os.conf configures no NIC.
 import type { InstanceConfig } from '../config/model.js';
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { MANAGED_LINE_MARKER } from './header.js';
 
 export const HOSTS_FILE = '/etc/hosts';

@@ -1,7 +1,7 @@
 // /etc/resolv.conf, only when it is a plain file that nothing else manages (see resolvConfOwner): our
 // nameserver lines replace the old ones where they stood; search, domain, options and sortlist lines and
 // comments are kept. resolv.conf(5).
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 
 export const RESOLV_CONF = '/etc/resolv.conf';
 

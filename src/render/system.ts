@@ -3,7 +3,7 @@
 // of files edited in place comes in through `existing`.
 import type { Concern, InstanceConfig } from '../config/model.js';
 import type { Profile } from '../distro/profiles.js';
-import type { PlannedFile } from '../plan/file.js';
+import type { PlannedFile } from './file.js';
 import { renderHostname } from './hostname.js';
 import { HOSTS_FILE, renderHosts } from './hosts.js';
 import { STACK_RENDERERS } from './index.js';

@@ -3,10 +3,10 @@
 // osconf.conf can name the partition by UUID, LABEL or device, or a directory where it is mounted.
 // A mounted partition is used where it is mounted; otherwise it is mounted under /run/osconf for the run.
 import { randomBytes } from 'node:crypto';
-import type { SourceSpec } from '../config/osconf-conf.js';
 import { OperationalError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { log } from '../log.js';
+import type { SourceSpec } from '../settings/osconf-conf.js';
 
 export const OS_CONF_DIR = 'aliyun_custom_image';
 export const OS_CONF_NAME = 'os.conf';

@@ -4,8 +4,8 @@
 import type { ExecutionContext } from 'ava';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { PlannedFile } from '../../src/plan/file.js';
-import { formatMode } from '../../src/plan/file.js';
+import type { PlannedFile } from '../../src/render/file.js';
+import { formatMode } from '../../src/render/file.js';
 
 export const updating = process.env.OSCONF_UPDATE_GOLDEN === '1';
 const MODES = '.modes';

@@ -2,8 +2,8 @@
 // chattr flags, laid out like a distribution without touching the machine.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { EntryInfo, RootReader } from '../../src/check/root-view.js';
 import { RootView } from '../../src/check/root-view.js';
+import type { EntryInfo, RootReader } from '../../src/host/readers.js';
 
 export class MemoryRoot implements RootReader {
   readonly description = 'memory';

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { PlannedFile } from '../../src/plan/file.js';
+import type { PlannedFile } from '../../src/render/file.js';
 import { toolsDir } from './paths.js';
 import { type RunResult } from './run.js';
 import { NetworkNamespace, runInSandbox, type SandboxNic } from './sandbox.js';

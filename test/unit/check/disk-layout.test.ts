@@ -1,7 +1,8 @@
 // Partition tables and superblocks read from bytes: cases the image tests do not build (logical partitions
 // in an extended one, an LVM label, a swap signature, short reads at the end of a truncated image).
 import test from 'ava';
-import { probeFilesystem, readDiskLayout, type ReadAt } from '../../../src/check/disk-layout.js';
+import { probeFilesystem, readDiskLayout } from '../../../src/check/disk-layout.js';
+import type { ReadAt } from '../../../src/host/readers.js';
 
 const MiB = 2 ** 20;
 const reader = (disk: Buffer): ReadAt => async (offset, length) => disk.subarray(offset, offset + length);

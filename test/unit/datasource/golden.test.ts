@@ -7,7 +7,7 @@ import { readOsConf } from '../../../src/config/validate.js';
 import { instanceData, redactSensitive, renderInstanceData } from '../../../src/datasource/instance-data.js';
 import { renderNetworkConfigV1 } from '../../../src/datasource/network-config-v1.js';
 import { nocloudSeed } from '../../../src/datasource/nocloud-seed.js';
-import type { PlannedFile } from '../../../src/plan/file.js';
+import type { PlannedFile } from '../../../src/render/file.js';
 import { compareGoldenTree } from '../../helpers/golden.js';
 import { goldenDir } from '../../helpers/paths.js';
 

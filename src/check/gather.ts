@@ -1,17 +1,19 @@
 // Gathers what `osconf check` inspects for each kind of target. The disk is always read as bytes (partition
 // table, superblocks, FAT directory, ext through debugfs): checking never mounts anything.
+// The one I/O module of check/ (as probe.ts is of distro/): it reads through host/ and source/, and the
+// items beside it stay pure functions of the CheckTarget it returns.
 import { constants, promises as fs } from 'node:fs';
-import { probeFilesystem, readDiskLayout, type DiskLayout, type Partition } from '../check/disk-layout.js';
-import { fatRootEntries } from '../check/fat-directory.js';
-import { fstabEntries } from '../check/items.js';
-import { RootView } from '../check/root-view.js';
 import { UsageError } from '../errors.js';
-import type { CheckTarget, Usage } from '../check/target.js';
 import { DebugfsReader } from '../host/debugfs-reader.js';
 import { DirectoryReader } from '../host/directory-reader.js';
 import { openDisk, type DiskFile } from '../host/disk-file.js';
 import { NodeHost } from '../host/node-host.js';
 import { rootDiskFirstPartition } from '../source/locate.js';
+import { probeFilesystem, readDiskLayout, type DiskLayout, type Partition } from './disk-layout.js';
+import { fatRootEntries } from './fat-directory.js';
+import { fstabEntries } from './items.js';
+import { RootView } from './root-view.js';
+import type { CheckTarget, Usage } from './target.js';
 
 const EXT = new Set(['ext2', 'ext3', 'ext4']);
 
@@ -57,6 +59,11 @@ async function findRoot(disk: DiskFile, layout: DiskLayout): Promise<{ partition
   return { partition: null, view: null, why: 'no partition holds a root file system (/etc and /sbin/init)' };
 }
 
+/**
+ * A disk image file or block device, read as bytes: its layout, the ext root file system found in it (through
+ * debugfs; `root` null with `rootMissing` saying why) and partition 1's top-level names. Throws
+ * OperationalError when the path cannot be opened or is neither a regular file nor a block device.
+ */
 export async function imageTarget(path: string): Promise<CheckTarget> {
   const disk = await openDisk(path);
   try {
@@ -79,6 +86,10 @@ export async function imageTarget(path: string): Promise<CheckTarget> {
   }
 }
 
+/**
+ * A root directory (an image builder's tree): read through a DirectoryReader, the root file system type from
+ * its fstab, usage from statfs; no disk. Throws UsageError when `dir` is not a directory.
+ */
 export async function rootTarget(dir: string): Promise<CheckTarget> {
   if (!(await fs.stat(dir).then((s) => s.isDirectory(), () => false))) throw new UsageError(`--root ${dir}: no such directory`);
   const root = new RootView(new DirectoryReader(dir));
@@ -95,6 +106,11 @@ export async function rootTarget(dir: string): Promise<CheckTarget> {
   };
 }
 
+/**
+ * The running system: `/`, the root file system from mountinfo, and the disk holding it (found as `locate`
+ * finds it) read as bytes; when that disk cannot be found or opened, `diskMissing` and
+ * `firstPartitionMissing` say why instead of an error.
+ */
 export async function runningTarget(): Promise<CheckTarget> {
   const root = new RootView(new DirectoryReader('/'));
   const host = new NodeHost('/');

@@ -3,6 +3,8 @@
 //   [network]  stack= | profile=                   override distribution detection
 //   [apply]    nic_wait=SECONDS                    how long to wait for os.conf's NICs to appear
 //   [main]     mode=auto|standalone|cloud-init     who configures the instance (see README, cloud-init)
+// Not in config/, which reads os.conf (the platform's file): this file names distro/'s stacks and profiles,
+// so it sits in a layer above distro/.
 import ini from 'ini';
 import { PROFILES, STACKS, type ProfileId, type Stack } from '../distro/profiles.js';
 

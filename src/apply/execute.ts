@@ -65,8 +65,7 @@ export interface ExtraOutcome {
  * @throws OsconfError at the first action that fails.
  */
 export async function performActions(host: Host, actions: Action[], options: ExecuteOptions = {}): Promise<void> {
-  const sink: ConcernOutcome = { concern: 'network', result: 'applied', files: [], commands: [] };
-  for (const action of actions) await perform(host, action, false, sink, options);
+  for (const action of actions) await performAction(host, action, options);
 }
 
 async function restoreconPath(host: Host): Promise<string | null> {
@@ -99,6 +98,16 @@ async function executeConcern(host: Host, plan: ConcernPlan, selinux: boolean, o
   return outcome;
 }
 
+/**
+ * Performs one action of any plan (apply's or prepare's) through the Host, without SELinux relabelling or a
+ * concern to report to.
+ * @throws OsconfError when the action fails (a command's exit status, a write refused).
+ */
+export async function performAction(host: Host, action: Action, options: ExecuteOptions = {}): Promise<void> {
+  const sink: ConcernOutcome = { concern: 'network', result: 'applied', files: [], commands: [] };
+  await perform(host, action, false, sink, options);
+}
+
 async function perform(host: Host, action: Action, selinux: boolean, outcome: ConcernOutcome, options: ExecuteOptions): Promise<void> {
   switch (action.kind) {
     case 'write': {
@@ -114,13 +123,34 @@ async function perform(host: Host, action: Action, selinux: boolean, outcome: Co
     }
     case 'remove': {
       const existing = await host.info(action.path);
-      if (existing) await backupOnce(host, action.path, action.before, existing.mode, existing.uid, existing.gid, options);
+      if (existing && action.before !== undefined) await backupOnce(host, action.path, action.before, existing.mode, existing.uid, existing.gid, options);
       options.onBoundary?.(`remove ${action.path}`);
       await host.remove(action.path);
       outcome.files.push(action.path);
       log().debug(`removed ${action.path}`);
       return;
     }
+    case 'remove-dir':
+      options.onBoundary?.(`rmdir ${action.path}`);
+      await host.rmdir(action.path);
+      outcome.files.push(`${action.path}/`);
+      return;
+    case 'empty': {
+      const info = await host.info(action.path);
+      if (!info || info.isSymlink) return;
+      options.onBoundary?.(`empty ${action.path}`);
+      await host.write(action.path, '', { mode: info.mode, uid: info.uid, gid: info.gid });
+      outcome.files.push(action.path);
+      return;
+    }
+    case 'mkdir':
+      await host.mkdir(action.path, 0o755);
+      return;
+    case 'symlink':
+      options.onBoundary?.(`link ${action.path}`);
+      await host.symlink(action.target, action.path);
+      outcome.files.push(action.path);
+      return;
     case 'exec': {
       options.onBoundary?.(`exec ${action.argv[0]}`);
       let r = await host.exec(action.argv).catch((e: unknown) => {

@@ -2,9 +2,9 @@
 // listed; --dry-run lists without changing anything. Exit 1 when something could not be done.
 import { join } from 'node:path';
 import { RootView } from '../check/root-view.js';
-import { ExitCode, OperationalError, UsageError } from '../errors.js';
+import { performAction } from '../apply/execute.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { DirectoryReader } from '../host/directory-reader.js';
-import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
 import { describeAction, planFirstPartition, planPrepare, type PrepareAction } from '../prepare/plan.js';
 import { OSCONF_CONF, parseOsconfConf } from '../settings/osconf-conf.js';
@@ -16,28 +16,6 @@ export interface PrepareOptions {
   firstPartition?: string;
   dryRun?: boolean;
   json?: boolean;
-}
-
-async function execute(host: Host, action: PrepareAction): Promise<void> {
-  switch (action.kind) {
-    case 'remove':
-      return host.remove(action.path);
-    case 'remove-dir':
-      return host.rmdir(action.path);
-    case 'empty': {
-      const info = await host.info(action.path);
-      if (info && !info.isSymlink) await host.write(action.path, '', { mode: info.mode, uid: info.uid, gid: info.gid });
-      return;
-    }
-    case 'mkdir':
-      return host.mkdir(action.path, 0o755);
-    case 'symlink':
-      return host.symlink(action.target, action.path);
-    case 'run': {
-      const r = await host.exec(action.argv);
-      if (r.code !== 0) throw new OperationalError(`${action.argv.join(' ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
-    }
-  }
 }
 
 export async function runPrepare(options: PrepareOptions, out: (text: string) => void): Promise<number> {
@@ -73,7 +51,7 @@ export async function runPrepare(options: PrepareOptions, out: (text: string) =>
       [partitionHost, partitionActions, partitionDir ?? ''],
     ] as const) {
       for (const action of actions) {
-        if (!options.dryRun) await execute(targetHost!, action);
+        if (!options.dryRun) await performAction(targetHost!, action);
         done.push(shown(action, where));
         // Each line as it is done: if a later step fails, what was already changed is on the screen.
         if (!options.json) out(`${describeAction(done.at(-1)!, options.dryRun === true)}\n`);

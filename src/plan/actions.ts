@@ -1,5 +1,5 @@
-// A plan is data: the files to write or remove and the commands to run, per concern. Planners return it;
-// only the executor performs it, and --dry-run prints it (redacted) instead.
+// A plan is data: the files to write or remove and the commands to run, per concern. Planners (apply's and
+// prepare's) return it; only the executor (apply/execute.ts) performs it, and --dry-run prints it (redacted).
 import { createTwoFilesPatch } from 'diff';
 import type { Concern } from '../config/model.js';
 
@@ -14,7 +14,13 @@ export type Action =
       /** Content that must not be printed (it holds a password hash). */
       sensitive?: boolean;
     }
-  | { kind: 'remove'; path: string; before: string }
+  /** `before`: the content to back up first (apply); prepare removes without a backup. */
+  | { kind: 'remove'; path: string; before?: string; purpose?: string }
+  | { kind: 'remove-dir'; path: string; purpose: string }
+  /** Truncate to nothing, keeping owner and mode (logs, machine-id). */
+  | { kind: 'empty'; path: string; purpose: string }
+  | { kind: 'mkdir'; path: string; purpose: string }
+  | { kind: 'symlink'; path: string; target: string; purpose: string }
   | {
       kind: 'exec';
       argv: string[];
@@ -59,6 +65,10 @@ export interface ApplyPlan {
 function describeAction(a: Action): string {
   if (a.kind === 'exec') return `$ ${a.argv.join(' ')}${a.fallback ? ` || ${a.fallback.join(' ')}` : ''}    # ${a.purpose}`;
   if (a.kind === 'remove') return `remove ${a.path}`;
+  if (a.kind === 'remove-dir') return `remove ${a.path}/`;
+  if (a.kind === 'empty') return `empty ${a.path}`;
+  if (a.kind === 'mkdir') return `create ${a.path}/`;
+  if (a.kind === 'symlink') return `link ${a.path} -> ${a.target}`;
   if (a.sensitive) return `write ${a.path} (content withheld: it holds a password hash)`;
   return createTwoFilesPatch(a.before === null ? '/dev/null' : `a${a.path}`, `b${a.path}`, a.before ?? '', a.content, '', '', { context: 3 })
     .replace(/^=+\n/, '')

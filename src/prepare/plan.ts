@@ -4,14 +4,10 @@
 // symbolic link: nothing here can reach outside the root being prepared.
 import type { RootView } from '../check/root-view.js';
 import { initSystem, SSH_HOST_KEY_FILE } from '../distro/facts.js';
+import type { Action } from '../plan/actions.js';
 
-export type PrepareAction =
-  | { kind: 'remove'; path: string; reason: string }
-  | { kind: 'remove-dir'; path: string; reason: string }
-  | { kind: 'empty'; path: string; reason: string }
-  | { kind: 'mkdir'; path: string; reason: string }
-  | { kind: 'symlink'; path: string; target: string; reason: string }
-  | { kind: 'run'; argv: string[]; reason: string };
+/** prepare's actions are apply's (one Action type, one executor); each says why (`purpose`). */
+export type PrepareAction = Exclude<Action, { kind: 'write' }>;
 
 export interface PreparePlan {
   /** Actions on the root file system. */
@@ -50,32 +46,32 @@ async function walk(view: RootView, dir: string, depth = 0): Promise<Array<{ pat
 }
 
 /** The directory's contents (and the directory itself when `self`), when it is a real directory in the root. */
-async function removeTree(view: RootView, dir: string, reason: string, self: boolean): Promise<PrepareAction[]> {
+async function removeTree(view: RootView, dir: string, purpose: string, self: boolean): Promise<PrepareAction[]> {
   if (!(await realDir(view, dir))) return [];
-  const actions: PrepareAction[] = (await walk(view, dir)).map((e) => (e.dir ? { kind: 'remove-dir', path: e.path, reason } : { kind: 'remove', path: e.path, reason }));
-  if (self) actions.push({ kind: 'remove-dir', path: dir, reason });
+  const actions: PrepareAction[] = (await walk(view, dir)).map((e) => (e.dir ? { kind: 'remove-dir', path: e.path, purpose } : { kind: 'remove', path: e.path, purpose }));
+  if (self) actions.push({ kind: 'remove-dir', path: dir, purpose });
   return actions;
 }
 
-async function removeMatching(view: RootView, dir: string, pattern: RegExp, reason: string): Promise<PrepareAction[]> {
+async function removeMatching(view: RootView, dir: string, pattern: RegExp, purpose: string): Promise<PrepareAction[]> {
   if (!(await realDir(view, dir))) return [];
   const actions: PrepareAction[] = [];
   for (const name of await view.list(dir)) {
     const info = await view.reader.lstat(`${dir}/${name}`);
-    if (pattern.test(name) && info && info.type !== 'dir') actions.push({ kind: 'remove', path: `${dir}/${name}`, reason });
+    if (pattern.test(name) && info && info.type !== 'dir') actions.push({ kind: 'remove', path: `${dir}/${name}`, purpose });
   }
   return actions;
 }
 
-async function removeFile(view: RootView, path: string, reason: string): Promise<PrepareAction[]> {
+async function removeFile(view: RootView, path: string, purpose: string): Promise<PrepareAction[]> {
   const info = (await direct(view, path)) ? await view.lstat(path) : null;
-  return info && info.type !== 'dir' ? [{ kind: 'remove', path, reason }] : [];
+  return info && info.type !== 'dir' ? [{ kind: 'remove', path, purpose }] : [];
 }
 
 /** Empties a regular file (keeping owner and mode) when it has content. */
-async function emptyFile(view: RootView, path: string, reason: string): Promise<PrepareAction[]> {
+async function emptyFile(view: RootView, path: string, purpose: string): Promise<PrepareAction[]> {
   const info = (await direct(view, path)) ? await view.lstat(path) : null;
-  return info?.type === 'file' && info.size > 0 ? [{ kind: 'empty', path, reason }] : [];
+  return info?.type === 'file' && info.size > 0 ? [{ kind: 'empty', path, purpose }] : [];
 }
 
 async function logActions(view: RootView): Promise<PrepareAction[]> {
@@ -85,7 +81,7 @@ async function logActions(view: RootView): Promise<PrepareAction[]> {
     if (entry.dir) continue;
     const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
     if (entry.path.startsWith('/var/log/journal/') || ROTATED_LOG.test(name) || /^cloud-init(-output)?\.log$/.test(name) || /^osconf\.log/.test(name)) {
-      actions.push({ kind: 'remove', path: entry.path, reason: 'log of the source machine' });
+      actions.push({ kind: 'remove', path: entry.path, purpose: 'log of the source machine' });
     } else {
       actions.push(...(await emptyFile(view, entry.path, LOGIN_RECORDS.has(name) ? 'login records of the source machine' : 'log of the source machine')));
     }
@@ -121,22 +117,22 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
       const link = `/etc/systemd/system/${target}.wants/osconf.service`;
       if ((await view.lstat(link)) === null) {
         if (!(await direct(view, `/etc/systemd/system/${target}.wants`))) continue;
-        if (!(await view.exists(`/etc/systemd/system/${target}.wants`))) actions.push({ kind: 'mkdir', path: `/etc/systemd/system/${target}.wants`, reason: 'enable osconf at boot' });
-        actions.push({ kind: 'symlink', path: link, target: unitPath, reason: 'enable osconf at boot' });
+        if (!(await view.exists(`/etc/systemd/system/${target}.wants`))) actions.push({ kind: 'mkdir', path: `/etc/systemd/system/${target}.wants`, purpose: 'enable osconf at boot' });
+        actions.push({ kind: 'symlink', path: link, target: unitPath, purpose: 'enable osconf at boot' });
       }
     }
     return { actions, problems };
   }
   if (!(await view.exists('/etc/init.d/osconf'))) return { actions, problems: ['/etc/init.d/osconf is not installed: install osconf first'] };
   if (init === 'openrc') {
-    if (!(await view.lstat('/etc/runlevels/boot/osconf'))) actions.push({ kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', reason: 'enable osconf at boot (OpenRC boot runlevel)' });
+    if (!(await view.lstat('/etc/runlevels/boot/osconf'))) actions.push({ kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC boot runlevel)' });
     return { actions, problems };
   }
   const rcLinks = [...(await view.list('/etc/rcS.d')), ...(await view.list('/etc/rc3.d'))].filter((n) => /^S\d+osconf$/.test(n));
   if (rcLinks.length > 0) return { actions, problems };
   if (live) {
     const argv = (await view.exists('/usr/sbin/update-rc.d')) ? ['update-rc.d', 'osconf', 'defaults'] : ['chkconfig', '--add', 'osconf'];
-    actions.push({ kind: 'run', argv, reason: 'enable osconf at boot (SysV init)' });
+    actions.push({ kind: 'exec', argv, purpose: 'enable osconf at boot (SysV init)' });
   } else {
     problems.push('osconf is not enabled in this SysV init root, and its start links are computed by the distribution: run chroot DIR update-rc.d osconf defaults (or chkconfig --add osconf)');
   }
@@ -180,7 +176,7 @@ export async function planPrepare(view: RootView, options: { live: boolean }): P
  * no leftover os.conf (it holds a root password). */
 export async function planFirstPartition(view: RootView): Promise<PrepareAction[]> {
   const actions: PrepareAction[] = [];
-  if ((await view.lstat('/aliyun_custom_image'))?.type !== 'dir') actions.push({ kind: 'mkdir', path: '/aliyun_custom_image', reason: 'the platform writes os.conf here' });
+  if ((await view.lstat('/aliyun_custom_image'))?.type !== 'dir') actions.push({ kind: 'mkdir', path: '/aliyun_custom_image', purpose: 'the platform writes os.conf here' });
   for (const name of ['os.conf', 'os.conf.rejected']) {
     actions.push(...(await removeFile(view, `/aliyun_custom_image/${name}`, 'settings (and a root password) of an earlier instance')));
   }
@@ -191,16 +187,16 @@ export function describeAction(a: PrepareAction, dryRun: boolean): string {
   const verb = (done: string, todo: string) => (dryRun ? todo : done);
   switch (a.kind) {
     case 'remove':
-      return `${verb('removed', 'would remove')} ${a.path} (${a.reason})`;
+      return `${verb('removed', 'would remove')} ${a.path} (${a.purpose})`;
     case 'remove-dir':
-      return `${verb('removed', 'would remove')} ${a.path}/ (${a.reason})`;
+      return `${verb('removed', 'would remove')} ${a.path}/ (${a.purpose})`;
     case 'empty':
-      return `${verb('emptied', 'would empty')} ${a.path} (${a.reason})`;
+      return `${verb('emptied', 'would empty')} ${a.path} (${a.purpose})`;
     case 'mkdir':
-      return `${verb('created', 'would create')} ${a.path}/ (${a.reason})`;
+      return `${verb('created', 'would create')} ${a.path}/ (${a.purpose})`;
     case 'symlink':
-      return `${verb('linked', 'would link')} ${a.path} -> ${a.target} (${a.reason})`;
-    case 'run':
-      return `${verb('ran', 'would run')} ${a.argv.join(' ')} (${a.reason})`;
+      return `${verb('linked', 'would link')} ${a.path} -> ${a.target} (${a.purpose})`;
+    case 'exec':
+      return `${verb('ran', 'would run')} ${a.argv.join(' ')} (${a.purpose})`;
   }
 }

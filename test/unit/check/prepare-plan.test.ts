@@ -16,9 +16,9 @@ test('systemd: osconf is enabled through its [Install] WantedBy=, creating the .
   root.file('/usr/lib/systemd/system/osconf.service', '[Unit]\n[Install]\nWantedBy=multi-user.target sysinit.target\n');
   const plan = await planPrepare(root.view(), { live: false });
   t.deepEqual(plan.actions, [
-    { kind: 'symlink', path: '/etc/systemd/system/multi-user.target.wants/osconf.service', target: '/lib/systemd/system/osconf.service', reason: 'enable osconf at boot' },
-    { kind: 'mkdir', path: '/etc/systemd/system/sysinit.target.wants', reason: 'enable osconf at boot' },
-    { kind: 'symlink', path: '/etc/systemd/system/sysinit.target.wants/osconf.service', target: '/lib/systemd/system/osconf.service', reason: 'enable osconf at boot' },
+    { kind: 'symlink', path: '/etc/systemd/system/multi-user.target.wants/osconf.service', target: '/lib/systemd/system/osconf.service', purpose: 'enable osconf at boot' },
+    { kind: 'mkdir', path: '/etc/systemd/system/sysinit.target.wants', purpose: 'enable osconf at boot' },
+    { kind: 'symlink', path: '/etc/systemd/system/sysinit.target.wants/osconf.service', target: '/lib/systemd/system/osconf.service', purpose: 'enable osconf at boot' },
   ]);
 });
 
@@ -27,7 +27,7 @@ function sysvRoot(): MemoryRoot {
 }
 
 test('SysV init: a live system runs update-rc.d; an offline root is reported, since insserv computes the links', async (t) => {
-  t.deepEqual(paths((await planPrepare(sysvRoot().view(), { live: true })).actions), ['run update-rc.d osconf defaults']);
+  t.deepEqual(paths((await planPrepare(sysvRoot().view(), { live: true })).actions), ['exec update-rc.d osconf defaults']);
   const offline = await planPrepare(sysvRoot().view(), { live: false });
   t.deepEqual(offline.actions, []);
   t.regex(offline.problems[0]!, /chroot DIR update-rc\.d osconf defaults/);
@@ -37,7 +37,7 @@ test('SysV init: a live system runs update-rc.d; an offline root is reported, si
 test('OpenRC: osconf joins the boot runlevel', async (t) => {
   const root = new MemoryRoot().link('/sbin/init', '/bin/busybox').file('/sbin/openrc', 'ELF').file('/etc/init.d/osconf', '#!/sbin/openrc-run\n');
   t.deepEqual((await planPrepare(root.view(), { live: false })).actions, [
-    { kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', reason: 'enable osconf at boot (OpenRC boot runlevel)' },
+    { kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC boot runlevel)' },
   ]);
 });
 

@@ -154,6 +154,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     cloudInitPresent: (await host.info('/usr/bin/cloud-init')) !== null,
     salt: saltFromBytes(randomBytes(16)),
     today: host.today(),
+    dmiProductUuid: host.live ? await host.read('/sys/class/dmi/id/product_uuid').catch(() => null) : null,
   };
 }
 

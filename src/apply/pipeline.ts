@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { ReadResult } from '../config/model.js';
+import { MAX_OS_CONF_BYTES } from '../config/parse.js';
 import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../settings/osconf-conf.js';
 import type { Detection } from '../distro/detect.js';
 import type { Stack } from '../distro/profiles.js';
@@ -19,10 +20,10 @@ import { notifyReady, notifyStatus } from '../notify.js';
 import type { ApplyPlan } from '../plan/actions.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
 import { locate, OS_CONF_DIR, OS_CONF_NAME, type Located } from '../source/locate.js';
-import { readOsConfFile, type OsConfBytes } from '../source/read-os-conf.js';
+import { readOsConfFile, type OsConfBytes } from '../host/os-conf-file.js';
 import { VERSION } from '../version.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
-import { acquireLock, LOCK_FILE } from './lock.js';
+import { acquireLock, LOCK_FILE } from '../host/lock.js';
 import { sshHostKeysAction, sshHostKeysMissing } from './ssh-host-keys.js';
 import type { ApplyState } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
@@ -69,7 +70,6 @@ interface ApplyRun {
   detection: Detection | null;
   mode: 'standalone' | 'cloud-init';
   input: ApplyInput | null;
-  dmiProductUuid: string | null;
   plan: ApplyPlan | null;
   outcomes: ConcernOutcome[];
   extras: ExtraOutcome[];
@@ -173,7 +173,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     name: 'read',
     run: async (run) => {
       const path = run.confPath!;
-      run.file = await readOsConfFile(path).catch((e: unknown) => {
+      run.file = await readOsConfFile(path, MAX_OS_CONF_BYTES).catch((e: unknown) => {
         if (e instanceof OperationalError && isENOENT(e.cause)) return null;
         throw e;
       });
@@ -210,7 +210,6 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         if (missing.length > 0) log().warn(`no NIC with MAC ${missing.join(', ')} after ${settings.nicWaitSeconds} s`);
       }
       run.input = await gather(host, result, detection);
-      run.dmiProductUuid = host.live ? await host.read('/sys/class/dmi/id/product_uuid').catch(() => null) : null;
       return { detail: `${detection.label} (${detection.profile.id}), mode ${run.mode}` };
     },
   },
@@ -223,7 +222,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       const detection = run.detection!;
       if (run.mode === 'cloud-init') {
         const [{ planHandoff }, { instanceId }] = await Promise.all([import('../plan/handoff-plan.js'), import('../datasource/instance-id.js')]);
-        const id = instanceId(input.result.config, { dmiProductUuid: run.dmiProductUuid }).id;
+        const id = instanceId(input.result.config, { dmiProductUuid: input.dmiProductUuid }).id;
         run.plan = planHandoff({ result: input.result, config: input.result.config, instanceId: id, files: input.files, salt: input.salt }, `${detection.label} (${detection.profile.id})`);
       } else {
         const { planApply } = await import('../plan/apply-plan.js');
@@ -350,7 +349,6 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     detection: null,
     mode: 'standalone',
     input: null,
-    dmiProductUuid: null,
     plan: null,
     outcomes: [],
     extras: [],

@@ -1,6 +1,6 @@
 // `osconf apply`: turns the command line into an ApplyRequest, runs the pipeline (src/apply/pipeline.ts) and
 // prints its outcome: the plan on --dry-run, else what each concern did, as text or JSON.
-import { faultInjection } from '../apply/fault-injection.js';
+import { faultInjection } from './fault-injection.js';
 import { runApplyPipeline, type ApplyOutcome } from '../apply/pipeline.js';
 import { UsageError } from '../errors.js';
 import { enableLogOutputs } from '../log.js';

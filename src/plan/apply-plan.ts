@@ -37,6 +37,8 @@ export interface ApplyInput {
   cloudInitPresent: boolean;
   salt: string;
   today: number;
+  /** The SMBIOS product UUID (live systems), the instance's identity for cloud-init's hand-off. */
+  dmiProductUuid: string | null;
 }
 
 export const CONCERN_ORDER: readonly Concern[] = ['password', 'network', 'hostname', 'dns'];

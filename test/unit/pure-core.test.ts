@@ -77,3 +77,12 @@ test('a value import of host/ is an offence, a type import only from a types-onl
   ]);
   t.deepEqual(hostImportOffences('check/x.ts', "export const where = '../host/x.js';\nimport { a } from './host/b.js';"), []);
 });
+
+test('below the CLI, only the Host (and its readers), check/gather.ts and the logger touch the file system or run commands', (t) => {
+  const IO_MODULES = /^(host\/|cli\/|main\.ts$|log\.ts$|check\/gather\.ts$)/;
+  const IO = /from 'node:(fs|fs\/promises|child_process)'|require\('(node:)?(fs|child_process)'\)/;
+  const offences = files(srcDir)
+    .map((f) => relative(srcDir, f))
+    .filter((rel) => !IO_MODULES.test(rel) && IO.test(readFileSync(join(srcDir, rel), 'utf8')));
+  t.deepEqual(offences, []);
+});

@@ -2,7 +2,6 @@
 // than the size limit (plus one byte to detect oversize), without blocking on a FIFO, and only when the file
 // stayed the same while it was read (a file still being written is retried later, never judged half-read).
 import { constants, promises as fs } from 'node:fs';
-import { MAX_OS_CONF_BYTES } from '../config/parse.js';
 import { ConfigRejectedError, OperationalError, OsconfError, describeSystemError, errorCode } from '../errors.js';
 
 export interface OsConfBytes {
@@ -12,7 +11,12 @@ export interface OsConfBytes {
   size: number;
 }
 
-export async function readOsConfFile(path: string): Promise<OsConfBytes> {
+/**
+ * os.conf's bytes, at most `maxBytes` (plus one, so that an oversize file is seen as such).
+ * @throws ConfigRejectedError (a symbolic link, not a regular file), OperationalError (cannot be opened or read,
+ * changed while read; ENOENT is the cause when the file is absent).
+ */
+export async function readOsConfFile(path: string, maxBytes: number): Promise<OsConfBytes> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -23,7 +27,7 @@ export async function readOsConfFile(path: string): Promise<OsConfBytes> {
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new ConfigRejectedError(`${path}: is not a regular file`);
-    const buffer = Buffer.alloc(MAX_OS_CONF_BYTES + 1);
+    const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);

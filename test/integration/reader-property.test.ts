@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseOsConf } from '../../../src/config/parse.js';
-import { readOsConf } from '../../../src/config/validate.js';
+import { parseOsConf } from '../../src/config/parse.js';
+import { readOsConf } from '../../src/config/validate.js';
 
 const SEED = Number(process.env.OSCONF_FC_SEED ?? 20261125);
 const RUNS = Number(process.env.OSCONF_FC_RUNS ?? 300);

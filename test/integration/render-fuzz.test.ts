@@ -4,16 +4,16 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { parseOsConf } from '../../../src/config/parse.js';
-import { readOsConf } from '../../../src/config/validate.js';
-import { PROFILES } from '../../../src/distro/profiles.js';
-import { planApply } from '../../../src/plan/apply-plan.js';
-import { gather } from '../../../src/apply/gather.js';
-import { setLogLevel } from '../../../src/log.js';
-import { isManagedPath, ownedNic } from '../../../src/render/index.js';
-import { renderSystem } from '../../../src/render/system.js';
-import { CLOUD_CFG_NETWORK_OFF } from '../../../src/plan/handoff-plan.js';
-import { FakeHost } from '../../helpers/fake-host.js';
+import { parseOsConf } from '../../src/config/parse.js';
+import { readOsConf } from '../../src/config/validate.js';
+import { PROFILES } from '../../src/distro/profiles.js';
+import { planApply } from '../../src/plan/apply-plan.js';
+import { gather } from '../../src/apply/gather.js';
+import { setLogLevel } from '../../src/log.js';
+import { isManagedPath, ownedNic } from '../../src/render/index.js';
+import { renderSystem } from '../../src/render/system.js';
+import { CLOUD_CFG_NETWORK_OFF } from '../../src/plan/handoff-plan.js';
+import { FakeHost } from '../helpers/fake-host.js';
 
 setLogLevel('error');
 const SEED = Number(process.env.OSCONF_FC_SEED ?? 20261125);

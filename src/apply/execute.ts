@@ -19,6 +19,8 @@ export interface ConcernOutcome {
   message?: string;
   files: string[];
   commands: string[];
+  /** Configuration of others neutralised for this concern, and what that means (plan warnings). */
+  warnings?: string[];
 }
 
 export interface ExecuteOptions {
@@ -85,6 +87,10 @@ async function executeConcern(host: Host, plan: ConcernPlan, selinux: boolean, o
   }
   logStep(step, 'starting');
   await notifyStatus(`applying ${step}`);
+  if (plan.warnings?.length) {
+    outcome.warnings = [...plan.warnings];
+    for (const w of plan.warnings) log().warn(`${step}: ${w}`);
+  }
   try {
     for (const action of plan.actions) await perform(host, action, selinux, outcome, options);
     outcome.result = 'applied';
@@ -128,6 +134,21 @@ async function perform(host: Host, action: Action, selinux: boolean, outcome: Co
       await host.remove(action.path);
       outcome.files.push(action.path);
       log().debug(`removed ${action.path}`);
+      return;
+    }
+    case 'move': {
+      const existing = await host.info(action.path);
+      if (!existing) return;
+      options.onBoundary?.(`move ${action.path}`);
+      // Copied, then removed: /var (where it goes) is often another file system than /etc. A copy from an
+      // earlier run is the original and stays.
+      if ((await host.info(action.to)) === null) {
+        await host.mkdir(action.to.slice(0, action.to.lastIndexOf('/')), 0o700);
+        await host.write(action.to, action.before, { mode: existing.mode, uid: existing.uid, gid: existing.gid });
+      }
+      await host.remove(action.path);
+      outcome.files.push(action.path);
+      log().debug(`moved ${action.path} to ${action.to}`);
       return;
     }
     case 'remove-dir':

@@ -10,7 +10,10 @@ import type { ApplyInput } from '../plan/apply-plan.js';
 import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
 import type { ServiceState } from '../plan/activation.js';
 import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
-import { FIXED_STACK_FILES, OWNED_NAMES, SYSTEM_FILES } from '../render/index.js';
+import type { Stack } from '../distro/profiles.js';
+import { log } from '../log.js';
+import type { ForeignFile, NicRef } from '../plan/foreign-config.js';
+import { FIXED_STACK_FILES, OWNED_NAMES, STACK_RENDERERS, SYSTEM_FILES } from '../render/index.js';
 
 /** Files read whole: the system's files renderers edit, and the cloud-init hand-off's. */
 const FILES = [
@@ -51,6 +54,32 @@ export function hostProbeAccess(host: Host): ProbeAccess {
 /** The facts distribution detection needs (os-release, stacks present, services enabled), read through the Host. */
 export function probeHost(host: Host): Promise<DetectFacts> {
   return probeWith(hostProbeAccess(host));
+}
+
+/**
+ * Every file the stack reads configuration from (the registry's search path), as they are: contents, or null
+ * for a symbolic link (not followed; it still shadows). An unreadable file is left out, with a warning.
+ */
+async function readStackConfig(host: Host, stack: Stack): Promise<ForeignFile[]> {
+  const out: ForeignFile[] = [];
+  for (const { dir, name: pattern } of STACK_RENDERERS[stack].searchPath) {
+    for (const name of await host.list(dir).catch(() => [])) {
+      if (!pattern.test(name)) continue;
+      const path = `${dir}/${name}`;
+      const info = await host.info(path).catch(() => null);
+      if (!info) continue;
+      if (info.isSymlink) {
+        out.push({ path, content: null });
+        continue;
+      }
+      const content = await host.read(path).catch((e: unknown) => {
+        log().warn(`${path}: not read (${e instanceof Error ? e.message : String(e)}); configuration in it is not checked`);
+        return null;
+      });
+      if (content !== null) out.push({ path, content });
+    }
+  }
+  return out;
 }
 
 export interface LiveNics {
@@ -127,6 +156,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
 
   const names = new Map<string, string>();
   const missingNics: string[] = [];
+  const otherNics: NicRef[] = [];
   if (host.live) {
     const nics = await liveNics(host);
     for (const nic of result.config.interfaces) {
@@ -134,6 +164,8 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
       if (name) names.set(nic.name, name);
       else missingNics.push(nic.name);
     }
+    const ours = new Set(result.config.interfaces.map((n) => n.mac));
+    for (const [mac, name] of nics.byMac) if (!ours.has(mac) && name !== 'lo') otherNics.push({ id: name, name, mac });
   }
   const svc = await services(host);
   const resolvconfInstalled = (await host.info('/sbin/resolvconf')) !== null || (await host.info('/usr/sbin/resolvconf')) !== null;
@@ -155,6 +187,8 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     salt: saltFromBytes(randomBytes(16)),
     today: host.today(),
     dmiProductUuid: host.live ? await host.read('/sys/class/dmi/id/product_uuid').catch(() => null) : null,
+    stackConfig: detection.profile.stack ? await readStackConfig(host, detection.profile.stack) : [],
+    otherNics,
   };
 }
 

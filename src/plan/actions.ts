@@ -16,6 +16,8 @@ export type Action =
     }
   /** `before`: the content to back up first (apply); prepare removes without a backup. */
   | { kind: 'remove'; path: string; before?: string; purpose?: string }
+  /** Move a file of others where its stack no longer reads it; `to` keeps it (the first time) as the backup. */
+  | { kind: 'move'; path: string; to: string; before: string; purpose: string }
   | { kind: 'remove-dir'; path: string; purpose: string }
   /** Truncate to nothing, keeping owner and mode (logs, machine-id). */
   | { kind: 'empty'; path: string; purpose: string }
@@ -51,6 +53,8 @@ export interface ConcernPlan {
   reason?: string;
   actions: Action[];
   verify?: NetworkExpectation;
+  /** What the operator must know (configuration of others neutralised): logged as warnings, kept in the state. */
+  warnings?: string[];
 }
 
 export interface ApplyPlan {
@@ -66,6 +70,7 @@ function describeAction(a: Action): string {
   if (a.kind === 'exec') return `$ ${a.argv.join(' ')}${a.fallback ? ` || ${a.fallback.join(' ')}` : ''}    # ${a.purpose}`;
   if (a.kind === 'remove') return `remove ${a.path}`;
   if (a.kind === 'remove-dir') return `remove ${a.path}/`;
+  if (a.kind === 'move') return `move ${a.path} to ${a.to}    # ${a.purpose}`;
   if (a.kind === 'empty') return `empty ${a.path}`;
   if (a.kind === 'mkdir') return `create ${a.path}/`;
   if (a.kind === 'symlink') return `link ${a.path} -> ${a.target}`;
@@ -82,7 +87,7 @@ export function describePlan(plan: ApplyPlan): string {
   for (const note of plan.notes) out.push(`# note: ${note}`);
   if (plan.preamble?.length) out.push('', '## prepare', ...plan.preamble.map(describeAction));
   for (const c of plan.concerns) {
-    out.push('', `## ${c.concern}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`, ...c.actions.map(describeAction));
+    out.push('', `## ${c.concern}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`, ...(c.warnings ?? []).map((w) => `# warning: ${w}`), ...c.actions.map(describeAction));
   }
   return `${out.join('\n')}\n`;
 }

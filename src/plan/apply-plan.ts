@@ -13,6 +13,7 @@ import { renderSystem, type RenderedFile } from '../render/system.js';
 import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from './actions.js';
 import { activation, type ServiceState } from './activation.js';
 import { CLOUD_CFG_NETWORK_OFF, NETWORK_OFF_SNIPPET } from './handoff-plan.js';
+import { findForeignConfig, type ForeignFile, type NicRef } from './foreign-config.js';
 import { missingFromLive, type LiveNetwork } from './live-network.js';
 
 export interface ApplyInput {
@@ -39,6 +40,10 @@ export interface ApplyInput {
   today: number;
   /** The SMBIOS product UUID (live systems), the instance's identity for cloud-init's hand-off. */
   dmiProductUuid: string | null;
+  /** The stack's configuration files of others (the registry's search path), for foreign-config.ts. */
+  stackConfig: readonly ForeignFile[];
+  /** Running NICs os.conf does not name (live only). */
+  otherNics: readonly NicRef[];
 }
 
 export const CONCERN_ORDER: readonly Concern[] = ['password', 'network', 'hostname', 'dns'];
@@ -168,15 +173,21 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
     .filter((p) => !renderedPaths.has(p) && isOsconfFile(input.files.get(p) ?? ''))
     .map((p) => ({ kind: 'remove', path: p, before: input.files.get(p)! }));
 
+  // Configuration of others the stack would apply to these NICs instead of osconf's.
+  const ownFiles = new Map(files.flatMap((f) => (f.nics?.length === 1 ? [[f.nics[0]!, f.path] as const] : [])));
+  const foreign = input.profile.stack ? findForeignConfig(input.profile.stack, input.stackConfig, nics.map((n) => ({ id: n.id, name: n.name, mac: n.mac })), ownFiles, [...input.otherNics]) : [];
+  const warnings = foreign.flatMap((f) => [f.message, ...(f.others.length > 0 ? [`${f.others.join(', ')} (not in os.conf) lose the configuration ${f.path} gave them`] : [])]);
+
   const changed = new Set<NicView>();
   const byPath = new Map(files.map((f) => [f.path, f]));
   for (const a of [...writes, ...removals]) if (a.kind !== 'exec') for (const n of nicsOfFile(a.path, byPath, nics)) changed.add(n);
+  for (const f of foreign) for (const n of nics) if (f.nics.includes(n.id)) changed.add(n);
   let reason: string | undefined;
   if (input.live && input.liveNetwork) {
     for (const n of nics) if (missingFromLive(expectationOf([n]), input.liveNetwork).length > 0) changed.add(n);
   }
   const changedNics = nics.filter((n) => changed.has(n));
-  const actions: Action[] = [...writes, ...removals];
+  const actions: Action[] = [...foreign.flatMap((f) => f.actions), ...writes, ...removals];
   if (input.cloudInitPresent && input.files.get(CLOUD_CFG_NETWORK_OFF) !== NETWORK_OFF_SNIPPET) {
     actions.push({ kind: 'write', path: CLOUD_CFG_NETWORK_OFF, content: NETWORK_OFF_SNIPPET, mode: 0o644, before: input.files.get(CLOUD_CFG_NETWORK_OFF) ?? null });
   }
@@ -191,6 +202,5 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
     const why = input.profile.stack === null && !input.live ? 'no network stack found in this root; nothing to write' : 'files and running network already as os.conf says';
     return { concern: 'network', state: 'unchanged', reason: why, actions: [] };
   }
-  if (actions.length === 0) return { concern: 'network', state: 'unchanged', reason, actions: [] };
-  return { concern: 'network', state: 'change', reason, actions, verify: verify ? expectationOf(nics) : undefined };
+  return { concern: 'network', state: 'change', reason, actions, verify: verify ? expectationOf(nics) : undefined, ...(warnings.length ? { warnings } : {}) };
 }

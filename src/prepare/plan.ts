@@ -190,6 +190,8 @@ export function describeAction(a: PrepareAction, dryRun: boolean): string {
       return `${verb('removed', 'would remove')} ${a.path} (${a.purpose})`;
     case 'remove-dir':
       return `${verb('removed', 'would remove')} ${a.path}/ (${a.purpose})`;
+    case 'move':
+      return `${verb('moved', 'would move')} ${a.path} to ${a.to} (${a.purpose})`;
     case 'empty':
       return `${verb('emptied', 'would empty')} ${a.path} (${a.purpose})`;
     case 'mkdir':

@@ -31,35 +31,43 @@ const SOURCE_LINE = /^\s*(source|source-directory)\s+(\/etc\/network\/interfaces
  */
 export function editEniMain(existing: string | null, nics: NicView[]): NetworkFile | null {
   if (existing === null || nics.length === 0) return null;
-  const managed = new Set(nics.map((n) => n.name));
-  const lines = existing.replace(/\n$/, '').split('\n');
+  const edited = commentOutEniNics(existing, new Set(nics.map((n) => n.name)), `${ENI_FILE} configures this interface`);
+  const content = edited ?? `${existing.replace(/\n$/, '')}\n`;
+  const lines = content.replace(/\n$/, '').split('\n');
+  if (lines.some((l) => SOURCE_LINE.test(l))) return edited === null ? null : { path: ENI_MAIN, mode: 0o644, content, nics: nics.map((n) => n.id) };
+  return { path: ENI_MAIN, mode: 0o644, content: `${lines.join('\n')}\n\nsource ${'/etc/network/interfaces.d/*'}\n`, nics: nics.map((n) => n.id) };
+}
+
+/**
+ * `content` of an interfaces(5) file with every stanza and auto/allow line for `names` commented out, each
+ * marked `# osconf: MARKER`, everything else kept; null when nothing in it names them.
+ */
+export function commentOutEniNics(content: string, names: ReadonlySet<string>, marker: string): string | null {
+  const lines = content.replace(/\n$/, '').split('\n');
   const out: string[] = [];
-  let inManagedStanza = false;
+  let inStanza = false;
   let changed = false;
   for (const line of lines) {
     const words = line.trim().split(/\s+/);
     const keyword = words[0] ?? '';
     const startsStanza = /^(iface|mapping|auto|allow-[\w-]+|source|source-directory|rename)$/.test(keyword) && !/^\s/.test(line);
     if (startsStanza) {
-      inManagedStanza = (keyword === 'iface' || keyword === 'mapping') && managed.has(words[1] ?? '');
-      if ((keyword === 'auto' || keyword.startsWith('allow-')) && words.slice(1).some((w) => managed.has(w))) {
-        const rest = words.slice(1).filter((w) => !managed.has(w));
-        out.push(`# ${line}  # osconf: ${ENI_FILE} configures this interface`);
+      inStanza = (keyword === 'iface' || keyword === 'mapping') && names.has(words[1] ?? '');
+      if ((keyword === 'auto' || keyword.startsWith('allow-')) && words.slice(1).some((w) => names.has(w))) {
+        const rest = words.slice(1).filter((w) => !names.has(w));
+        out.push(`# ${line}  # osconf: ${marker}`);
         if (rest.length > 0) out.push(`${keyword} ${rest.join(' ')}`);
         changed = true;
         continue;
       }
     }
-    if (inManagedStanza && line.trim() !== '') {
-      out.push(`# ${line}${startsStanza ? `  # osconf: ${ENI_FILE} configures this interface` : ''}`);
+    if (inStanza && line.trim() !== '') {
+      out.push(`# ${line}${startsStanza ? `  # osconf: ${marker}` : ''}`);
       changed = true;
       continue;
     }
     out.push(line);
   }
-  if (!lines.some((l) => SOURCE_LINE.test(l))) {
-    out.push('', `source ${'/etc/network/interfaces.d/*'}`);
-    changed = true;
-  }
-  return changed ? { path: ENI_MAIN, mode: 0o644, content: `${out.join('\n')}\n`, nics: nics.map((n) => n.id) } : null;
+  return changed ? `${out.join('\n')}\n` : null;
 }
+

@@ -62,8 +62,20 @@ export class NetSandbox {
     writeFileSync(join(this.dir, 'tmp', name), content, { mode });
   }
 
-  /** Runs a shell script chrooted into the Debian root, inside the sandbox's namespaces. */
-  runInRoot(script: string, timeoutMs = 60_000): Promise<RunResult> {
+  /**
+   * Runs a shell script chrooted into the Debian root, inside the sandbox's namespaces. With `offlineView`, the
+   * sandbox's /etc and /var are also bound under /mnt/target, so that `osconf apply --root /mnt/target` writes
+   * the sandbox's files offline (as an image builder would), before a stack starts on them as at boot.
+   */
+  runInRoot(script: string, timeoutMs = 60_000, offlineView = false): Promise<RunResult> {
+    const view = offlineView
+      ? [
+          `mount -t tmpfs tmpfs "$ROOT/mnt"`,
+          `mkdir -p "$ROOT/mnt/target/etc" "$ROOT/mnt/target/var" "$ROOT/mnt/target/run"`,
+          `mount --bind "$ROOT/etc" "$ROOT/mnt/target/etc"`,
+          `mount --bind "$ROOT/var" "$ROOT/mnt/target/var"`,
+        ]
+      : [];
     const setup = [
       'set -eu',
       `mount -t tmpfs tmpfs "$ROOT/run"`,
@@ -72,6 +84,7 @@ export class NetSandbox {
       `mount -t overlay overlay -o "lowerdir=$ROOT/etc,upperdir=$BOX/upper,workdir=$BOX/work" "$ROOT/etc"`,
       `mount -t overlay overlay -o "lowerdir=$ROOT/var,upperdir=$BOX/var-upper,workdir=$BOX/var-work" "$ROOT/var"`,
       `mount -t tmpfs tmpfs "$ROOT/tmp"`,
+      ...view,
       `cp -a "$BOX/tmp/." "$ROOT/tmp/"`,
       `exec chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 sh -c "$1"`,
     ].join('\n');

@@ -4,8 +4,8 @@
 # routes and mounts, and exits 1 if there is one. Bundled on the fly so that it needs no type-check first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=build/tripwire.mjs
+out=build/tripwire.cjs
 mkdir -p build
-node_modules/.bin/esbuild test/tripwire/main.ts --bundle --platform=node --format=esm --target=node18 \
+node_modules/.bin/esbuild test/tripwire/main.ts --bundle --platform=node --format=cjs --target=node18 \
   --log-level=warning --outfile="$out.$$" && mv -f -- "$out.$$" "$out"
 exec node "$out" "$@"

@@ -262,6 +262,8 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     name: 'ssh-host-keys',
     run: async (run) => {
       if (!run.host.live) return { state: 'skipped', detail: 'offline root' };
+      // cloud-init's ssh module makes them on its first boot of an instance.
+      if (run.file && run.mode === 'cloud-init') return { state: 'skipped', detail: 'cloud-init mode: cloud-init makes them' };
       if (!(await sshHostKeysMissing(run.host))) return { state: 'skipped', detail: 'no sshd, or host keys present' };
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run: would generate them (ssh-keygen -A)' };
       const { performActions } = await import('./execute.js');

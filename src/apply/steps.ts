@@ -35,11 +35,6 @@ export interface PipelineRun {
   stopped: string | null;
 }
 
-/** What every pipeline context carries: releases to run at the end, in reverse order, whatever happens. */
-export interface Deferrals {
-  defer(release: () => Promise<void>): void;
-}
-
 /**
  * Runs `steps` over `ctx` in order, appending one record per step to `records` as it ends (a step can read the
  * records of those before it). `now` is a monotonic clock in milliseconds. A step that throws is logged as

@@ -11,8 +11,8 @@ export type Action =
       /** Mode for a new file; an existing file keeps its own mode and owner. */
       mode: number;
       before: string | null;
-      /** Content that must not be printed (it holds a password hash). */
-      sensitive?: boolean;
+      /** Content that must not be printed: true (it holds a password hash) or why. */
+      sensitive?: boolean | string;
     }
   /** `before`: the content to back up first (apply); prepare removes without a backup. */
   | { kind: 'remove'; path: string; before?: string; purpose?: string }
@@ -74,7 +74,7 @@ function describeAction(a: Action): string {
   if (a.kind === 'empty') return `empty ${a.path}`;
   if (a.kind === 'mkdir') return `create ${a.path}/`;
   if (a.kind === 'symlink') return `link ${a.path} -> ${a.target}`;
-  if (a.sensitive) return `write ${a.path} (content withheld: it holds a password hash)`;
+  if (a.sensitive) return `write ${a.path} (content withheld: ${a.sensitive === true ? 'it holds a password hash' : a.sensitive})`;
   return createTwoFilesPatch(a.before === null ? '/dev/null' : `a${a.path}`, `b${a.path}`, a.before ?? '', a.content, '', '', { context: 3 })
     .replace(/^=+\n/, '')
     .replace(/\t$/gm, '')

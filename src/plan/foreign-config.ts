@@ -31,7 +31,11 @@ export interface ForeignFile {
   content: string | null;
 }
 
-type ReadFile = ForeignFile & { content: string };
+type ReadFile = ForeignFile & {
+  content: string;
+  /** A file of the same name further down the search path, shadowed by this one until it goes. */
+  shadows: boolean;
+};
 
 /** One file of others that applies to os.conf NICs, and what osconf does about it. */
 export interface Neutralization {
@@ -70,23 +74,34 @@ const moveAside = (path: string, before: string): Action => ({ kind: 'move', pat
 
 /** The files a stack reads that are not osconf's own, in the stack's precedence order, shadowed ones left out. */
 function effectiveFiles(stack: Stack, files: readonly ForeignFile[]): ReadFile[] {
+  const shadowing = stack === 'networkd' || stack === 'netplan';
+  const inOrder = STACK_RENDERERS[stack].searchPath.flatMap((dir) =>
+    files.filter((x) => x.path.startsWith(`${dir.dir}/`) && !x.path.slice(dir.dir.length + 1).includes('/') && dir.name.test(base(x.path))).sort((a, b) => (a.path < b.path ? -1 : 1)),
+  );
   const seen = new Set<string>();
   const out: ReadFile[] = [];
-  for (const dir of STACK_RENDERERS[stack].searchPath) {
-    for (const f of files.filter((x) => x.path.startsWith(`${dir.dir}/`) && dir.name.test(base(x.path))).sort((a, b) => (a.path < b.path ? -1 : 1))) {
-      // networkd, netplan: a name in an earlier directory shadows the same name in later ones.
-      if ((stack === 'networkd' || stack === 'netplan') && seen.has(base(f.path))) continue;
-      seen.add(base(f.path));
-      if (f.content === null || ownedNic(f.path).owned || isOsconfFile(f.content)) continue;
-      out.push({ path: f.path, content: f.content });
-    }
+  for (const [i, f] of inOrder.entries()) {
+    // networkd, netplan: a name in an earlier directory shadows the same name in later ones.
+    if (shadowing && seen.has(base(f.path))) continue;
+    seen.add(base(f.path));
+    if (f.content === null || ownedNic(f.path).owned || isOsconfFile(f.content)) continue;
+    const shadows = shadowing && inOrder.slice(i + 1).some((g) => base(g.path) === base(f.path));
+    out.push({ path: f.path, content: f.content, shadows });
   }
   return out;
 }
 
+/** A file of others osconf leaves as it is, with the reason: still reported, so the operator knows. */
+function leftAlone(f: ReadFile, nics: NicRef[], why: string): Neutralization {
+  return { path: f.path, nics: nics.map((n) => n.id), others: [], actions: [], message: `${f.path} would configure ${nics.map((n) => n.name).join(', ')} but is left as it is: ${why}` };
+}
+
 // --- systemd-networkd: systemd.network(5) [Match] ---
 
-/** The [Match] conditions of a .network file: lists per key, all of which must hold (empty: matches all). */
+/**
+ * The [Match] conditions of a .network file: per key its words, each `!`-prefixed when its assignment was
+ * (systemd.network(5): a list prefixed with `!` is inverted); all keys must hold; none: matches every link.
+ */
 function networkdMatch(content: string): Map<string, string[]> {
   const match = new Map<string, string[]>();
   let section = '';
@@ -104,23 +119,41 @@ function networkdMatch(content: string): Map<string, string[]> {
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     // An empty assignment resets the list, as in every systemd list setting.
-    match.set(key, value === '' ? [] : [...(match.get(key) ?? []), ...value.split(/\s+/)]);
+    const invert = value.startsWith('!');
+    const words = (invert ? value.slice(1) : value).split(/\s+/).filter(Boolean).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'));
+    match.set(key, value === '' ? [] : [...(match.get(key) ?? []), ...words.map((w) => (invert ? `!${w}` : w))]);
   }
   return match;
 }
 
+/** systemd's list test: any inverted word that matches fails it; else it holds when a plain word matches or none is plain. */
+function listHolds(words: string[], test: (word: string) => boolean): boolean {
+  let positive = false;
+  let hit = false;
+  for (const w of words) {
+    const invert = w.startsWith('!');
+    const word = invert ? w.slice(1) : w;
+    if (!invert) positive = true;
+    if (test(word)) {
+      if (invert) return false;
+      hit = true;
+    }
+  }
+  return positive ? hit : true;
+}
+
+const hex = (mac: string) => mac.toLowerCase().replace(/[^0-9a-f]/g, '');
+
+/** Whether a [Match] fits the NIC; null when it has a condition that cannot be judged here (Driver=, Path=, ...). */
 function networkdMatches(match: Map<string, string[]>, nic: NicRef): boolean | null {
-  for (const [key, values] of match) {
-    if (values.length === 0) continue;
-    const negate = values[0]!.startsWith('!');
-    const list = values.map((v, i) => (i === 0 && negate ? v.slice(1) : v));
-    let hit: boolean;
-    if (key === 'Name' || key === 'OriginalName') hit = list.some((g) => globMatches(g, nic.name));
-    else if (key === 'MACAddress' || key === 'PermanentMACAddress') hit = list.some((m) => m.toLowerCase() === nic.mac);
-    else if (key === 'Type') hit = list.some((g) => globMatches(g, 'ether'));
-    // Path=, Driver=, Host=, Virtualization=, ...: cannot be judged from here; such a file is left alone.
+  for (const [key, words] of match) {
+    if (words.length === 0) continue;
+    let holds: boolean;
+    if (key === 'Name' || key === 'OriginalName') holds = listHolds(words, (g) => globMatches(g, nic.name));
+    else if (key === 'MACAddress' || key === 'PermanentMACAddress') holds = listHolds(words, (m) => hex(m) === hex(nic.mac));
+    else if (key === 'Type') holds = listHolds(words, (g) => globMatches(g, 'ether'));
     else return null;
-    if (hit === negate) return false;
+    if (!holds) return false;
   }
   return true;
 }
@@ -131,19 +164,19 @@ function networkdForeign(files: ReadFile[], nics: NicRef[], others: NicRef[], ow
   for (const f of files) {
     const match = networkdMatch(f.content);
     // Only a file that sorts before osconf's own can win (networkd applies the first match).
-    const hits = nics.filter((n) => networkdMatches(match, n) === true && base(f.path) < base(ownFiles.get(n.id) ?? '~'));
+    const first = nics.filter((n) => base(f.path) < base(ownFiles.get(n.id) ?? '~'));
+    const undecided = first.filter((n) => networkdMatches(match, n) === null);
+    if (undecided.length > 0) out.push(leftAlone(f, undecided, 'its [Match] has conditions osconf cannot judge (Driver=, Path=, ...)'));
+    const hits = first.filter((n) => networkdMatches(match, n) === true);
     if (hits.length === 0) continue;
     const lost = others.filter((n) => networkdMatches(match, n) === true).map((n) => n.name);
     const inEtc = f.path.startsWith(`${etcDir}/`);
     const mask = `${etcDir}/${base(f.path)}`;
-    const actions: Action[] = inEtc ? [moveAside(f.path, f.content)] : [{ kind: 'symlink', path: mask, target: '/dev/null', purpose: `mask ${f.path}: it would configure an os.conf NIC` }];
-    out.push({
-      path: f.path,
-      nics: hits.map((n) => n.id),
-      others: lost,
-      actions,
-      message: `${f.path} would configure ${hits.map((n) => n.name).join(', ')} before osconf's file: ${inEtc ? `moved to ${DISABLED_DIR}${f.path}` : `masked by ${mask} -> /dev/null`}`,
-    });
+    const maskIt: Action = { kind: 'symlink', path: mask, target: '/dev/null', purpose: `mask ${f.path}: it would configure an os.conf NIC` };
+    // Moving an /etc file would uncover a vendor file of the same name: it is masked in the same place.
+    const actions: Action[] = inEtc ? [moveAside(f.path, f.content), ...(f.shadows ? [maskIt] : [])] : [maskIt];
+    const done = inEtc ? `moved to ${DISABLED_DIR}${f.path}${f.shadows ? `, and ${mask} -> /dev/null masks the file it shadowed` : ''}` : `masked by ${mask} -> /dev/null`;
+    out.push({ path: f.path, nics: hits.map((n) => n.id), others: lost, actions, message: `${f.path} would configure ${hits.map((n) => n.name).join(', ')} before osconf's file: ${done}` });
   }
   return out;
 }
@@ -162,8 +195,27 @@ function netplanMatches(d: NetplanDefinition, nic: NicRef): boolean {
   return d.match.macaddress !== undefined || d.match.name !== undefined;
 }
 
+/** Device ids that netplan's virtual devices refer to (bridges, bonds, VLANs, ...), across every file. */
+function netplanReferences(files: ReadFile[]): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const f of files) {
+    const doc = parseDocument(f.content);
+    if (doc.errors.length > 0) continue;
+    const network = (doc.toJS() as { network?: Record<string, unknown> } | null)?.network ?? {};
+    for (const kind of ['bridges', 'bonds', 'vlans', 'tunnels', 'vrfs', 'dummy-devices']) {
+      for (const [id, def] of Object.entries((network[kind] as Record<string, { interfaces?: unknown; link?: unknown }> | undefined) ?? {})) {
+        const named = [...(Array.isArray(def?.interfaces) ? def.interfaces : []), ...(typeof def?.link === 'string' ? [def.link] : [])];
+        for (const n of named) refs.set(String(n), `${kind} ${id} in ${f.path}`);
+      }
+    }
+  }
+  return refs;
+}
+
 function netplanForeign(files: ReadFile[], nics: NicRef[], others: NicRef[]): Neutralization[] {
   const out: Neutralization[] = [];
+  const refs = netplanReferences(files);
+  const etcDir = STACK_RENDERERS.netplan.owns[0]!.dir;
   for (const f of files) {
     const doc = parseDocument(f.content);
     if (doc.errors.length > 0 || !isDocument(doc)) continue;
@@ -178,23 +230,37 @@ function netplanForeign(files: ReadFile[], nics: NicRef[], others: NicRef[]): Ne
     const conflicting = defs.filter((d) => nics.some((n) => netplanMatches(d, n)));
     if (conflicting.length === 0) continue;
     const hits = nics.filter((n) => conflicting.some((d) => netplanMatches(d, n)));
+    const referenced = conflicting.filter((d) => refs.has(d.id));
+    if (referenced.length > 0) {
+      // Removing a bridge's or bond's member would break the device, or hand it osconf's NIC: not osconf's call.
+      out.push(leftAlone(f, hits, `${referenced.map((d) => `${d.id} is a member of ${refs.get(d.id)}`).join('; ')}`));
+      continue;
+    }
     const lost = others.filter((n) => conflicting.some((d) => netplanMatches(d, n))).map((n) => n.name);
-    for (const d of conflicting) doc.deleteIn(['network', 'ethernets', d.id]);
-    const rest = doc.getIn(['network', 'ethernets']) as { items?: unknown[] } | undefined;
-    if (rest?.items?.length === 0) doc.deleteIn(['network', 'ethernets']);
-    const network = doc.getIn(['network']) as { items?: Array<{ key: unknown }> } | undefined;
-    const keysLeft = (network?.items ?? []).map((i) => String((i.key as { value?: unknown })?.value ?? i.key)).filter((k) => k !== 'version' && k !== 'renderer');
     const ids = conflicting.map((d) => d.id).join(', ');
+    let edited: string;
+    try {
+      for (const d of conflicting) doc.deleteIn(['network', 'ethernets', d.id]);
+      const rest = doc.getIn(['network', 'ethernets']) as { items?: unknown[] } | undefined;
+      if (rest?.items?.length === 0) doc.deleteIn(['network', 'ethernets']);
+      edited = doc.toString();
+    } catch (e) {
+      // An alias into a removed definition, say: the file cannot be edited safely.
+      out.push(leftAlone(f, hits, `it cannot be edited safely (${e instanceof Error ? e.message : String(e)})`));
+      continue;
+    }
+    const network = doc.getIn(['network']) as { items?: Array<{ key: unknown }> } | undefined;
+    const keysLeft = (network?.items ?? []).map((i) => String((i.key as { value?: unknown })?.value ?? i.key)).filter((k) => k !== 'version');
     let actions: Action[];
     let done: string;
-    const etcDir = STACK_RENDERERS.netplan.owns[0]!.dir;
-    if (keysLeft.length === 0 && f.path.startsWith(`${etcDir}/`)) {
+    // A file with nothing else in it moves aside, unless moving it would uncover a same-named file further down.
+    if (keysLeft.length === 0 && f.path.startsWith(`${etcDir}/`) && !f.shadows) {
       actions = [moveAside(f.path, f.content)];
       done = `moved to ${DISABLED_DIR}${f.path}`;
     } else {
       // netplan reads /etc before /lib by name: an edited copy in /etc shadows a file in /lib.
-      const target = f.path.startsWith('/lib/') ? `${etcDir}/${base(f.path)}` : f.path;
-      actions = [{ kind: 'write', path: target, content: doc.toString(), mode: 0o600, before: target === f.path ? f.content : null }];
+      const target = f.path.startsWith(`${etcDir}/`) || f.path.startsWith('/run/') ? f.path : `${etcDir}/${base(f.path)}`;
+      actions = [{ kind: 'write', path: target, content: edited, mode: 0o600, before: target === f.path ? f.content : null, sensitive: 'it is another program\'s configuration' }];
       done = target === f.path ? `definition ${ids} removed` : `shadowed by ${target} without ${ids}`;
     }
     out.push({ path: f.path, nics: hits.map((n) => n.id), others: lost, actions, message: `${f.path} would configure ${hits.map((n) => n.name).join(', ')} (${ids}): ${done}` });
@@ -213,11 +279,17 @@ function eniForeign(files: ReadFile[], nics: NicRef[], ownFile: string): Neutral
     const edited = commentOutEniNics(f.content, new Set(nics.map((n) => n.name)), marker);
     if (edited === null) continue;
     const hits = nics.filter((n) => commentOutEniNics(f.content, new Set([n.name]), marker) !== null);
+    // Still named in a stanza left active (bridge_ports, bond-slaves, vlan-raw-device): not osconf's call.
+    const stillNamed = hits.filter((n) => edited.split('\n').some((l) => !/^\s*#/.test(l) && l.trim().split(/\s+/).slice(1).includes(n.name)));
+    if (stillNamed.length > 0) {
+      out.push(leftAlone(f, stillNamed, 'another stanza in it uses the NIC (a bridge, bond or VLAN)'));
+      continue;
+    }
     out.push({
       path: f.path,
       nics: hits.map((n) => n.id),
       others: [],
-      actions: [{ kind: 'write', path: f.path, content: edited, mode: 0o644, before: f.content }],
+      actions: [{ kind: 'write', path: f.path, content: edited, mode: 0o644, before: f.content, sensitive: "it is another program's configuration" }],
       message: `${f.path} would configure ${hits.map((n) => n.name).join(', ')}: its stanzas for them are commented out`,
     });
   }
@@ -271,16 +343,22 @@ export function findForeignConfig(
 ): Neutralization[] {
   if (nics.length === 0) return [];
   const effective = effectiveFiles(stack, files);
-  switch (stack) {
-    case 'networkd':
-      return networkdForeign(effective, nics, others, ownFiles);
-    case 'netplan':
-      return netplanForeign(effective, nics, others);
-    case 'eni':
-      return eniForeign(effective, nics, STACK_RENDERERS.eni.files[0]!);
-    case 'network-manager':
-      return nmForeign(effective, nics);
-    default:
-      return [];
+  try {
+    switch (stack) {
+      case 'networkd':
+        return networkdForeign(effective, nics, others, ownFiles);
+      case 'netplan':
+        return netplanForeign(effective, nics, others);
+      case 'eni':
+        return eniForeign(effective, nics, STACK_RENDERERS.eni.files[0]!);
+      case 'network-manager':
+        return nmForeign(effective, nics);
+      default:
+        return [];
+    }
+  } catch (e) {
+    // A file osconf cannot make sense of must never stop the rest of the apply.
+    const why = e instanceof Error ? e.message : String(e);
+    return [{ path: '', nics: [], others: [], actions: [], message: `the ${stack} configuration of others was not checked: ${why}` }];
   }
 }

@@ -147,6 +147,7 @@ export async function planPrepare(view: RootView, options: { live: boolean }): P
   actions.push(...(await removeFile(view, '/var/lib/systemd/random-seed', 'random seed: instances must not share it')));
   actions.push(...(await removeFile(view, '/var/lib/osconf/state.json', "osconf's record of the source machine")));
   actions.push(...(await removeTree(view, '/var/lib/osconf/backup', "osconf's backups of the source machine's files", true)));
+  actions.push(...(await removeTree(view, '/var/lib/osconf/disabled', "the source machine's network configuration osconf set aside", true)));
   for (const [dir, pattern] of [
     ['/var/lib/dhcp', /\.leases?~?$/],
     ['/var/lib/dhclient', /\.leases?$/],

@@ -87,18 +87,21 @@ test('the tripwire names a renamed host, a new mount and a rewritten /etc/hosts,
   const tripwire = join(repoRoot, 'scripts', 'tripwire.sh');
   const r = await runInSandbox('none', 'sh', [
     '-c',
-    `set -u
+    `set -eu
      state=$(mktemp); work=$(mktemp -d)
-     bash "$0" snapshot "$state" && bash "$0" compare "$state"; echo "untouched: $?"
+     [ -n "$work" ] && [ -d "$work" ]
+     set +e; bash "$0" snapshot "$state" && bash "$0" compare "$state"; echo "untouched: $?"; set -e
      hostname renamed-by-a-test
      mkdir "$work/upper" "$work/w" && mount -t overlay overlay -o "lowerdir=/etc,upperdir=$work/upper,workdir=$work/w" /etc
+     # Only ever into the overlay: never this machine's /etc/hosts.
+     mountpoint -q /etc && [ "$(findmnt -n -o FSTYPE /etc)" = overlay ]
      echo "10.9.8.7 leaked" >> /etc/hosts
      mount -t tmpfs tripwire-probe /mnt
-     bash "$0" compare "$state"; echo "touched: $?"
-     umount /mnt /etc; rm -rf "$work" "$state"`,
+     set +e; bash "$0" compare "$state"; echo "touched: $?"
+     umount /mnt /etc; rm -rf -- "$work" "$state"`,
     tripwire,
   ]);
-  t.regex(r.stdout, /^tripwire: host unchanged \(compared running host name, .* mounts\)\nuntouched: 0$/m);
+  t.regex(r.stdout, /^tripwire: host unchanged \(compared running host name, .* mounts, \d+ network, cloud-init, SSH host key and osconf files\)\nuntouched: 0$/m);
   t.regex(r.stdout, /^ {2}running host name: "[^"]+" -> "renamed-by-a-test"$/m);
   t.regex(r.stdout, /^ {2}\/etc\/hosts: content changed\n {4}\+ 10\.9\.8\.7 leaked$/m);
   t.regex(r.stdout, /^ {4}\+ \/mnt tmpfs tripwire-probe /m);

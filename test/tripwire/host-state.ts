@@ -23,6 +23,8 @@ export interface HostReadings {
   ipRoute: unknown[];
   /** /proc/self/mountinfo, as text. */
   mountinfo: string;
+  /** Files an escaped apply or prepare would change for the next boot: path → `sha256:HEX`, `-> TARGET` or `dir`. */
+  configFiles: Record<string, string>;
 }
 
 /** The comparable state: every field a list of lines or a value. */
@@ -37,6 +39,8 @@ export interface HostState {
   routes: string[];
   /** `MOUNTPOINT FSTYPE SOURCE OPTIONS`, sorted; mounts that come and go by design left out. */
   mounts: string[];
+  /** `PATH DIGEST` per watched configuration file, sorted. */
+  configFiles: string[];
 }
 
 interface IpAddrLink {
@@ -138,6 +142,9 @@ export function hostState(r: HostReadings): HostState {
     addresses: addressLines(r.ipAddr),
     routes: routeLines(r.ipRoute),
     mounts: mountLines(r.mountinfo),
+    configFiles: Object.entries(r.configFiles ?? {})
+      .map(([path, digest]) => `${path} ${digest}`)
+      .sort(),
   };
 }
 
@@ -180,6 +187,7 @@ export function compareHostStates(before: HostState, after: HostState): string[]
     ['addresses of the host network namespace', before.addresses, after.addresses],
     ['routes of the host network namespace', before.routes, after.routes],
     ['mount table of the host mount namespace', before.mounts, after.mounts],
+    ['network, cloud-init, SSH host key and osconf files (next boot)', before.configFiles, after.configFiles],
   ] as const) {
     const d = lineDiff(b, a);
     if (d.length) out.push(`${label} changed\n${d.map((l) => `    ${l}`).join('\n')}`);
@@ -200,5 +208,6 @@ export function describeCoverage(s: HostState): string {
     `${links} links with ${s.addresses.length - links} addresses`,
     `${s.routes.length} routes`,
     `${s.mounts.length} mounts`,
+    `${s.configFiles.length} network, cloud-init, SSH host key and osconf files`,
   ].join(', ');
 }

@@ -6,8 +6,9 @@
 // It reads only; it never repairs anything. Run it in this machine's own namespaces, never in a sandbox.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { STACK_RENDERERS } from '../../src/render/index.js';
 import { compareHostStates, describeCoverage, hostState, type FileReading, type HostReadings } from './host-state.js';
 
 const WATCHED_FILES = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf'];
@@ -37,6 +38,44 @@ function rootShadowDigest(): string | null {
   return line === undefined ? null : createHash('sha256').update(line).digest('hex');
 }
 
+/**
+ * What an apply or prepare that escaped its sandbox would leave for the next boot: every stack's configuration
+ * directories (the registry), cloud-init's, SSH host keys, the machine id, osconf's own state.
+ */
+const WATCHED_TREES = [
+  ...new Set([
+    ...Object.values(STACK_RENDERERS).flatMap((r) => [...r.searchPath.map((d) => d.dir), ...r.owns.map((o) => o.dir), ...r.edits, ...r.files]),
+    '/etc/cloud/cloud.cfg.d',
+    '/etc/ssh',
+    '/etc/machine-id',
+    '/etc/osconf',
+    '/etc/systemd/resolved.conf.d',
+    '/var/lib/osconf',
+    '/var/lib/cloud/seed',
+  ]),
+].filter((p) => !p.startsWith('/run/'));
+
+function digestTree(path: string, out: Record<string, string>, depth = 0): void {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (st.isSymbolicLink()) out[path] = `-> ${readlinkSync(path)}`;
+  else if (st.isFile()) out[path] = `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16)}`;
+  else if (st.isDirectory()) {
+    out[path] = 'dir';
+    if (depth < 4) for (const name of readdirSync(path)) digestTree(`${path}/${name}`, out, depth + 1);
+  }
+}
+
+function configFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of WATCHED_TREES) digestTree(p, out);
+  return out;
+}
+
 const ipJson = (...args: string[]): unknown[] => JSON.parse(execFileSync('ip', ['-j', ...args]).toString() || '[]') as unknown[];
 
 function read(): HostReadings {
@@ -48,6 +87,7 @@ function read(): HostReadings {
     ipAddr: ipJson('addr', 'show'),
     ipRoute: [...ipJson('route', 'show', 'table', 'all'), ...ipJson('-6', 'route', 'show', 'table', 'all')],
     mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'),
+    configFiles: configFiles(),
   };
 }
 

@@ -66,7 +66,7 @@ test('networkd: a vendor catch-all is masked with /dev/null in /etc; NICs os.con
 });
 
 test('networkd: negation, MAC and unknown conditions follow systemd.network(5)', (t) => {
-  const run = (match: string) => findForeignConfig('networkd', [file('/etc/systemd/network/00-x.network', `[Match]\n${match}\n[Network]\nDHCP=yes\n`)], [eth0], own).length;
+  const run = (match: string) => findForeignConfig('networkd', [file('/etc/systemd/network/00-x.network', `[Match]\n${match}\n[Network]\nDHCP=yes\n`)], [eth0], own).filter((n) => n.actions.length > 0).length;
   t.is(run('Name=!eth0'), 0);
   t.is(run('Name=!eth9'), 1);
   t.is(run('MACAddress=00:16:3E:00:00:01'), 1);
@@ -102,4 +102,50 @@ test('NetworkManager: a profile bound to the NIC moves aside; an unbound one is 
 
 test("osconf's own files are never foreign", (t) => {
   t.deepEqual(findForeignConfig('networkd', [file('/etc/systemd/network/10-osconf-eth0.network', '[Match]\nName=eth0\n')], [eth0], own), []);
+});
+
+test('networkd: each assignment is negated on its own, as systemd tests lists (net_condition_test_strv)', (t) => {
+  const run = (match: string) => findForeignConfig('networkd', [file('/etc/systemd/network/00-x.network', `[Match]\n${match}\n[Network]\nDHCP=yes\n`)], [eth0], own).filter((n) => n.actions.length > 0).length;
+  t.is(run('Name=e*\nName=!eth0'), 0, 'a negated hit fails the list');
+  t.is(run('Name=!eth1\nName=!eth0'), 0);
+  t.is(run('Name=!eth9\nName=eth0'), 1, 'a plain hit and no negated hit');
+  t.is(run('Name="eth0"'), 1, 'quotes are stripped');
+  t.is(run('MACAddress=00-16-3e-00-00-01'), 1, 'any MAC notation');
+});
+
+test('networkd: an /etc file that shadows a vendor file of the same name is moved and its name masked', (t) => {
+  const dhcp = '[Match]\nName=eth0\n[Network]\nDHCP=yes\n';
+  const [n] = findForeignConfig('networkd', [file('/etc/systemd/network/05-x.network', dhcp), file('/usr/lib/systemd/network/05-x.network', dhcp)], [eth0], own);
+  t.deepEqual(n!.actions.map((a) => a.kind), ['move', 'symlink']);
+});
+
+test('networkd: conditions osconf cannot judge leave the file alone, with a warning', (t) => {
+  const [n] = findForeignConfig('networkd', [file('/etc/systemd/network/00-x.network', '[Match]\nDriver=virtio_net\n[Network]\nDHCP=yes\n')], [eth0], own);
+  t.deepEqual(n!.actions, []);
+  t.regex(n!.message, /left as it is: its \[Match\] has conditions/);
+});
+
+test('netplan: a member of a bridge, an alias into a removed definition: the file is left alone, with a warning', (t) => {
+  const bridge = 'network:\n  ethernets:\n    ens3: {match: {macaddress: "00:16:3e:00:00:01"}}\n  bridges:\n    br0: {interfaces: [ens3], dhcp4: true}\n';
+  const [b] = findForeignConfig('netplan', [file('/etc/netplan/01-br.yaml', bridge)], [eth0], own);
+  t.deepEqual(b!.actions, []);
+  t.regex(b!.message, /ens3 is a member of bridges br0/);
+  const alias = 'network:\n  ethernets:\n    eth0: &d {dhcp4: true}\n    eth9: *d\n';
+  const [a] = findForeignConfig('netplan', [file('/etc/netplan/02-alias.yaml', alias)], [eth0], own);
+  t.deepEqual(a!.actions, []);
+  t.regex(a!.message, /cannot be edited safely/);
+});
+
+test("edits of others' files are withheld from --dry-run (they may hold secrets)", (t) => {
+  const yaml = 'network:\n  ethernets:\n    eth0: {dhcp4: true, auth: {password: hunter2}}\n    eth9: {dhcp4: true}\n';
+  const [n] = findForeignConfig('netplan', [file('/etc/netplan/00-x.yaml', yaml)], [eth0], own);
+  const w = n!.actions[0]!;
+  t.true(w.kind === 'write' && typeof w.sensitive === 'string');
+});
+
+test('ifupdown: a NIC still used by an active bridge stanza leaves the file alone', (t) => {
+  const text = 'iface eth0 inet manual\n\nauto br0\niface br0 inet dhcp\n    bridge_ports eth0\n';
+  const [n] = findForeignConfig('eni', [file('/etc/network/interfaces.d/br', text)], [eth0], own);
+  t.deepEqual(n!.actions, []);
+  t.regex(n!.message, /bridge, bond or VLAN/);
 });

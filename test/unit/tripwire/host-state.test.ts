@@ -40,6 +40,7 @@ function readings(): HostReadings {
       { dst: '2001:db8::/64', dev: 'eth0', protocol: 'ra', metric: 100, expires: 1700, flags: [] },
     ],
     mountinfo: MOUNTINFO,
+    configFiles: { '/etc/netplan': 'dir', '/etc/netplan/50-cloud-init.yaml': 'sha256:0011223344556677', '/etc/ssh/ssh_host_rsa_key': 'sha256:8899aabbccddeeff' },
   };
 }
 
@@ -119,6 +120,17 @@ test('mount points are unescaped as proc(5) escapes them', (t) => {
 test('the coverage line lists what was compared', (t) => {
   t.is(
     describeCoverage(state()),
-    "running host name, NIS domain name, /etc/hostname (content and link target), /etc/hosts (content and link target), /etc/resolv.conf (content and link target), root's /etc/shadow entry (digest), 2 links with 2 addresses, 3 routes, 5 mounts",
+    "running host name, NIS domain name, /etc/hostname (content and link target), /etc/hosts (content and link target), /etc/resolv.conf (content and link target), root's /etc/shadow entry (digest), 2 links with 2 addresses, 3 routes, 5 mounts, 3 network, cloud-init, SSH host key and osconf files",
   );
+});
+
+test("a leftover moved aside, a stack file masked and new SSH host keys are named: what only the next boot would show", (t) => {
+  const after = state((r) => {
+    delete r.configFiles['/etc/netplan/50-cloud-init.yaml'];
+    r.configFiles['/etc/systemd/network/01-all.network'] = '-> /dev/null';
+    r.configFiles['/etc/ssh/ssh_host_rsa_key'] = 'sha256:0000000000000000';
+  });
+  t.deepEqual(compareHostStates(state(), after), [
+    'network, cloud-init, SSH host key and osconf files (next boot) changed\n    - /etc/netplan/50-cloud-init.yaml sha256:0011223344556677\n    - /etc/ssh/ssh_host_rsa_key sha256:8899aabbccddeeff\n    + /etc/ssh/ssh_host_rsa_key sha256:0000000000000000\n    + /etc/systemd/network/01-all.network -> /dev/null',
+  ]);
 });

@@ -78,7 +78,7 @@ function checkFile(path: string, content: string): string | null {
     }
   } else if (/interfaces/.test(path)) {
     for (const line of content.split('\n')) {
-      if (line !== '' && !/^(#.*|auto \S+|iface \S+ inet static|source \S+| {4}(address|netmask|gateway) [0-9.]+| {4}dns-nameservers [0-9a-f.: ]+| {4}up ip route replace [0-9./]+ via [0-9.]+ dev \S+)$/.test(line)) {
+      if (line !== '' && !/^(#.*|auto \S+|iface \S+ inet static|source \S+| {4}(address|netmask|gateway) [0-9.]+| {4}dns-nameservers [0-9a-f.: ]+| {4}up ip route replace ([0-9./]+|default) via [0-9.]+ dev \S+( onlink)?)$/.test(line)) {
         return `${path}: unexpected line ${JSON.stringify(line)}`;
       }
     }

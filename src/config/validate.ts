@@ -4,13 +4,12 @@ import {
   broadcastOf,
   cidr4,
   hostIpv4,
-  inSubnet,
-  ipv4,
   nameserver,
   netmaskToPrefix,
   networkOf,
   prefixToNetmask,
 } from './address.js';
+import { checkHostname, HOST_NAME_MAX, staticHostname } from './hostname.js';
 import type { Concern, ConfigIssue, DefaultRoute, InstanceConfig, Interface, Issue, ReadResult, Route } from './model.js';
 import { CONCERNS } from './model.js';
 import { parseOsConf, type Entry, type ParseResult } from './parse.js';
@@ -98,31 +97,39 @@ function byLine(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
 function validateHostname(entry: Entry, out: Collector): string | null {
-  const name = entry.value;
-  const fail = (message: string): null => {
-    out.error(entry, message, ['hostname']);
+  const checked = checkHostname(entry.value);
+  if (!checked.ok) {
+    out.error(entry, checked.message, ['hostname']);
     return null;
-  };
-  if (name === '') return fail('is empty');
-  if (name.length > 253) return fail(`is ${name.length} characters long; a host name has at most 253`);
-  for (const label of name.split('.')) {
-    if (label === '') return fail(`${JSON.stringify(name)} has an empty label (leading, trailing or doubled '.')`);
-    if (label.length > 63) return fail(`label ${JSON.stringify(label.slice(0, 20) + '...')} is ${label.length} characters; at most 63`);
-    if (!LABEL.test(label)) {
-      return fail(
-        `${JSON.stringify(name.length > 80 ? name.slice(0, 80) + '...' : name)} is not a valid host name ` +
-          '(RFC 1123: letters, digits and inner hyphens in dot-separated labels)',
-      );
-    }
+  }
+  const name = checked.value;
+  const kept = staticHostname(name);
+  if (kept !== name) {
+    out.warn(
+      entry,
+      `is ${name.length} characters, over the kernel's ${HOST_NAME_MAX}: the running and static host name is its first label ${JSON.stringify(kept)}; /etc/hosts maps both`,
+      ['hostname'],
+    );
   }
   return name;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Four-character groups, each complete or padded: GNU `base64 -d` also reads padded groups one after another.
+const BASE64_GROUPS = /^(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)*$/;
 const CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * The bytes `base64 -d` (GNU coreutils) gives for `text`, or null where it reports invalid input: line breaks
+ * are ignored wherever they are (a value wrapped over lines inside quotes), any other blank is invalid, and
+ * every group of four must be complete or padded.
+ */
+export function base64Decode(text: string): Buffer | null {
+  const joined = text.replace(/\n/g, '');
+  if (!BASE64_GROUPS.test(joined)) return null;
+  const groups = joined.match(/.{4}/g) ?? [];
+  return Buffer.concat(groups.map((g) => Buffer.from(g, 'base64')));
+}
 
 // Messages here never contain the value or any part of it.
 function validatePassword(entry: Entry, out: Collector): Secret | null {
@@ -130,11 +137,12 @@ function validatePassword(entry: Entry, out: Collector): Secret | null {
     out.error(entry, message, ['password']);
     return null;
   };
-  if (entry.value === '') return fail('is empty');
-  if (!BASE64.test(entry.value)) return fail('is not valid Base64 (the platform writes the root password Base64-encoded)');
+  if (entry.value.replace(/\n/g, '') === '') return fail('is empty');
+  const bytes = base64Decode(entry.value);
+  if (bytes === null) return fail('is not valid Base64 (the platform writes the root password Base64-encoded)');
   let decoded: string;
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(entry.value, 'base64'));
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return fail('does not decode to UTF-8 text');
   }
@@ -204,7 +212,8 @@ function validateNic(name: string, fields: Map<NicField, Entry>, out: Collector)
   const address = check(fields.get('ip_addr'), hostIpv4);
   const mac = check(fields.get('mac_addr'), macAddress);
   const prefix = check(fields.get('netmask'), netmaskToPrefix);
-  const gateway = check(fields.get('gateway'), ipv4);
+  // hostIpv4: the kernel refuses 0.0.0.0, loopback, multicast and broadcast next hops.
+  const gateway = check(fields.get('gateway'), hostIpv4);
   const routeEntry = fields.get('route');
   const routes = routeEntry ? parseRoutes(routeEntry, out) : [];
 
@@ -215,10 +224,8 @@ function validateNic(name: string, fields: Map<NicField, Entry>, out: Collector)
   }
   if (address && prefix !== null && gateway) {
     const gwEntry = fields.get('gateway')!;
+    // A gateway outside the subnet (a /32 address, say) is valid: every renderer declares it on-link.
     if (gateway === address) out.error(gwEntry, `${gateway} is the NIC's own address`, ['network']);
-    else if (!inSubnet(gateway, address, prefix)) {
-      out.warn(gwEntry, `${gateway} is outside ${name}'s subnet ${networkOf(address, prefix)}/${prefix}`, ['network']);
-    }
   }
   if (!complete || out.errors.length !== errorsBefore || !address || !mac || prefix === null) return null;
   return { name, mac, address, prefix, netmask: prefixToNetmask(prefix), gateway, routes: routes ?? [] };
@@ -251,7 +258,7 @@ function parseRoutes(entry: Entry, out: Collector): Route[] | null {
       return;
     }
     const to = cidr4(parts[0]!);
-    const via = ipv4(parts[1]!);
+    const via = hostIpv4(parts[1]!);
     if (!to.ok) out.error(entry, `route ${JSON.stringify(item)}: ${to.message}`, ['network']);
     if (!via.ok) out.error(entry, `route ${JSON.stringify(item)}: gateway ${via.message}`, ['network']);
     if (!to.ok || !via.ok) {
@@ -281,9 +288,9 @@ function checkAcrossNics(interfaces: Interface[], entries: Map<number, Map<NicFi
       if (other.mac === nic.mac) out.error(entryOf(nic, 'mac_addr'), `${nic.mac} is also ${other.name}'s MAC address`, ['network']);
       if (other.address === nic.address) out.error(entryOf(nic, 'ip_addr'), `${nic.address} is also ${other.name}'s address`, ['network']);
     }
+    // Next hops outside the NIC's subnet are valid: every renderer declares them on-link (render/nic-view.ts).
     for (const route of nic.routes) {
-      const onLink = interfaces.some((n) => inSubnet(route.via, n.address, n.prefix));
-      if (!onLink) out.warn(entryOf(nic, 'route'), `gateway ${route.via} of ${route.to} is in no NIC's subnet`, ['network']);
+      if (route.via === nic.address) out.error(entryOf(nic, 'route'), `route ${route.to}: gateway ${route.via} is ${nic.name}'s own address`, ['network']);
     }
   });
 }

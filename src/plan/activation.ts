@@ -28,13 +28,19 @@ export function iproute2Activation(nics: NicView[]): Action[] {
     exec(['ip', 'link', 'set', 'dev', nic.name, 'up'], `bring ${nic.name} up`),
     exec(['ip', '-4', 'addr', 'flush', 'dev', nic.name, 'scope', 'global'], `drop ${nic.name}'s old addresses`),
     exec(['ip', 'addr', 'add', nic.cidr, 'dev', nic.name], `address ${nic.name}`),
-    ...nic.routes.map((r) => exec(['ip', 'route', 'replace', r.to, 'via', r.via, 'dev', nic.name], `route ${r.to}`)),
-    ...(nic.defaultVia ? [exec(['ip', 'route', 'replace', 'default', 'via', nic.defaultVia, 'dev', nic.name], 'default route')] : []),
+    // `onlink` for a gateway outside the NIC's subnet: the kernel refuses it otherwise (ip-route(8)).
+    ...nic.routes.map((r) => exec(['ip', 'route', 'replace', r.to, 'via', r.via, 'dev', nic.name, ...(r.onLink ? ['onlink'] : [])], `route ${r.to}`)),
+    ...(nic.defaultVia
+      ? [exec(['ip', 'route', 'replace', 'default', 'via', nic.defaultVia, 'dev', nic.name, ...(nic.defaultOnLink ? ['onlink'] : [])], 'default route')]
+      : []),
   ]);
 }
 
-/** Commands that make `changed` NICs live with the stack's own tools. */
-export function activation(activator: Activator, changed: NicView[], services: ServiceState): Activation {
+/**
+ * Commands that make `changed` NICs live with the stack's own tools. `daemonConfig`: a file the daemon reads
+ * at start or on reload only (NetworkManager's conf.d) changed.
+ */
+export function activation(activator: Activator, changed: NicView[], services: ServiceState, daemonConfig = false): Activation {
   if (changed.length === 0) return { actions: [], via: 'nothing changed' };
   const names = changed.map((n) => n.name);
   const running = (unit: string) => services.active.has(unit);
@@ -62,6 +68,9 @@ export function activation(activator: Activator, changed: NicView[], services: S
         return {
           via: 'nmcli',
           actions: [
+            // NetworkManager.conf(5): global DNS is read at start and on reload (`nmcli general reload`, NM >= 1.22;
+            // older ones keep the previous DNS until restarted, hence not fatal).
+            ...(daemonConfig ? [exec(['nmcli', 'general', 'reload'], "reload NetworkManager's configuration (global DNS)", true)] : []),
             exec(['nmcli', 'connection', 'reload'], 'reload keyfiles and ifcfg files'),
             ...changed.map((n) => exec(['nmcli', 'connection', 'up', 'uuid', connectionUuid(n.mac), 'ifname', n.name], `activate ${n.name}`)),
           ],

@@ -2,11 +2,13 @@
 // the target system, what to write, remove and run for each concern. Concerns with errors are refused;
 // concerns whose files and live state already match are unchanged (a second run does nothing).
 import type { Concern, InstanceConfig, ReadResult } from '../config/model.js';
+import { staticHostname } from '../config/hostname.js';
 import type { Secret } from '../config/secret.js';
 import { sha512Crypt } from '../config/password-hash.js';
 import type { Profile } from '../distro/profiles.js';
 import { isOsconfFile } from '../render/header.js';
 import { ownedNic } from '../render/index.js';
+import { NM_GLOBAL_DNS_FILE } from '../render/network-manager.js';
 import { nicViews, type NameMap, type NicView } from '../render/nic-view.js';
 import { rootPasswordMatches, setRootHash, SHADOW } from '../render/shadow.js';
 import { renderSystem, type RenderedFile } from '../render/system.js';
@@ -127,7 +129,9 @@ function planPassword(password: Secret, input: ApplyInput): ConcernPlan {
   return { concern: 'password', state: 'change', actions: [{ kind: 'write', path: SHADOW, content: updated, mode: 0o640, before: shadow, sensitive: true }] };
 }
 
-function planHostname(hostname: string, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+function planHostname(name: string, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+  // The kernel takes at most 64 characters: a longer FQDN runs under its first label (config/hostname.ts).
+  const hostname = staticHostname(name);
   const extra: Action[] = [];
   if (input.live && input.liveHostname !== hostname) {
     // hostnamectl needs D-Bus, which may not run yet this early at boot: then the kernel call.
@@ -193,7 +197,8 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   }
   let verify = input.live;
   if (input.live) {
-    const act = activation(input.profile.activator, changedNics, input.services);
+    const daemonConfig = [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE);
+    const act = activation(input.profile.activator, changedNics, input.services, daemonConfig);
     actions.push(...act.actions);
     reason = changedNics.length > 0 ? (act.deferred ? act.via : `brought up with ${act.via}`) : undefined;
     if (act.deferred) verify = false;

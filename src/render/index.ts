@@ -7,7 +7,7 @@ import { editEniMain, ENI_FILE, ENI_MAIN, renderEni } from './eni.js';
 import { HOSTS_FILE } from './hosts.js';
 import { NETPLAN_FILE, renderNetplan } from './netplan.js';
 import type { NetworkFile } from './network-file.js';
-import { NM_CONNECTIONS_DIR, renderNetworkManager } from './network-manager.js';
+import { NM_CONF_DIR, NM_CONNECTIONS_DIR, NM_GLOBAL_DNS_FILE, renderNetworkManager } from './network-manager.js';
 import { NETWORKD_DIR, renderNetworkd } from './networkd.js';
 import type { NicView } from './nic-view.js';
 import { RESOLV_CONF } from './resolv-conf.js';
@@ -93,8 +93,11 @@ export const STACK_RENDERERS: Readonly<Record<Stack, StackRenderer>> = {
     stack: 'network-manager',
     render: (nics) => renderNetworkManager(nics),
     edits: [],
-    files: [],
-    owns: [{ dir: NM_CONNECTIONS_DIR, name: /^osconf-(?<nic>.+)\.nmconnection$/ }],
+    files: [NM_GLOBAL_DNS_FILE],
+    owns: [
+      { dir: NM_CONNECTIONS_DIR, name: /^osconf-(?<nic>.+)\.nmconnection$/ },
+      { dir: NM_CONF_DIR, name: /^90-osconf-dns\.conf$/ },
+    ],
     searchPath: [NM_CONNECTIONS_DIR, '/run/NetworkManager/system-connections', '/usr/lib/NetworkManager/system-connections'].map((dir) => ({ dir, name: all })),
   },
   // ifcfg-rh: /etc/sysconfig/network-scripts (initscripts' ifup, NetworkManager's ifcfg-rh plugin).
@@ -102,8 +105,11 @@ export const STACK_RENDERERS: Readonly<Record<Stack, StackRenderer>> = {
     stack: 'sysconfig-rhel',
     render: (nics, ctx) => renderSysconfigRhel(nics, { nmControlled: ctx.nmControlled }),
     edits: [],
-    files: [],
-    owns: [{ dir: RHEL_SCRIPTS_DIR, name: /^(?:ifcfg|route)-(?<nic>.+)$/ }],
+    files: [NM_GLOBAL_DNS_FILE],
+    owns: [
+      { dir: RHEL_SCRIPTS_DIR, name: /^(?:ifcfg|route)-(?<nic>.+)$/ },
+      { dir: NM_CONF_DIR, name: /^90-osconf-dns\.conf$/ },
+    ],
     searchPath: [{ dir: RHEL_SCRIPTS_DIR, name: /^(?:ifcfg|route|route6|rule)-/ }],
   },
   // SUSE: ifcfg(5), ifroute(5) under /etc/sysconfig/network; name servers through netconfig's config.

@@ -2,6 +2,8 @@
 // cloud-init's network-config v2 (datasource/network-config-v2.ts), so the two cannot drift apart. NICs are
 // keyed by os.conf's name and matched by MAC, with no set-name (renaming into the kernel's ethX namespace
 // races the kernel); name servers go on the NIC that carries the default route, as v2 has no global DNS.
+// A gateway outside the NIC's subnet gets `on-link: true` on its route (netplan(5): "the route is directly
+// connected to the interface"); cloud-init passes v2 to netplan as it is.
 import type { NicView } from './nic-view.js';
 
 export interface NetworkV2Options {
@@ -23,9 +25,10 @@ export type NetworkV2 = {
 export function networkV2(nics: readonly NicView[], options: NetworkV2Options = {}): NetworkV2 {
   const ethernets: Record<string, unknown> = {};
   for (const nic of nics) {
-    const routes = nic.routes.map((r) => ({ to: r.to, via: r.via }));
+    const route = (to: string, via: string, onLink: boolean): Record<string, unknown> => (onLink ? { to, via, 'on-link': true } : { to, via });
+    const routes = nic.routes.map((r) => route(r.to, r.via, r.onLink));
     // 0.0.0.0/0 rather than `default`: netplan before 0.103 (Ubuntu 18.04, 20.04) knows only the former.
-    if (nic.defaultVia) routes.push({ to: '0.0.0.0/0', via: nic.defaultVia });
+    if (nic.defaultVia) routes.push(route('0.0.0.0/0', nic.defaultVia, nic.defaultOnLink));
     const eth: Record<string, unknown> = { match: { macaddress: nic.mac } };
     if (options.dhcp4 !== undefined) eth.dhcp4 = options.dhcp4;
     eth.addresses = [nic.cidr];

@@ -1,7 +1,9 @@
 // Reads a file of shell assignments (os.conf, os-release(5)) the way a POSIX shell reads it, without ever
 // evaluating it. Every construct where a shell would do more than assign a literal (substitution,
-// expansion, operators, a second word run as a command, a value spanning lines) is an error naming the
-// line and key. A leaf: it imports nothing, so config/ and distro/ both build on it.
+// expansion, operators, a second word run as a command) is an error naming the line and key. A quoted value
+// may span lines and a backslash-newline joins lines, as in dash (POSIX.1-2017 XCU 2.2, 2.3): that logical
+// line is one assignment, attributed to its key and its first line. A leaf: it imports nothing, so config/
+// and distro/ both build on it.
 // The messages are worded for os.conf, the file whose problems reach a person; os-release's are dropped.
 
 export interface AssignmentIssue {
@@ -50,14 +52,68 @@ export function readAssignments(input: Uint8Array | string, options: ReadOptions
   if (text === null) return result;
 
   const isSecret = options.isSecret ?? ((): boolean => false);
-  const lines = text.split('\n');
+  const lines = text.split('\n').map((raw) => (raw.endsWith('\r') ? raw.slice(0, -1) : raw));
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((raw, index) => {
-    const lineNo = index + 1;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    parseLine(line, lineNo, result, isSecret);
-  });
+  for (let index = 0; index < lines.length; ) {
+    const first = lines[index]!;
+    const trimmed = first.replace(/^[ \t]+/, '');
+    if (trimmed === '' || trimmed.startsWith('#')) {
+      index++;
+      continue;
+    }
+    // A quote or a backslash-newline left open at the end of the file: dash refuses the whole file. Here only
+    // the first line is judged (an error on its key) and reading goes on with the next, so a forgotten
+    // closing quote costs one concern, not the lines after it.
+    const last = logicalLineEnd(lines, index);
+    const logical = last === null ? first : lines.slice(index, last + 1).join('\n');
+    parseLine(logical, index + 1, result, isSecret, last === null);
+    index = last === null ? index + 1 : last + 1;
+  }
   return result;
+}
+
+/**
+ * The index of the physical line on which the logical line starting at `start` ends: past newlines inside
+ * '…' and "…" and past backslash-newlines (outside single quotes), as the shell's token recognition does
+ * (XCU 2.3); a `#` that starts a word begins a comment, whose quotes and backslashes do not count. Null when
+ * the file ends first.
+ */
+export function logicalLineEnd(lines: readonly string[], start: number): number | null {
+  let state: 'plain' | 'single' | 'double' = 'plain';
+  // Only a newline ends a word here: a line is reached again only inside quotes or after a backslash-newline.
+  let wordStart = true;
+  for (let li = start; li < lines.length; li++) {
+    const line = lines[li]!;
+    let continued = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (state === 'single') {
+        if (c === "'") state = 'plain';
+        continue;
+      }
+      if (state === 'double') {
+        if (c === '\\') {
+          if (i === line.length - 1) continued = true;
+          i++;
+        } else if (c === '"') state = 'plain';
+        continue;
+      }
+      if (c === ' ' || c === '\t') {
+        wordStart = true;
+        continue;
+      }
+      if (c === '#' && wordStart) break;
+      wordStart = false;
+      if (c === "'") state = 'single';
+      else if (c === '"') state = 'double';
+      else if (c === '\\') {
+        if (i === line.length - 1) continued = true;
+        i++;
+      }
+    }
+    if (state === 'plain' && !continued) return li;
+  }
+  return null;
 }
 
 function decode(input: Uint8Array | string, errors: AssignmentIssue[], maxBytes: number, fileSize?: number): string | null {
@@ -109,7 +165,7 @@ function firstInvalidUtf8Line(bytes: Uint8Array): number {
   }
 }
 
-function parseLine(line: string, lineNo: number, result: Assignments, isSecret: (key: string) => boolean): void {
+function parseLine(line: string, lineNo: number, result: Assignments, isSecret: (key: string) => boolean, open = false): void {
   let rest = line.replace(/^[ \t]+/, '');
   if (rest === '' || rest.startsWith('#')) return;
 
@@ -153,7 +209,7 @@ function parseLine(line: string, lineNo: number, result: Assignments, isSecret: 
 
   let value: string;
   try {
-    value = lexValue(rest, secret);
+    value = lexValue(rest, secret, open);
   } catch (e) {
     if (e instanceof LineError) {
       fail(e.message);
@@ -174,8 +230,12 @@ function parseLine(line: string, lineNo: number, result: Assignments, isSecret: 
   result.entries.set(key, { key, value, line: lineNo });
 }
 
-/** One shell word made of unquoted, '…' and "…" parts, then optional blanks and a comment. */
-function lexValue(s: string, secret: boolean): string {
+/**
+ * One shell word made of unquoted, '…' and "…" parts, then optional blanks and a comment. `s` is a logical
+ * line: newlines inside quotes are part of the value; a backslash-newline outside single quotes is removed
+ * (XCU 2.2.1, 2.2.3). `open`: the file ended inside a quote or after a backslash (s is one line only).
+ */
+function lexValue(s: string, secret: boolean, open: boolean): string {
   let out = '';
   let i = 0;
   if (s.startsWith('~')) throw new LineError("starts with an unquoted '~' that a shell would expand to a home directory; quote the value");
@@ -184,7 +244,7 @@ function lexValue(s: string, secret: boolean): string {
     if (c === ' ' || c === '\t') break;
     if (c === "'") {
       const end = s.indexOf("'", i + 1);
-      if (end === -1) throw new LineError('has an unterminated single quote (values spanning lines are not supported)');
+      if (end === -1) throw new LineError('has an unterminated single quote (no closing quote before the end of the file)');
       out += s.slice(i + 1, end);
       i = end + 1;
     } else if (c === '"') {
@@ -199,7 +259,11 @@ function lexValue(s: string, secret: boolean): string {
         }
         if (d === '\\') {
           const next = s[i + 1];
-          if (next === undefined) throw new LineError('ends with a backslash inside quotes (line continuation is not supported)');
+          if (next === undefined) throw new LineError('ends with a backslash inside quotes at the end of the file');
+          if (next === '\n') {
+            i += 2;
+            continue;
+          }
           if (next === '$' || next === '`' || next === '"' || next === '\\') {
             out += next;
             i += 2;
@@ -213,11 +277,11 @@ function lexValue(s: string, secret: boolean): string {
         out += d;
         i++;
       }
-      if (!closed) throw new LineError('has an unterminated double quote (values spanning lines are not supported)');
+      if (!closed) throw new LineError('has an unterminated double quote (no closing quote before the end of the file)');
     } else if (c === '\\') {
       const next = s[i + 1];
-      if (next === undefined) throw new LineError('ends with a backslash (line continuation is not supported)');
-      out += next;
+      if (next === undefined) throw new LineError(open ? 'ends with a backslash at the end of the file' : 'ends with a backslash');
+      if (next !== '\n') out += next;
       i += 2;
     } else if (c === '`' || (c === '$' && isExpansionStart(s[i + 1]))) {
       throw new LineError(expansionMessage(s, i));

@@ -110,7 +110,12 @@ export const factReaders: Record<string, (files: TextFile[]) => Facts> = {
       const vars = shellVars(f.text);
       if (/ifcfg-/.test(f.path)) facts.addresses.push(vars.IPADDR!.includes('/') ? vars.IPADDR! : `${vars.IPADDR}/${netmaskBits(vars.NETMASK!)}`);
       else if (/ifroute-|\/routes$/.test(f.path)) {
-        facts.routes.push(...matches(f.text, /^([^#\s]\S*)\s+(\S+)\s+\S+\s+\S+/gm).map((m) => `${m[1] === 'default' ? '0.0.0.0/0' : m[1]} via ${m[2]}`));
+        // A route with no gateway ('-') is a host route to an off-link gateway, not a route os.conf lists.
+        facts.routes.push(
+          ...matches(f.text, /^([^#\s]\S*)\s+(\S+)\s+\S+\s+\S+/gm)
+            .filter((m) => m[2] !== '-')
+            .map((m) => `${m[1] === 'default' ? '0.0.0.0/0' : m[1]} via ${m[2]}`),
+        );
       } else if (/network\/config$/.test(f.path) && vars.NETCONFIG_DNS_STATIC_SERVERS) {
         facts.nameservers.push(...vars.NETCONFIG_DNS_STATIC_SERVERS.split(/\s+/));
       }

@@ -75,13 +75,16 @@ test('the reader never throws on arbitrary bytes', (t) => {
 // --- differential test against dash ------------------------------------------------------------------------
 const SAFE = 'abcXYZ019.:/,=@%^*+?[]{}!-_#'.split('');
 const unquoted = fc.array(fc.constantFrom(...SAFE), { minLength: 1, maxLength: 6 }).map((cs) => ({ raw: cs.join(''), value: cs.join('') }));
+// Quoted values may span lines ('\n' inside quotes), and a backslash-newline joins lines outside single
+// quotes: dash reads either as one assignment (a Base64 password wrapped by an editor, say).
 const singleQuoted = fc
-  .array(fc.constantFrom(...SAFE, ' ', ';', '"', '\\', '$', '`', '&', '|', '(', ')', '~', '\t'), { maxLength: 8 })
+  .array(fc.constantFrom(...SAFE, ' ', ';', '"', '\\', '$', '`', '&', '|', '(', ')', '~', '\t', '\n', '#'), { maxLength: 8 })
   .map((cs) => ({ raw: `'${cs.join('')}'`, value: cs.join('') }));
 const doubleQuoted = fc
   .array(
     fc.oneof(
-      fc.constantFrom(...SAFE, ' ', ';', "'", '&', '|', '(', ')', '~', '\t').map((c) => ({ raw: c, value: c })),
+      fc.constantFrom(...SAFE, ' ', ';', "'", '&', '|', '(', ')', '~', '\t', '\n', '#').map((c) => ({ raw: c, value: c })),
+      fc.constant({ raw: '\\\n', value: '' }),
       fc.constantFrom('\\\\', '\\"', '\\$', '\\`').map((e) => ({ raw: e, value: e[1]! })),
       fc.constantFrom('\\a', '\\n', '\\ ', '\\;').map((e) => ({ raw: e, value: e })),
       fc.constantFrom('$ ', '$,', '$.', '$/').map((e) => ({ raw: e, value: e })),
@@ -90,15 +93,17 @@ const doubleQuoted = fc
   )
   .map((parts) => ({ raw: `"${parts.map((p) => p.raw).join('')}"`, value: parts.map((p) => p.value).join('') }));
 const escaped = fc.constantFrom(...SAFE, ' ', ';', '"', "'", '\\', '$', '`', '&', '|', '(', ')').map((c) => ({ raw: `\\${c}`, value: c }));
+const joined = fc.constant({ raw: '\\\n', value: '' });
 const shellValue = fc
-  .array(fc.oneof(unquoted, singleQuoted, doubleQuoted, escaped), { maxLength: 4 })
+  .array(fc.oneof(unquoted, singleQuoted, doubleQuoted, escaped, joined), { maxLength: 4 })
   .map((parts) => ({ raw: parts.map((p) => p.raw).join(''), value: parts.map((p) => p.value).join('') }))
-  .filter((v) => !v.raw.startsWith('~'));
+  // A leading '~' is tilde expansion (refused); a trailing backslash-newline would join the next line.
+  .filter((v) => !v.raw.replace(/^(\\\n)+/, '').startsWith('~') && !v.raw.endsWith('\\\n'));
 const line = fc.record({
   value: shellValue,
   exported: fc.boolean(),
   indent: fc.constantFrom('', ' ', '\t'),
-  comment: fc.constantFrom('', ' # note', '\t#x'),
+  comment: fc.constantFrom('', ' # note', '\t#x', " # it's \"quoted\" \\"),
 });
 
 test('values read exactly as dash reads them', (t) => {

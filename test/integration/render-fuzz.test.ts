@@ -21,7 +21,11 @@ const RUNS = Number(process.env.OSCONF_FC_RUNS ?? 300);
 
 const octet = fc.integer({ min: 1, max: 223 }).filter((n) => n !== 127);
 const label = fc.stringMatching(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?$/);
-const hostname = fc.array(label, { minLength: 1, maxLength: 3 }).map((ls) => ls.join('.'));
+// RFC 1123 §2.1: the last label is never all digits; the loopback names are refused too (config/hostname.ts).
+const hostname = fc
+  .array(label, { minLength: 1, maxLength: 3 })
+  .map((ls) => ls.join('.'))
+  .filter((h) => !/(^|\.)[0-9]+$/.test(h) && !/(^|\.)localhost(\.localdomain)?$/i.test(h));
 const mac = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => {
   b[0] = (b[0]! & 0xfe) | 0x02; // unicast, locally administered
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
@@ -78,7 +82,7 @@ function checkFile(path: string, content: string): string | null {
     }
   } else if (/interfaces/.test(path)) {
     for (const line of content.split('\n')) {
-      if (line !== '' && !/^(#.*|auto \S+|iface \S+ inet static|source \S+| {4}(address|netmask|gateway) [0-9.]+| {4}dns-nameservers [0-9a-f.: ]+| {4}up ip route replace [0-9./]+ via [0-9.]+ dev \S+)$/.test(line)) {
+      if (line !== '' && !/^(#.*|auto \S+|iface \S+ inet static|source \S+| {4}(address|netmask|gateway) [0-9.]+| {4}dns-nameservers [0-9a-f.: ]+| {4}up ip route replace ([0-9./]+|default) via [0-9.]+ dev \S+( onlink)?)$/.test(line)) {
         return `${path}: unexpected line ${JSON.stringify(line)}`;
       }
     }

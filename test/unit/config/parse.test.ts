@@ -29,6 +29,15 @@ const accepted: Array<[string, string, Record<string, string>]> = [
   ['true/false/null stay strings', 'a=true\nb=false\nc=null\n', { a: 'true', b: 'false', c: 'null' }],
   ['JSON-looking quotes are not JSON', 'x="\\u0041"\n', { x: '\\u0041' }],
   ['lone dollar is literal', 'x=a$\n', { x: 'a$' }],
+  // A quoted value may span lines; a backslash-newline joins lines (dash; XCU 2.2.1-2.2.3).
+  ['double-quoted value over two lines', 'password="cXdI\ncjEyMzQK"\nhostname=a\n', { password: 'cXdI\ncjEyMzQK', hostname: 'a' }],
+  ['single-quoted value over three lines', "x='a\nb\nc'\ny=1\n", { x: 'a\nb\nc', y: '1' }],
+  ['CRLF inside a multi-line value reads as LF', 'x="a\r\nb"\r\ny=1\r\n', { x: 'a\nb', y: '1' }],
+  ['backslash-newline joins an unquoted value', 'x=ab\\\ncd\ny=1\n', { x: 'abcd', y: '1' }],
+  ['backslash-newline inside double quotes is removed', 'x="ab\\\ncd"\n', { x: 'abcd' }],
+  ['backslash-newline in single quotes stays', "x='ab\\\ncd'\n", { x: 'ab\\\ncd' }],
+  ['a quote inside a comment opens nothing', "x=a # it's\ny=2\n", { x: 'a', y: '2' }],
+  ['a joined line is one word: # after it is literal', 'x=a\\\n#b\n', { x: 'a#b' }],
 ];
 
 for (const [name, text, expected] of accepted) {
@@ -51,7 +60,7 @@ const rejected: Array<[string, string, number | null, string | null, RegExp]> = 
   ['second word runs as a command', 'hostname=a reboot\n', 1, 'hostname', /text after the value \("reboot"\)/],
   ['unterminated double quote', 'hostname="abc\n', 1, 'hostname', /unterminated double quote/],
   ['unterminated single quote', "hostname='abc\n", 1, 'hostname', /unterminated single quote/],
-  ['line continuation', 'hostname=abc\\\n', 1, 'hostname', /line continuation/],
+  ['backslash at the end of the file', 'hostname=abc\\\n', 1, 'hostname', /ends with a backslash at the end of the file/],
   ['section header', '[main]\nhostname=a\n', 1, null, /section headers/],
   ['a command line', 'rm -rf /\n', 1, 'rm', /not a key=value assignment/],
   ['tilde expansion', 'hostname=~root\n', 1, 'hostname', /'~'/],
@@ -102,4 +111,17 @@ test('messages about the password line never quote its text', (t) => {
     t.true(r.errors.length > 0);
     t.false(JSON.stringify(r.errors).includes('secretword'), text);
   }
+});
+
+test('a quote left open at the end of the file refuses only its key; the lines after it are read', (t) => {
+  const r = parseOsConf('hostname="abc\neth0_ip_addr=10.0.0.5\ndns_nameserver=1.1.1.1\n');
+  t.deepEqual(r.errors.map((e) => [e.line, e.key]), [[1, 'hostname']]);
+  t.regex(r.errors[0]!.message, /unterminated double quote/);
+  t.deepEqual([...r.entries.keys()], ['eth0_ip_addr', 'dns_nameserver']);
+});
+
+test('an error inside a multi-line value is on its key and first line; the value\'s lines are not read as lines', (t) => {
+  const r = parseOsConf('hostname="a$(reboot)\nb"\nx=1\n');
+  t.deepEqual(r.errors.map((e) => [e.line, e.key]), [[1, 'hostname']]);
+  t.deepEqual([...r.entries.entries()].map(([k, e]) => [k, e.line]), [['x', 3]]);
 });

@@ -127,7 +127,18 @@ const errorCases: Array<[string, string, string, RegExp, string]> = [
   ['hostname', 'bad_name', 'hostname', /not a valid host name/, 'hostname'],
   ['hostname', '-lead', 'hostname', /not a valid host name/, 'hostname'],
   ['hostname', 'a..b', 'hostname', /empty label/, 'hostname'],
-  ['hostname', 'trailing.', 'hostname', /empty label/, 'hostname'],
+  ['hostname', '.lead', 'hostname', /empty label/, 'hostname'],
+  ['hostname', 'trailing..', 'hostname', /empty label/, 'hostname'],
+  // RFC 1123 §2.1: never the dotted-decimal form; the loopback names (RFC 6761 §6.3).
+  ['hostname', 'localhost', 'hostname', /loopback name/, 'hostname'],
+  ['hostname', 'LocalHost.localdomain', 'hostname', /loopback name/, 'hostname'],
+  ['hostname', 'web.localhost', 'hostname', /loopback name/, 'hostname'],
+  ['hostname', '12345', 'hostname', /all digits; RFC 1123 §2\.1/, 'hostname'],
+  ['hostname', '10.0.0.1', 'hostname', /numeric in its last label/, 'hostname'],
+  ['eth0_gateway', '127.0.0.1', 'eth0_gateway', /loopback/, 'network'],
+  ['eth0_gateway', '224.0.0.1', 'eth0_gateway', /multicast/, 'network'],
+  ['eth0_route', '"10.0.0.0/8 10.171.254.123"', 'eth0_route', /own address/, 'network'],
+  ['eth0_route', '"10.0.0.0/8 0.0.0.0"', 'eth0_route', /unspecified/, 'network'],
   ['hostname', `${'a'.repeat(64)}`, 'hostname', /64 characters; at most 63/, 'hostname'],
   ['hostname', `${'abcdefghi.'.repeat(25)}abcd`, 'hostname', /254 characters long/, 'hostname'],
   ['hostname', '"web 1"', 'hostname', /not a valid host name/, 'hostname'],
@@ -137,6 +148,8 @@ const errorCases: Array<[string, string, string, RegExp, string]> = [
   ['dns_nameserver', '"7.7.7.7 fe80::1%eth0"', 'dns_nameserver', /not an IPv4 or IPv6 address/, 'dns'],
   ['password', 'cXdIcjEyMzQK=', 'password', /not valid Base64/, 'password'],
   ['password', 'cXdI cjEy', 'password', /text after the value/, 'password'],
+  // base64 -d takes line breaks, not other blanks.
+  ['password', '"cXdI cjEyMzQK"', 'password', /not valid Base64/, 'password'],
   ['password', 'cXdIcjEyMzQ', 'password', /not valid Base64/, 'password'],
   ['password', '""', 'password', /is empty/, 'password'],
   ['password', Buffer.from('abc\ndef\n').toString('base64'), 'password', /U\+000A.*inject another chpasswd line/, 'password'],
@@ -227,4 +240,50 @@ test('unknown keys are warnings and stay out of the model', (t) => {
 test('a syntax error on an unknown key invalidates every concern', (t) => {
   const r = readOsConf(`${vpcBase}\nfoo=$(reboot)\n`);
   t.deepEqual(r.valid, { password: false, hostname: false, dns: false, network: false });
+});
+
+test('host name: one trailing dot is dropped, as hostnamectl does', (t) => {
+  const r = readOsConf(withKey('hostname', 'web1.example.com.'));
+  t.deepEqual(r.errors, []);
+  t.is(r.config.hostname, 'web1.example.com');
+});
+
+test('host name: a valid FQDN over the kernel\'s 64 characters is kept whole, and the warning names the short name', (t) => {
+  const fqdn = `${'a'.repeat(30)}.${'b'.repeat(29)}.example.com`; // 72 characters, RFC 1123 valid
+  t.is(fqdn.length, 72);
+  const r = readOsConf(withKey('hostname', fqdn));
+  t.deepEqual(r.errors, []);
+  t.is(r.config.hostname, fqdn);
+  t.true(r.valid.hostname);
+  t.true(r.warnings.some((w) => w.key === 'hostname' && w.message.includes(`first label "${'a'.repeat(30)}"`)), JSON.stringify(r.warnings));
+});
+
+test('a gateway outside the subnet (a /32 address) and routes through it are valid, with no warning', (t) => {
+  const text = vpcBase
+    .replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.255.255.255')
+    .replace(/eth0_ip_addr=.*/, 'eth0_ip_addr=203.0.113.77')
+    .replace(/eth0_gateway=.*/, 'eth0_gateway=203.0.113.1')
+    .replace(/eth0_route=.*/, 'eth0_route="10.0.0.0/8 203.0.113.1"');
+  const r = readOsConf(text);
+  t.deepEqual(r.errors, []);
+  t.deepEqual(r.warnings.filter((w) => w.concerns.includes('network')), []);
+  t.deepEqual(r.config.defaultRoute, { interface: 'eth0', via: '203.0.113.1' });
+});
+
+test('a Base64 password wrapped over two lines inside double quotes is one assignment, decoded as base64 -d does', (t) => {
+  const encoded = Buffer.from('correct horse battery\n').toString('base64');
+  const text = vpcBase.replace(/^password=.*$/m, `password="${encoded.slice(0, 12)}\n${encoded.slice(12)}"`);
+  const r = readOsConf(text);
+  t.deepEqual(r.errors, []);
+  t.deepEqual(r.valid, { password: true, hostname: true, dns: true, network: true });
+  t.is(r.config.password!.reveal(), 'correct horse battery');
+  // Lines after the wrapped value keep their own numbers.
+  const hostLine = text.split('\n').findIndex((l) => l.startsWith('hostname=')) + 1;
+  t.true(hostLine > 0);
+});
+
+test('a line that cannot be read refuses only the concern of the key it starts with', (t) => {
+  const r = readOsConf(vpcBase.replace(/^password=.*$/m, 'password="cXdIcjEyMzQK'));
+  t.true(r.errors.some((e) => e.key === 'password' && /unterminated double quote/.test(e.message)), JSON.stringify(r.errors));
+  t.deepEqual(r.valid, { password: false, hostname: true, dns: true, network: true });
 });

@@ -72,6 +72,28 @@ for (const c of matrix) {
   });
 }
 
+test("boot: an image made from a cloud image keeps netplan's catch-all DHCP file; osconf's settings still win", async (t) => {
+  const config = readOsConf(texts.vpc).config;
+  const leftover = '/etc/netplan/50-cloud-init.yaml';
+  const guest = await Guest.create({
+    stack: 'netplan',
+    p1fs: 'vfat',
+    osConf: texts.vpc,
+    expectAddresses: 1,
+    extraFiles: { [leftover]: { content: 'network:\n  version: 2\n  ethernets:\n    all-en:\n      match:\n        name: "e*"\n      dhcp4: true\n', mode: 0o600 } },
+  });
+  try {
+    const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: true, persist: true });
+    checkConfigured(t, probe, config, 'netplan');
+    const network = (probe.status?.concerns as Array<{ concern: string; warnings?: string[] }> | undefined)?.find((c) => c.concern === 'network');
+    t.true((network?.warnings ?? []).some((w) => w.startsWith(`${leftover} would configure`)), JSON.stringify(network));
+    t.regex(probe.journal, /warning: network: \/etc\/netplan\/50-cloud-init\.yaml would configure/);
+    t.deepEqual(guest.partitionListing('vfat'), []);
+  } finally {
+    guest.destroy();
+  }
+});
+
 test('boot life cycle: apply, then exactly the change, then no os.conf keeps everything, then a rejected os.conf', async (t) => {
   const config = readOsConf(texts.classic).config;
   const macs = config.interfaces.map((n) => n.mac);

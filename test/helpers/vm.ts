@@ -2,9 +2,9 @@
 // (test/vm/make-disk.sh: partition 1 with aliyun_custom_image/, partition 2 the root with the osconf .deb),
 // boots it (test/vm/boot.sh) and reads the facts the guest's probe printed on its second serial port.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { repoRoot, toolsDir } from './paths.js';
 import { run } from './run.js';
 
@@ -56,6 +56,8 @@ export interface DiskSpec {
   cloudInitSeed?: string;
   /** Seal the image with osconf prepare and check it (see make-disk.sh); outputs and reports go here. */
   prepareReports?: string;
+  /** Files put into the root as they are (path → content, mode), as an image carries them from its source. */
+  extraFiles?: Record<string, { content: string; mode: number }>;
 }
 
 export class Guest {
@@ -72,7 +74,15 @@ export class Guest {
       writeFileSync(conf, spec.osConf);
     }
     const dir = spec.init === 'sysvinit' ? vmSysvDir : vmDir;
-    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', PREPARE_REPORTS: spec.prepareReports ?? '' };
+    let extraRoot = '';
+    if (spec.extraFiles) {
+      extraRoot = join(g.dir, 'extra-root');
+      for (const [path, f] of Object.entries(spec.extraFiles)) {
+        mkdirSync(dirname(join(extraRoot, path)), { recursive: true });
+        writeFileSync(join(extraRoot, path), f.content, { mode: f.mode });
+      }
+    }
+    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot };
     const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();

@@ -5,6 +5,8 @@
 # (scripts/sandbox.sh: private mount, UTS and network namespaces) and written with mkfs.ext4 -d; partitions are placed with dd.
 # Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
 # With CLOUD_INIT_SEED=DIR (the boot benchmark): osconf disabled, cloud-init enabled with that NoCloud seed.
+# With EXTRA_ROOT=DIR: DIR's files are copied into the root as they are (leftovers of the system an image was
+# made from), after the stack is set up.
 # With PREPARE_REPORTS=DIR (ext4 partition 1 only): the image is sealed with `osconf prepare` (root and
 # partition 1), checked with `osconf check --root` and, once built, `osconf check --image`; the disk is 6 GiB
 # (sparse) as the platform needs more than 5 GiB. Outputs and reports go to DIR.
@@ -22,7 +24,7 @@ if [ -n "$reports" ]; then
   mkdir -p "$reports"
 fi
 
-bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
+bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" EXTRA="${EXTRA_ROOT:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"
@@ -52,6 +54,7 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
     printf \"[network]\\nstack = %s\\n\" $STACK > /etc/osconf/osconf.conf
   "
   umount "$M/proc"
+  if [ -n "$EXTRA" ]; then cp -a "$EXTRA/." "$M/"; fi
   if [ -n "$REPORTS" ]; then
     node "$OSCONF" prepare --root "$M" --first-partition "$W/p1" > "$REPORTS/prepare.txt"
     node "$OSCONF" check --root "$M" -p "$REPORTS/root" --json > "$REPORTS/check-root.json" || true

@@ -7,13 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceConfig } from '../../src/config/model.js';
-import { staticRoutes } from '../../src/config/model.js';
 import { readOsConf } from '../../src/config/validate.js';
-import { profileForStack, type Stack } from '../../src/distro/profiles.js';
+import type { Stack } from '../../src/distro/profiles.js';
 import { iproute2Activation } from '../../src/plan/activation.js';
 import { nicViews } from '../../src/render/nic-view.js';
-import { renderSystem } from '../../src/render/system.js';
-import { debianRoot, NetSandbox } from '../helpers/netns.js';
+import { NetSandbox } from '../helpers/netns.js';
+import { expectedAddresses, expectedRoutes, filesFor } from '../helpers/stack-files.js';
 import { goldenDir, osconfBin } from '../helpers/paths.js';
 import { osconf } from '../helpers/run.js';
 
@@ -65,23 +64,7 @@ const cases: Array<[string, string]> = [
   ['/31 and /32 with off-subnet next hops (classic)', offLinkClassic],
 ];
 
-const expectedAddresses = (c: InstanceConfig): Record<string, string[]> => Object.fromEntries(c.interfaces.map((n) => [n.name, [`${n.address}/${n.prefix}`]]));
-function expectedRoutes(c: InstanceConfig): string[] {
-  const routes = c.interfaces.flatMap((n) => staticRoutes(n).map((r) => `${r.to} via ${r.via} dev ${n.name}`));
-  if (c.defaultRoute) routes.push(`0.0.0.0/0 via ${c.defaultRoute.via} dev ${c.defaultRoute.interface}`);
-  return routes.sort();
-}
 
-function filesFor(config: InstanceConfig, stack: Stack) {
-  const existing = (path: string): string | null => {
-    try {
-      return readFileSync(join(debianRoot, path), 'utf8');
-    } catch {
-      return null;
-    }
-  };
-  return renderSystem({ config, profile: profileForStack(stack), existing, resolvconfInstalled: false }).files.filter((f) => f.concern !== 'hostname');
-}
 
 async function inSandbox(config: InstanceConfig, stack: Stack | null, script: string): Promise<{ box: NetSandbox; stdout: string; destroy: () => void }> {
   const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));

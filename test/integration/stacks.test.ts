@@ -5,12 +5,11 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceConfig } from '../../src/config/model.js';
-import { staticRoutes } from '../../src/config/model.js';
 import { readOsConf } from '../../src/config/validate.js';
-import { profileForStack, type Stack } from '../../src/distro/profiles.js';
-import { renderSystem } from '../../src/render/system.js';
+import type { Stack } from '../../src/distro/profiles.js';
 import { expectedFacts, factsOf } from '../helpers/network-facts.js';
-import { debianRoot, NetSandbox } from '../helpers/netns.js';
+import { NetSandbox } from '../helpers/netns.js';
+import { expectedAddresses, expectedRoutes, filesFor } from '../helpers/stack-files.js';
 import { examplesDir, goldenDir, osconfBin } from '../helpers/paths.js';
 
 const load = (path: string): InstanceConfig => readOsConf(readFileSync(path)).config;
@@ -20,26 +19,8 @@ const cases: Array<[string, InstanceConfig]> = [
   ['three-nics', load(join(goldenDir, 'three-nics', 'input.conf'))],
 ];
 
-function expectedAddresses(config: InstanceConfig): Record<string, string[]> {
-  return Object.fromEntries(config.interfaces.map((n) => [n.name, [`${n.address}/${n.prefix}`]]));
-}
 
-function expectedRoutes(config: InstanceConfig): string[] {
-  const routes = config.interfaces.flatMap((n) => staticRoutes(n).map((r) => `${r.to} via ${r.via} dev ${n.name}`));
-  if (config.defaultRoute) routes.push(`0.0.0.0/0 via ${config.defaultRoute.via} dev ${config.defaultRoute.interface}`);
-  return routes.sort();
-}
 
-function filesFor(config: InstanceConfig, stack: Stack) {
-  const existing = (path: string): string | null => {
-    try {
-      return readFileSync(join(debianRoot, path), 'utf8');
-    } catch {
-      return null;
-    }
-  };
-  return renderSystem({ config, profile: profileForStack(stack), existing, resolvconfInstalled: false }).files.filter((f) => f.concern !== 'hostname');
-}
 
 async function inSandbox(config: InstanceConfig, stack: Stack, script: string, check: (box: NetSandbox) => void | Promise<void>) {
   const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));

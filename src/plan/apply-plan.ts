@@ -53,6 +53,7 @@ export function planApply(input: ApplyInput): ApplyPlan {
     existing: (p) => input.files.get(p) ?? null,
     resolvConfIsSymlink: input.symlinks.has('/etc/resolv.conf'),
     resolvconfInstalled: input.resolvconfInstalled,
+    runningHostname: input.liveHostname,
   });
   const concerns = CONCERN_ORDER.map((concern): ConcernPlan => {
     if (!result.valid[concern]) {

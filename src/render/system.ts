@@ -26,6 +26,8 @@ export interface SystemRenderInput {
   resolvConfIsSymlink?: boolean;
   /** resolvconf is installed: ENI's dns-nameservers lines reach resolv.conf. */
   resolvconfInstalled?: boolean;
+  /** The running host name (live systems): an old name to drop from loopback lines in /etc/hosts. */
+  runningHostname?: string | null;
 }
 
 export interface SystemRender {
@@ -54,7 +56,7 @@ export function renderSystem(input: SystemRenderInput): SystemRender {
 
   if (config.hostname) {
     add('hostname', renderHostname(config.hostname, profile.hostnameFiles, existing));
-    add('hostname', [renderHosts(config, existing(HOSTS_FILE))]);
+    add('hostname', [renderHosts(config, existing(HOSTS_FILE), oldHostnames(profile, existing, input.runningHostname ?? null))]);
   }
 
   if (config.nameservers.length > 0 && profile.stack !== 'sysconfig-suse') {
@@ -67,4 +69,17 @@ export function renderSystem(input: SystemRenderInput): SystemRender {
     notes.push('resolvconf is not installed: name servers are written to /etc/resolv.conf, not as dns-nameservers');
   }
   return { files: files.sort((a, b) => a.path.localeCompare(b.path)), notes };
+}
+
+/** The image's host name before osconf: the static files the profile keeps it in, and the running name. */
+function oldHostnames(profile: Profile, existing: (path: string) => string | null, running: string | null): string[] {
+  const names = new Set<string>();
+  for (const path of profile.hostnameFiles) {
+    const text = existing(path);
+    if (text === null) continue;
+    const name = path === '/etc/sysconfig/network' ? /^\s*HOSTNAME=["']?([^"'\s]+)/m.exec(text)?.[1] : text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'))?.trim();
+    if (name) names.add(name);
+  }
+  if (running) names.add(running);
+  return [...names];
 }

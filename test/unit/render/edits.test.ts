@@ -25,6 +25,53 @@ test('/etc/hosts: one managed line, added once, replaced in place, other lines u
   t.is(renamed.match(/managed by osconf/g)!.length, 1);
 });
 
+test("/etc/hosts: Debian's 127.0.1.1 line for the new name is commented out, and the managed line takes its place", (t) => {
+  const debian = '127.0.0.1\tlocalhost\n127.0.1.1\tnode-a.corp.example.com\tnode-a\n\n# The following lines are desirable for IPv6 capable hosts\n::1     localhost ip6-localhost ip6-loopback\n';
+  const config = { ...classic, hostname: 'node-a.corp.example.com' };
+  const out = renderHosts(config, debian)!.content;
+  t.is(
+    out,
+    [
+      '127.0.0.1\tlocalhost',
+      "# 127.0.1.1\tnode-a.corp.example.com\tnode-a  # osconf: the host name maps to the instance's address",
+      '10.171.254.123\tnode-a.corp.example.com node-a\t# managed by osconf',
+      '',
+      '# The following lines are desirable for IPv6 capable hosts',
+      '::1     localhost ip6-localhost ip6-loopback',
+      '',
+    ].join('\n'),
+  );
+  t.is(renderHosts(config, out)!.content, out, 'idempotent');
+});
+
+test('/etc/hosts: new and old names leave loopback lines; localhost names, other addresses and comments stay', (t) => {
+  const image = '127.0.0.1 localhost localhost.localdomain debian node-a # the installer\n::1 localhost ip6-localhost node-a\n127.0.1.1 debian\n10.0.0.9 debian db\n';
+  const out = renderHosts({ ...classic, hostname: 'node-a' }, image, ['debian.example.com', 'localhost'])!.content;
+  t.is(
+    out,
+    [
+      '127.0.0.1 localhost localhost.localdomain # the installer',
+      '::1 localhost ip6-localhost',
+      "# 127.0.1.1 debian  # osconf: the host name maps to the instance's address",
+      '10.171.254.123\tnode-a\t# managed by osconf',
+      '10.0.0.9 debian db',
+      '',
+    ].join('\n'),
+  );
+  // Without a NIC the name stays on loopback (Debian's convention for hosts without a permanent address).
+  const noNic = renderHosts({ ...classic, interfaces: [], hostname: 'node-a' }, '127.0.0.1 localhost\n127.0.1.1 node-a\n')!.content;
+  t.is(noNic, '127.0.0.1 localhost\n127.0.1.1 node-a\n127.0.1.1\tnode-a\t# managed by osconf\n');
+});
+
+test('the image\'s old host name comes from its static files and the running name', (t) => {
+  const existing: Record<string, string> = { '/etc/hostname': 'debian\n', '/etc/hosts': '127.0.0.1 localhost\n127.0.1.1 debian.lan debian\n127.0.1.1 builder\n' };
+  const files = renderSystem({ config: classic, profile: PROFILES['debian-ifupdown'], existing: (p) => existing[p] ?? null, runningHostname: 'builder' }).files;
+  t.is(
+    files.find((f) => f.path === '/etc/hosts')!.content,
+    "127.0.0.1 localhost\n# 127.0.1.1 debian.lan debian  # osconf: the host name maps to the instance's address\n10.171.254.123\tiZ23r29djmjZ\t# managed by osconf\n# 127.0.1.1 builder  # osconf: the host name maps to the instance's address\n",
+  );
+});
+
 test('/etc/resolv.conf: nameservers replaced where they stood, search and options kept', (t) => {
   const existing = '# local\nsearch corp.example\nnameserver 1.1.1.1\noptions timeout:2\nnameserver 9.9.9.9\n';
   t.is(

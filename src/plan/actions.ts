@@ -42,6 +42,18 @@ export interface NetworkExpectation {
   routes: string[];
 }
 
+/** Where the resolver in charge reports its name servers: `resolvectl dns`, or resolv.conf read through the Host. */
+export type NameserverSource = 'resolved' | 'resolv.conf';
+
+/** What the resolver in charge must report once the name servers are applied. */
+export interface DnsExpectation {
+  nameservers: string[];
+  source: NameserverSource;
+}
+
+/** What verify (apply/verify.ts) checks on the running system after a concern was applied. */
+export type Expectation = ({ kind: 'network' } & NetworkExpectation) | ({ kind: 'dns' } & DnsExpectation);
+
 export type ConcernState = 'change' | 'unchanged' | 'refused' | 'not-set' | 'failed';
 
 export interface ConcernPlan {
@@ -50,7 +62,7 @@ export interface ConcernPlan {
   /** Why it is refused, failed or unchanged; notes for the log. */
   reason?: string;
   actions: Action[];
-  verify?: NetworkExpectation;
+  verify?: Expectation;
 }
 
 export interface ApplyPlan {

@@ -38,7 +38,7 @@ function filesFor(config: InstanceConfig, stack: Stack) {
       return null;
     }
   };
-  return renderSystem({ config, profile: profileForStack(stack), existing, resolvconfInstalled: false }).files.filter((f) => f.concern !== 'hostname');
+  return renderSystem({ config, profile: profileForStack(stack), existing }).files.filter((f) => f.concern !== 'hostname');
 }
 
 async function inSandbox(config: InstanceConfig, stack: Stack, script: string, check: (box: NetSandbox) => void | Promise<void>) {

@@ -1,7 +1,10 @@
 // The verify step: a concern is applied only once its effect shows on the running system. The network:
 // addresses and routes (`ip -j`). DNS: the name servers as the resolver in charge reports them (`resolvectl
-// dns` when systemd-resolved owns resolv.conf and runs, else resolv.conf read through the Host). Each is
-// waited for up to a bound, because stacks and resolvers apply asynchronously.
+// dns` when systemd-resolved owns resolv.conf and runs, else resolv.conf read through the Host). The host
+// name: the kernel's name, and the name resolving to the instance's address first, as programs that look their
+// own name up get it (`getent ahosts`: getaddrinfo, as `hostname -i` uses; `getent hosts` would ask for IPv6
+// first and, for a name /etc/hosts maps to IPv4 only, wait for DNS, which may not answer this early).
+// Each is waited for up to a bound, because stacks and resolvers apply asynchronously.
 import type { Concern } from '../config/model.js';
 import type { Host } from '../host/host.js';
 import type { ApplyPlan, Expectation } from '../plan/actions.js';
@@ -45,6 +48,7 @@ export async function verifyOutcomes(host: Host, plan: ApplyPlan, outcomes: Conc
 const WHAT: Record<Expectation['kind'], string> = {
   network: 'the running network does not match os.conf',
   dns: "the resolver in charge does not report os.conf's name servers",
+  hostname: "the running system does not answer to os.conf's host name",
 };
 
 /** What of `expected` the running system lacks right now, each item readable on its own. */
@@ -60,7 +64,28 @@ async function missingNow(host: Host, expected: Expectation): Promise<string[]> 
       if (reported === null) return [`the resolver's answer (${from} failed)`];
       return expected.nameservers.filter((ns) => !reported.includes(ns)).map((ns) => `name server ${ns} (${from} reports ${reported.join(' ') || 'none'})`);
     }
+    case 'hostname': {
+      const missing: string[] = [];
+      const running = await host.hostname();
+      if (running !== expected.hostname) missing.push(`running host name ${expected.hostname} (it is ${running})`);
+      for (const name of expected.names) {
+        const answer = await getentHosts(host, name);
+        if (answer !== expected.address) missing.push(`${name} resolving to ${expected.address} (getent ahosts ${/^[\d.]+$|^[\da-f:]+$/i.test(answer) ? `answers ${answer}` : answer})`);
+      }
+      return missing;
+    }
   }
+}
+
+/**
+ * The first address `getent ahosts NAME` answers (getaddrinfo(3) through nsswitch.conf, usually /etc/hosts
+ * first; its sorting puts loopback before the instance's address when both map the name), or what went wrong.
+ */
+async function getentHosts(host: Host, name: string): Promise<string> {
+  const r = await host.exec(['getent', 'ahosts', name], { timeoutMs: 5_000 }).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+  if (typeof r === 'string') return `failed: ${r}`;
+  const address = r.code === 0 ? r.stdout.trim().split(/\s+/)[0] : undefined;
+  return address ? address : r.code === 2 ? 'answers nothing' : `exited with ${r.code}`;
 }
 
 /** Polls `check` until it reports nothing missing or `timeoutMs` has passed; returns the last report. */

@@ -51,8 +51,17 @@ export interface DnsExpectation {
   source: NameserverSource;
 }
 
+/** What the running system must answer once the host name is applied. */
+export interface HostnameExpectation {
+  /** The running host name (`hostname`, the kernel's). */
+  hostname: string;
+  /** The names whose first answer from `getent ahosts` (getaddrinfo) must be `address`: the name and its first label. */
+  names: string[];
+  address: string;
+}
+
 /** What verify (apply/verify.ts) checks on the running system after a concern was applied. */
-export type Expectation = ({ kind: 'network' } & NetworkExpectation) | ({ kind: 'dns' } & DnsExpectation);
+export type Expectation = ({ kind: 'network' } & NetworkExpectation) | ({ kind: 'dns' } & DnsExpectation) | ({ kind: 'hostname' } & HostnameExpectation);
 
 export type ConcernState = 'change' | 'unchanged' | 'refused' | 'not-set' | 'failed';
 

@@ -7,6 +7,7 @@ import { sha512Crypt } from '../config/password-hash.js';
 import type { Profile } from '../distro/profiles.js';
 import { isOsconfFile } from '../render/header.js';
 import type { DnsRoute, ResolverFacts } from '../render/dns-owner.js';
+import { hostNames, hostsAddress } from '../render/hosts.js';
 import { DNS_OWNED_FILES, ownedNic } from '../render/index.js';
 import { nicViews, type NameMap, type NicView } from '../render/nic-view.js';
 import { rootPasswordMatches, setRootHash, SHADOW } from '../render/shadow.js';
@@ -79,7 +80,7 @@ export function planApply(input: ApplyInput): ApplyPlan {
         concerns.push(planNetwork(config, rendered.files, input, rendered.dns));
         break;
       case 'hostname':
-        concerns.push(planHostname(config.hostname!, rendered.files, input));
+        concerns.push(planHostname(config, rendered.files, input));
         break;
       case 'dns':
         concerns.push(planDns(config, rendered.dns!, rendered.files, input, concerns.find((c) => c.concern === 'network')));
@@ -137,7 +138,8 @@ function planPassword(password: Secret, input: ApplyInput): ConcernPlan {
   return { concern: 'password', state: 'change', actions: [{ kind: 'write', path: SHADOW, content: updated, mode: 0o640, before: shadow, sensitive: true }] };
 }
 
-function planHostname(hostname: string, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+function planHostname(config: InstanceConfig, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+  const hostname = config.hostname!;
   const extra: Action[] = [];
   if (input.live && input.liveHostname !== hostname) {
     // hostnamectl needs D-Bus, which may not run yet this early at boot: then the kernel call.
@@ -147,7 +149,10 @@ function planHostname(hostname: string, files: RenderedFile[], input: ApplyInput
         : { kind: 'exec', argv: ['hostname', hostname], purpose: 'set the running host name' },
     );
   }
-  return withFileChanges('hostname', files, input, extra);
+  const plan = withFileChanges('hostname', files, input, extra);
+  // Applied means seen: the kernel's name, and the name resolving to the instance's address (hosts(5) first).
+  if (plan.state === 'change' && input.live) plan.verify = { kind: 'hostname', hostname, names: hostNames(hostname), address: hostsAddress(config) };
+  return plan;
 }
 
 /**

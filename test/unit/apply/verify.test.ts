@@ -1,5 +1,6 @@
 // The verify step on an in-memory host: applied means seen. The name servers as the resolver in charge
-// reports them; a mismatch fails the concern with what is missing.
+// reports them, the running host name and what `getent hosts` answers; a mismatch fails the concern with
+// what is missing.
 import test from 'ava';
 import type { ConcernOutcome } from '../../../src/apply/execute.js';
 import { verifyOutcomes } from '../../../src/apply/verify.js';
@@ -10,7 +11,7 @@ import { FakeHost } from '../../helpers/fake-host.js';
 
 setLogLevel('error');
 
-function planWith(concern: 'dns', verify: Expectation): { plan: ApplyPlan; outcomes: ConcernOutcome[] } {
+function planWith(concern: 'dns' | 'hostname', verify: Expectation): { plan: ApplyPlan; outcomes: ConcernOutcome[] } {
   return {
     plan: { profile: 'test', stack: 'eni', notes: [], concerns: [{ concern, state: 'change', actions: [], verify }] },
     outcomes: [{ concern, result: 'applied', files: [], commands: [] }],
@@ -52,6 +53,26 @@ test('dns: servers that show up within the bound pass; resolv.conf is read throu
   const c = planWith('dns', { kind: 'dns', source: 'resolved', nameservers: ['7.7.7.7'] });
   await verifyOutcomes(dead, c.plan, c.outcomes, 300);
   t.regex(c.outcomes[0]!.message!, /missing the resolver's answer \(resolvectl dns failed\)/);
+});
+
+test('hostname: the running name and getent ahosts answering the instance address first; a loopback answer fails', async (t) => {
+  const expectation: Expectation = { kind: 'hostname', hostname: 'node-a.corp.example.com', names: ['node-a.corp.example.com', 'node-a'], address: '10.171.254.123' };
+  const answer = (address: string) => (argv: string[]) => ({ code: 0, stdout: `${address}  STREAM ${argv[2]}\n${address}  DGRAM  \n${address}  RAW    \n`, stderr: '' });
+  const good = new FakeHost(true, { getent: answer('10.171.254.123') }, 'node-a.corp.example.com');
+  const a = planWith('hostname', expectation);
+  t.deepEqual((await verifyOutcomes(good, a.plan, a.outcomes, 300)).map((r) => r.result), ['applied']);
+  t.deepEqual(good.ran.map((r) => r.argv.join(' ')), ['getent ahosts node-a.corp.example.com', 'getent ahosts node-a']);
+
+  const loopback = new FakeHost(true, { getent: answer('127.0.1.1') }, 'node-a.corp.example.com');
+  const b = planWith('hostname', expectation);
+  await verifyOutcomes(loopback, b.plan, b.outcomes, 300);
+  t.is(b.outcomes[0]!.result, 'failed');
+  t.regex(b.outcomes[0]!.message!, /node-a\.corp\.example\.com resolving to 10\.171\.254\.123 \(getent ahosts answers 127\.0\.1\.1\)/);
+
+  const unnamed = new FakeHost(true, { getent: () => ({ code: 2, stdout: '', stderr: '' }) }, 'localhost');
+  const c = planWith('hostname', expectation);
+  await verifyOutcomes(unnamed, c.plan, c.outcomes, 300);
+  t.regex(c.outcomes[0]!.message!, /running host name node-a\.corp\.example\.com \(it is localhost\).*\(getent ahosts answers nothing\)/);
 });
 
 test('only applied concerns with an expectation are checked', async (t) => {

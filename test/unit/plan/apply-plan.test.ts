@@ -322,3 +322,15 @@ test('offline: SUSE name servers go to netconfig as the DNS concern; an unknown 
   t.is(outcomes[3]!.result, 'failed');
   t.regex(outcomes[3]!.message!, /links to \/run\/connman\/resolv\.conf.*osconf knows no way/);
 });
+
+test('live: a changed host name is checked on the running system afterwards', async (t) => {
+  const host = debianResolved({ reports: () => '' });
+  const renamed = vpcText.replace('hostname=iZ23r29djmjZ', 'hostname=node-a.corp.example.com');
+  const plan = planApply(await gather(host, readOsConf(renamed), detection('debian-ifupdown')));
+  t.deepEqual(plan.concerns.find((c) => c.concern === 'hostname')!.verify, {
+    kind: 'hostname',
+    hostname: 'node-a.corp.example.com',
+    names: ['node-a.corp.example.com', 'node-a'],
+    address: '10.171.254.123',
+  });
+});

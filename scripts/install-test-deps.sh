@@ -57,11 +57,19 @@ if [ ! -x "$cloud_init_dir/usr/bin/cloud-init" ]; then
 fi
 
 # A minimal Debian 12 root: Debian's own nodejs (18) for the compatibility test, and the network stacks whose
-# tools check our files (netplan, ifupdown, systemd-networkd, NetworkManager). Services are never started
-# while installing (policy-rc.d); tests run the daemons inside throwaway network and mount namespaces.
+# tools check our files (netplan, ifupdown, systemd-networkd, NetworkManager), with systemd-resolved, the
+# resolver they hand name servers to. Services are never started while installing (policy-rc.d); tests run
+# the daemons inside throwaway network and mount namespaces. A root that lacks any of the checked programs
+# (an older build) is rebuilt.
 debian_root="$tools_dir/debian12"
-stack_packages=(netplan.io ifupdown network-manager dbus systemd udev)
-if [ ! -x "$debian_root/usr/sbin/NetworkManager" ] || [ ! -x "$debian_root/usr/bin/node" ]; then
+stack_packages=(netplan.io ifupdown network-manager dbus systemd systemd-resolved udev)
+root_ready() {
+  local p
+  for p in usr/sbin/NetworkManager usr/bin/node lib/systemd/systemd-resolved usr/bin/resolvectl; do
+    [ -x "$debian_root/$p" ] || return 1
+  done
+}
+if ! root_ready; then
   staging="$debian_root.tmp"
   bash "$here/scripts/debian-root.sh" "$staging" nodejs,openssl,iproute2 "${stack_packages[*]}" "$tools_dir/debootstrap.log"
   rm -rf -- "$debian_root"

@@ -4,16 +4,20 @@ import { posix } from 'node:path';
 import type { ReadResult } from '../config/model.js';
 import { saltFromBytes } from '../config/password-hash.js';
 import type { Detection, DetectFacts } from '../distro/detect.js';
-import { probeWith, type ProbeAccess } from '../distro/facts.js';
+import { enabledServices, probeWith, type ProbeAccess } from '../distro/facts.js';
 import type { Host } from '../host/host.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
 import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
 import type { ServiceState } from '../plan/activation.js';
+import { nameserverSource, parseResolvectlDns } from '../plan/live-dns.js';
+import type { NameserverSource } from '../plan/actions.js';
 import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
 import type { Stack } from '../distro/profiles.js';
 import { log } from '../log.js';
 import type { ForeignFile, NicRef } from '../plan/foreign-config.js';
-import { FIXED_STACK_FILES, OWNED_NAMES, STACK_RENDERERS, SYSTEM_FILES } from '../render/index.js';
+import { resolverOwner, type ResolverFacts } from '../render/dns-owner.js';
+import { DNS_OWNED_FILES, ENI_RESOLVCONF_HOOK, FIXED_STACK_FILES, OWNED_NAMES, STACK_RENDERERS, SYSTEM_FILES } from '../render/index.js';
+import { nameserversOf, RESOLV_CONF } from '../render/resolv-conf.js';
 
 /** Files read whole: the system's files renderers edit, and the cloud-init hand-off's. */
 const FILES = [
@@ -102,7 +106,7 @@ async function services(host: Host): Promise<ServiceState> {
   const enabled = new Set<string>();
   if (systemd) {
     // One call for all units (each exec is slow this early at boot): blocks of Id=, ActiveState=, UnitFileState=.
-    const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service'];
+    const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service', 'systemd-resolved.service'];
     const r = await host.exec(['systemctl', 'show', '-p', 'Id,ActiveState,UnitFileState', ...units]).catch(() => null);
     for (const block of (r?.stdout ?? '').split(/\n\s*\n/)) {
       const fields = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
@@ -125,6 +129,46 @@ export async function readLiveNetwork(host: Host): Promise<LiveNetwork | null> {
   const route = await host.exec(['ip', '-j', '-4', 'route', 'show']);
   if (addr.code !== 0 || route.code !== 0) return null;
   return parseLiveNetwork(addr.stdout, route.stdout);
+}
+
+/**
+ * The name servers the resolver in charge reports: `resolvectl dns` (systemd-resolved, over its bus), or the
+ * nameserver lines of resolv.conf read through the Host (links followed inside the root); null when resolved
+ * cannot be asked.
+ */
+export async function readNameservers(host: Host, source: NameserverSource): Promise<string[] | null> {
+  if (source === 'resolved') {
+    const r = await host.exec(['resolvectl', 'dns'], { timeoutMs: 5_000 }).catch(() => null);
+    return r?.code === 0 ? parseResolvectlDns(r.stdout) : null;
+  }
+  const text = await hostProbeAccess(host).read(RESOLV_CONF);
+  return text === null ? [] : nameserversOf(text);
+}
+
+/**
+ * Who owns resolv.conf and what hands name servers to it (render/dns-owner.ts's inputs), through the Host.
+ * `svc`: the units systemd reports (gather's). Without systemd resolved is asked directly (`resolvectl`);
+ * without `svc` (`osconf render`) it is not asked at all: under systemd that could start it by D-Bus activation.
+ */
+export async function resolverFacts(host: Host, svc?: ServiceState): Promise<ResolverFacts> {
+  const info = await host.info(RESOLV_CONF);
+  const target = info?.isSymlink ? await host.readlink(RESOLV_CONF) : null;
+  const resolvConfText = info && !info.isSymlink ? await host.read(RESOLV_CONF) : null;
+  const resolvConf: ResolverFacts['resolvConf'] =
+    target !== null ? { kind: 'link', target } : resolvConfText !== null ? { kind: 'file', content: resolvConfText } : { kind: 'absent' };
+  const unit = 'systemd-resolved.service';
+  let enabled: boolean;
+  let active = false;
+  if (svc?.systemd) {
+    enabled = svc.enabled?.has(unit) ?? false;
+    active = svc.active.has(unit);
+  } else {
+    // No systemd to ask (an offline root, another init): the unit's wants links, and whether resolved answers.
+    enabled = (await enabledServices(hostProbeAccess(host))).has(unit);
+    if (svc && host.live) active = (await readNameservers(host, 'resolved')) !== null;
+  }
+  const hook = (await host.info(ENI_RESOLVCONF_HOOK).catch(() => null)) !== null;
+  return { resolvConf, resolved: { enabled, active }, ifupdownResolvconfHook: hook };
 }
 
 export async function gather(host: Host, result: ReadResult, detection: Detection): Promise<ApplyInput> {
@@ -152,7 +196,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     }
   }
   // Files the renderer may produce in those directories must be compared with what is there.
-  for (const path of FIXED_STACK_FILES) if (!files.has(path)) files.set(path, await host.read(path));
+  for (const path of [...FIXED_STACK_FILES, ...DNS_OWNED_FILES]) if (!files.has(path)) files.set(path, await host.read(path));
 
   const names = new Map<string, string>();
   const missingNics: string[] = [];
@@ -168,7 +212,8 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     for (const [mac, name] of nics.byMac) if (!ours.has(mac) && name !== 'lo') otherNics.push({ id: name, name, mac });
   }
   const svc = await services(host);
-  const resolvconfInstalled = (await host.info('/sbin/resolvconf')) !== null || (await host.info('/usr/sbin/resolvconf')) !== null;
+  const resolver = await resolverFacts(host, svc);
+  const source = host.live && result.config.nameservers.length > 0 ? nameserverSource(resolverOwner(resolver, detection.profile), resolver) : null;
   return {
     result,
     profile: detection.profile,
@@ -182,7 +227,8 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     services: svc,
     liveHostname: host.live ? await host.hostname() : null,
     liveNetwork: await readLiveNetwork(host),
-    resolvconfInstalled,
+    resolver,
+    liveNameservers: source === null ? null : await readNameservers(host, source),
     cloudInitPresent: (await host.info('/usr/bin/cloud-init')) !== null,
     salt: saltFromBytes(randomBytes(16)),
     today: host.today(),

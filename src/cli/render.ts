@@ -1,13 +1,12 @@
 // `osconf render`: what osconf would write for os.conf on this (or another) distribution; touches nothing.
 import { formatIssue } from '../config/model.js';
 import { detectProfile, type Detection } from '../distro/detect.js';
-import { probeHost } from '../apply/gather.js';
+import { probeHost, resolverFacts } from '../apply/gather.js';
 import { ConfigRejectedError } from '../errors.js';
 import { NodeHost } from '../host/node-host.js';
 import { log } from '../log.js';
 import { formatMode } from '../render/file.js';
 import { EDITED_FILES } from '../render/index.js';
-import { RESOLV_CONF } from '../render/resolv-conf.js';
 import { renderSystem, type SystemRender } from '../render/system.js';
 import { loadConfig } from './load-config.js';
 import { parseStack } from './stack-option.js';
@@ -40,19 +39,11 @@ export async function runRender(options: RenderOptions, out: (text: string) => v
     const facts = await probeHost(host);
     detection = detectProfile(facts, stack ? { stack } : undefined);
     const files = new Map<string, string | null>();
-    const links = new Set<string>();
     for (const p of EDITED_FILES) {
       const info = await host.info(p);
-      if (info?.isSymlink) links.add(p);
       files.set(p, info && !info.isSymlink ? await host.read(p) : null);
     }
-    rendered = renderSystem({
-      config: result.config,
-      profile: detection.profile,
-      existing: (p) => files.get(p) ?? null,
-      resolvConfIsSymlink: links.has(RESOLV_CONF),
-      resolvconfInstalled: facts.paths.has('/sbin/resolvconf') || facts.paths.has('/usr/sbin/resolvconf'),
-    });
+    rendered = renderSystem({ config: result.config, profile: detection.profile, existing: (p) => files.get(p) ?? null, resolver: await resolverFacts(host) });
   }
   for (const note of rendered.notes) log().info(note);
 

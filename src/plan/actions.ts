@@ -44,6 +44,27 @@ export interface NetworkExpectation {
   routes: string[];
 }
 
+/** Where the resolver in charge reports its name servers: `resolvectl dns`, or resolv.conf read through the Host. */
+export type NameserverSource = 'resolved' | 'resolv.conf';
+
+/** What the resolver in charge must report once the name servers are applied. */
+export interface DnsExpectation {
+  nameservers: string[];
+  source: NameserverSource;
+}
+
+/** What the running system must answer once the host name is applied. */
+export interface HostnameExpectation {
+  /** The running host name (`hostname`, the kernel's). */
+  hostname: string;
+  /** The names whose first answer from `getent ahosts` (getaddrinfo) must be `address`: the name and its first label. */
+  names: string[];
+  address: string;
+}
+
+/** What verify (apply/verify.ts) checks on the running system after a concern was applied. */
+export type Expectation = ({ kind: 'network' } & NetworkExpectation) | ({ kind: 'dns' } & DnsExpectation) | ({ kind: 'hostname' } & HostnameExpectation);
+
 export type ConcernState = 'change' | 'unchanged' | 'refused' | 'not-set' | 'failed';
 
 export interface ConcernPlan {
@@ -52,7 +73,7 @@ export interface ConcernPlan {
   /** Why it is refused, failed or unchanged; notes for the log. */
   reason?: string;
   actions: Action[];
-  verify?: NetworkExpectation;
+  verify?: Expectation;
   /** What the operator must know (configuration of others neutralised): logged as warnings, kept in the state. */
   warnings?: string[];
 }

@@ -1,6 +1,7 @@
 // How each stack brings the written configuration up now, and the iproute2 fallback when the stack's
 // daemon is not running. Only NICs whose configuration changed are touched.
 import type { Activator } from '../distro/profiles.js';
+import type { DnsPlace } from '../render/dns-owner.js';
 import type { NicView } from '../render/nic-view.js';
 import { connectionUuid } from '../render/network-manager.js';
 import type { Action } from './actions.js';
@@ -101,4 +102,32 @@ export function activation(activator: Activator, changed: NicView[], services: S
       break;
   }
   return { via: 'iproute2 (the stack is not running)', actions: iproute2Activation(changed) };
+}
+
+/**
+ * Commands that make the resolver take name servers from a DNS place now (render/dns-owner.ts). None for the
+ * stack's own files (the network concern's bring-up hands them on) or resolv.conf (read at every lookup).
+ * `deferred`: the resolver is not running and reads the place when it starts, so there is nothing to check now.
+ */
+export function dnsActivation(place: DnsPlace, services: ServiceState): Activation {
+  const running = (unit: string) => services.active.has(unit);
+  switch (place) {
+    case 'resolved.conf.d':
+      // resolved.conf(5) is read at start (and on reload, where supported): try-reload-or-restart does either.
+      if (running('systemd-resolved.service') && services.systemd) {
+        return { via: 'systemd-resolved', actions: [exec(['systemctl', 'try-reload-or-restart', 'systemd-resolved.service'], 'make systemd-resolved read its drop-ins')] };
+      }
+      return { actions: [], via: 'systemd-resolved reads it when it starts', deferred: true };
+    case 'NetworkManager conf.d':
+      if (running('NetworkManager.service')) return { via: 'NetworkManager', actions: [exec(['nmcli', 'general', 'reload'], "reload NetworkManager's configuration and DNS")] };
+      return { actions: [], via: 'NetworkManager reads it when it starts', deferred: true };
+    case 'resolvconf base':
+      return { via: 'resolvconf', actions: [exec(['resolvconf', '-u'], 'regenerate resolv.conf')] };
+    case 'netconfig':
+      return { via: 'netconfig', actions: [exec(['netconfig', 'update', '-m', 'dns'], 'regenerate resolv.conf')] };
+    case 'stack':
+    case 'resolv.conf':
+    case 'nowhere':
+      return { actions: [], via: place };
+  }
 }

@@ -7,13 +7,16 @@ import type { Secret } from '../config/secret.js';
 import { sha512Crypt } from '../config/password-hash.js';
 import type { Profile } from '../distro/profiles.js';
 import { isOsconfFile } from '../render/header.js';
-import { ownedNic } from '../render/index.js';
+import type { DnsRoute, ResolverFacts } from '../render/dns-owner.js';
+import { hostNames, hostsAddress } from '../render/hosts.js';
+import { DNS_OWNED_FILES, ownedNic } from '../render/index.js';
 import { NM_GLOBAL_DNS_FILE } from '../render/network-manager.js';
 import { nicViews, type NameMap, type NicView } from '../render/nic-view.js';
 import { rootPasswordMatches, setRootHash, SHADOW } from '../render/shadow.js';
 import { renderSystem, type RenderedFile } from '../render/system.js';
 import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from './actions.js';
-import { activation, type ServiceState } from './activation.js';
+import { expectedNameservers, nameserverSource, nameserversMatch } from './live-dns.js';
+import { activation, dnsActivation, type ServiceState } from './activation.js';
 import { CLOUD_CFG_NETWORK_OFF, NETWORK_OFF_SNIPPET } from './handoff-plan.js';
 import { findForeignConfig, type ForeignFile, type NicRef } from './foreign-config.js';
 import { missingFromLive, type LiveNetwork } from './live-network.js';
@@ -35,7 +38,10 @@ export interface ApplyInput {
   services: ServiceState;
   liveHostname: string | null;
   liveNetwork: LiveNetwork | null;
-  resolvconfInstalled: boolean;
+  /** Who owns resolv.conf and what hands name servers to it (the DNS table's inputs). */
+  resolver: ResolverFacts;
+  /** The name servers the resolver in charge reports now (live), or null when it cannot be asked (offline, not running). */
+  liveNameservers: string[] | null;
   /** cloud-init is installed: in standalone mode it must be told to leave the network alone. */
   cloudInitPresent: boolean;
   salt: string;
@@ -58,26 +64,36 @@ export function planApply(input: ApplyInput): ApplyPlan {
     profile,
     names: input.names,
     existing: (p) => input.files.get(p) ?? null,
-    resolvConfIsSymlink: input.symlinks.has('/etc/resolv.conf'),
-    resolvconfInstalled: input.resolvconfInstalled,
+    resolver: input.resolver,
+    runningHostname: input.liveHostname,
   });
-  const concerns = CONCERN_ORDER.map((concern): ConcernPlan => {
+  // Earlier concerns first: the DNS plan needs to know whether the network's bring-up happens now.
+  const concerns: ConcernPlan[] = [];
+  for (const concern of CONCERN_ORDER) {
     if (!result.valid[concern]) {
       const keys = result.errors.filter((e) => e.concerns.includes(concern)).map((e) => (e.line ? `line ${e.line}` : 'the file'));
-      return { concern, state: 'refused', reason: `os.conf has errors (${[...new Set(keys)].join(', ')})`, actions: [] };
+      concerns.push({ concern, state: 'refused', reason: `os.conf has errors (${[...new Set(keys)].join(', ')})`, actions: [] });
+      continue;
     }
-    if (!isSet(result.config, concern)) return { concern, state: 'not-set', actions: [] };
+    if (!isSet(result.config, concern)) {
+      concerns.push({ concern, state: 'not-set', actions: [] });
+      continue;
+    }
     switch (concern) {
       case 'password':
-        return planPassword(config.password!, input);
+        concerns.push(planPassword(config.password!, input));
+        break;
       case 'network':
-        return planNetwork(config, rendered.files, input);
+        concerns.push(planNetwork(config, rendered.files, input, rendered.dns));
+        break;
       case 'hostname':
-        return planHostname(config.hostname!, rendered.files, input);
+        concerns.push(planHostname(config, rendered.files, input));
+        break;
       case 'dns':
-        return withFileChanges('dns', rendered.files, input, [], 'name servers are set through the network stack');
+        concerns.push(planDns(config, rendered.dns!, rendered.files, input, concerns.find((c) => c.concern === 'network')));
+        break;
     }
-  });
+  }
   return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns, notes: rendered.notes };
 }
 
@@ -129,9 +145,9 @@ function planPassword(password: Secret, input: ApplyInput): ConcernPlan {
   return { concern: 'password', state: 'change', actions: [{ kind: 'write', path: SHADOW, content: updated, mode: 0o640, before: shadow, sensitive: true }] };
 }
 
-function planHostname(name: string, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+function planHostname(config: InstanceConfig, files: RenderedFile[], input: ApplyInput): ConcernPlan {
   // The kernel takes at most 64 characters: a longer FQDN runs under its first label (config/hostname.ts).
-  const hostname = staticHostname(name);
+  const hostname = staticHostname(config.hostname!);
   const extra: Action[] = [];
   if (input.live && input.liveHostname !== hostname) {
     // hostnamectl needs D-Bus, which may not run yet this early at boot: then the kernel call.
@@ -141,11 +157,46 @@ function planHostname(name: string, files: RenderedFile[], input: ApplyInput): C
         : { kind: 'exec', argv: ['hostname', hostname], purpose: 'set the running host name' },
     );
   }
-  return withFileChanges('hostname', files, input, extra);
+  const plan = withFileChanges('hostname', files, input, extra);
+  // Applied means seen: the kernel's name, and the name resolving to the instance's address (hosts(5) first).
+  if (plan.state === 'change' && input.live) plan.verify = { kind: 'hostname', hostname, names: hostNames(config.hostname!), address: hostsAddress(config) };
+  return plan;
 }
 
-function expectationOf(nics: NicView[]): NetworkExpectation {
+/**
+ * The DNS concern: the place the DNS table chose (render/dns-owner.ts), osconf's drop-ins that are no longer
+ * it removed, the command that makes the resolver read it, and what the resolver must then report. Through
+ * the stack's files, the network concern writes and brings them up; this concern checks the resolver's answer.
+ */
+function planDns(config: InstanceConfig, route: DnsRoute, files: RenderedFile[], input: ApplyInput, network: ConcernPlan | undefined): ConcernPlan {
+  if (route.place === 'nowhere') {
+    return { concern: 'dns', state: 'failed', reason: `${route.notes.join('; ') || `${route.owner} owns /etc/resolv.conf`}: osconf knows no way to hand it name servers with ${route.stack}`, actions: [] };
+  }
+  const writes = fileActions('dns', files, input);
+  const rendered = new Set(files.map((f) => f.path));
+  const removals: Action[] = DNS_OWNED_FILES.filter((p) => !rendered.has(p) && isOsconfFile(input.files.get(p) ?? '')).map((p) => ({ kind: 'remove', path: p, before: input.files.get(p)! }));
+  const how = route.place === 'stack' ? `through the network stack: ${route.how}` : route.how;
+  if (!input.live) {
+    if (writes.length + removals.length > 0) return { concern: 'dns', state: 'change', reason: how, actions: [...writes, ...removals] };
+    return { concern: 'dns', state: 'unchanged', reason: route.place === 'stack' ? how : 'already as os.conf says', actions: [] };
+  }
+  const source = nameserverSource(route.owner, input.resolver);
+  const reported = source === null ? null : input.liveNameservers;
+  const seen = reported !== null && source !== null && nameserversMatch(expectedNameservers(config.nameservers, source), reported);
+  if (writes.length + removals.length === 0 && (seen || reported === null)) {
+    return { concern: 'dns', state: 'unchanged', reason: seen ? 'the resolver already reports them' : `${how}; files already as os.conf says`, actions: [] };
+  }
+  const act = dnsActivation(route.place, input.services);
+  // Through the stack, the name servers show once the network concern has brought the primary NIC up; when
+  // that is left to a stack starting later (boot), so is this check.
+  const networkDeferred = route.place === 'stack' && network?.state === 'change' && network.verify === undefined;
+  const verify = source !== null && !act.deferred && !networkDeferred ? ({ kind: 'dns', nameservers: expectedNameservers(config.nameservers, source), source } as const) : undefined;
+  return { concern: 'dns', state: 'change', reason: act.deferred ? `${how}; ${act.via}` : how, actions: [...writes, ...removals, ...act.actions], verify };
+}
+
+function expectationOf(nics: NicView[]): NetworkExpectation & { kind: 'network' } {
   return {
+    kind: 'network',
     addresses: nics.map((n) => ({ name: n.name, cidr: n.cidr })),
     routes: nics.flatMap((n) => [
       ...n.routes.map((r) => `${r.to} via ${r.via} dev ${n.name}`),
@@ -164,7 +215,7 @@ function nicsOfFile(path: string, rendered: ReadonlyMap<string, RenderedFile>, n
   return own.length > 0 ? own : nics;
 }
 
-function planNetwork(config: InstanceConfig, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+function planNetwork(config: InstanceConfig, files: RenderedFile[], input: ApplyInput, dns: DnsRoute | null): ConcernPlan {
   if (input.missingNics.length > 0) {
     const which = input.missingNics.map((id) => `${id} (${config.interfaces.find((n) => n.name === id)?.mac})`).join(', ');
     return { concern: 'network', state: 'failed', reason: `no NIC has the MAC address of ${which}`, actions: [] };
@@ -189,6 +240,14 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   let reason: string | undefined;
   if (input.live && input.liveNetwork) {
     for (const n of nics) if (missingFromLive(expectationOf([n]), input.liveNetwork).length > 0) changed.add(n);
+  }
+  // Name servers that go through the stack's file and that the resolver does not report: bringing the NIC that
+  // carries them up again hands them over (a drifted resolver is repaired like a drifted address).
+  if (input.live && dns?.place === 'stack' && input.result.valid.dns) {
+    const source = nameserverSource(dns.owner, input.resolver);
+    if (source !== null && input.liveNameservers !== null && !nameserversMatch(expectedNameservers(config.nameservers, source), input.liveNameservers)) {
+      for (const n of nics) if (n.nameservers.length > 0) changed.add(n);
+    }
   }
   const changedNics = nics.filter((n) => changed.has(n));
   const actions: Action[] = [...foreign.flatMap((f) => f.actions), ...writes, ...removals];

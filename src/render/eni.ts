@@ -1,10 +1,11 @@
 // ifupdown (Debian, Ubuntu 16.04) and ifupdown-ng (Alpine): /etc/network/interfaces.d/50-osconf.
 // https://manpages.debian.org/bookworm/ifupdown/interfaces.5.en.html
 // ENI cannot match by MAC, so stanzas use the running name of each NIC. Static routes go through iproute2
-// (`ip route replace`, idempotent), never net-tools' `route`, which minimal images lack. DNS lines are written
-// only where resolvconf consumes them. A gateway outside the NIC's subnet is added with `onlink` by an `up`
-// line instead of `gateway`: ifupdown 0.8 adds its gateway with onlink, but other ENI implementations
-// (ifupdown-ng, older ifupdown) do not, and static routes through such a gateway need it everywhere.
+// (`ip route replace`, idempotent), never net-tools' `route`, which minimal images lack. `dns-nameservers` lines
+// are written only where resolvconf's if-up.d hook hands them on (the DNS table, render/dns-owner.ts, says so);
+// ifupdown itself ignores them. A gateway outside the NIC's subnet is added with `onlink` by an `up` line
+// instead of `gateway`: ifupdown 0.8 adds its gateway with onlink, but other ENI implementations (ifupdown-ng,
+// older ifupdown) do not, and static routes through such a gateway need it everywhere.
 import type { NetworkFile } from './network-file.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';
@@ -12,12 +13,12 @@ import type { NicView } from './nic-view.js';
 export const ENI_FILE = '/etc/network/interfaces.d/50-osconf';
 export const ENI_MAIN = '/etc/network/interfaces';
 
-export function renderEni(nics: NicView[], options: { resolvconf: boolean }): NetworkFile[] {
+export function renderEni(nics: NicView[], options: { nameservers: boolean }): NetworkFile[] {
   if (nics.length === 0) return [];
   const stanzas = nics.map((nic) => {
     const lines = [`auto ${nic.name}`, `iface ${nic.name} inet static`, `    address ${nic.address}`, `    netmask ${nic.netmask}`];
     if (nic.defaultVia && !nic.defaultOnLink) lines.push(`    gateway ${nic.defaultVia}`);
-    if (options.resolvconf && nic.nameservers.length > 0) lines.push(`    dns-nameservers ${nic.nameservers.join(' ')}`);
+    if (options.nameservers && nic.nameservers.length > 0) lines.push(`    dns-nameservers ${nic.nameservers.join(' ')}`);
     for (const r of nic.routes) lines.push(`    up ip route replace ${r.to} via ${r.via} dev ${nic.name}${r.onLink ? ' onlink' : ''}`);
     if (nic.defaultVia && nic.defaultOnLink) lines.push(`    up ip route replace default via ${nic.defaultVia} dev ${nic.name} onlink`);
     return lines.join('\n');

@@ -3,6 +3,7 @@
 // the stack itself reads configuration from, highest precedence first. Everything outside render/ that needs
 // a stack's paths (gather, `osconf render`, the planner, the tests) takes them from here.
 import { PROFILES, type Stack } from '../distro/profiles.js';
+import type { DnsPlace } from './dns-owner.js';
 import { editEniMain, ENI_FILE, ENI_MAIN, renderEni } from './eni.js';
 import { HOSTS_FILE } from './hosts.js';
 import { NETPLAN_FILE, renderNetplan } from './netplan.js';
@@ -10,9 +11,9 @@ import type { NetworkFile } from './network-file.js';
 import { NM_CONF_DIR, NM_CONNECTIONS_DIR, NM_GLOBAL_DNS_FILE, renderNetworkManager } from './network-manager.js';
 import { NETWORKD_DIR, renderNetworkd } from './networkd.js';
 import type { NicView } from './nic-view.js';
-import { RESOLV_CONF } from './resolv-conf.js';
+import { DNS_PLACE_FILES, NM_DNS_CONF, RESOLVED_DROP_IN } from './dns.js';
 import { SHADOW } from './shadow.js';
-import { renderSysconfigRhel, renderSysconfigSuse, RHEL_SCRIPTS_DIR, SUSE_NETCONFIG, SUSE_NETWORK_DIR } from './sysconfig.js';
+import { renderSysconfigRhel, renderSysconfigSuse, RHEL_SCRIPTS_DIR, SUSE_NETWORK_DIR } from './sysconfig.js';
 
 export type { NetworkFile } from './network-file.js';
 
@@ -20,8 +21,8 @@ export type { NetworkFile } from './network-file.js';
 export interface StackRenderContext {
   /** Current content of a file listed in `edits`, or null (absent, or rendering offline). */
   existing: (path: string) => string | null;
-  /** resolvconf is installed (ifupdown's dns-nameservers then reach resolv.conf). */
-  resolvconf: boolean;
+  /** The DNS table (dns-owner.ts) sends the name servers through this stack's file: ifupdown writes `dns-nameservers` only then. */
+  nameservers: boolean;
   /** ifcfg files are NetworkManager's (RHEL profiles with NetworkManager). */
   nmControlled: boolean;
 }
@@ -78,7 +79,7 @@ export const STACK_RENDERERS: Readonly<Record<Stack, StackRenderer>> = {
     stack: 'eni',
     render: (nics, ctx) => {
       const main = editEniMain(ctx.existing(ENI_MAIN), nics);
-      return [...renderEni(nics, { resolvconf: ctx.resolvconf }), ...(main ? [main] : [])];
+      return [...renderEni(nics, { nameservers: ctx.nameservers }), ...(main ? [main] : [])];
     },
     edits: [ENI_MAIN],
     files: [ENI_FILE],
@@ -112,11 +113,11 @@ export const STACK_RENDERERS: Readonly<Record<Stack, StackRenderer>> = {
     ],
     searchPath: [{ dir: RHEL_SCRIPTS_DIR, name: /^(?:ifcfg|route|route6|rule)-/ }],
   },
-  // SUSE: ifcfg(5), ifroute(5) under /etc/sysconfig/network; name servers through netconfig's config.
+  // SUSE: ifcfg(5), ifroute(5) under /etc/sysconfig/network; name servers go through netconfig (DNS_FILES).
   'sysconfig-suse': {
     stack: 'sysconfig-suse',
-    render: (nics, ctx) => renderSysconfigSuse(nics, ctx.existing(SUSE_NETCONFIG)),
-    edits: [SUSE_NETCONFIG],
+    render: (nics) => renderSysconfigSuse(nics),
+    edits: [],
     files: [],
     owns: [{ dir: SUSE_NETWORK_DIR, name: /^(?:ifcfg|ifroute)-(?<nic>.+)$/ }],
     searchPath: [{ dir: SUSE_NETWORK_DIR, name: /^(?:ifcfg|ifroute)-/ }],
@@ -127,14 +128,29 @@ function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/'));
 }
 
+/**
+ * Where name servers go outside the stacks' own files, by DNS place (dns-owner.ts's table chooses the place):
+ * resolv.conf, resolvconf's base and netconfig's config are edited in place; the drop-ins are osconf's own.
+ */
+export const DNS_FILES: Readonly<Partial<Record<DnsPlace, string>>> = DNS_PLACE_FILES;
+
+/** osconf's own DNS drop-ins: compared with what is there even when absent, removed when DNS goes elsewhere. */
+export const DNS_OWNED_FILES: readonly string[] = [RESOLVED_DROP_IN, NM_DNS_CONF];
+
+/** DNS files edited in place from their current content. */
+const DNS_EDITED_FILES: readonly string[] = Object.values(DNS_PLACE_FILES).filter((p) => !DNS_OWNED_FILES.includes(p));
+
+/** resolvconf's ifupdown hook, which hands `dns-nameservers` to resolvconf (resolvconf(8)). */
+export const ENI_RESOLVCONF_HOOK = '/etc/network/if-up.d/000resolvconf';
+
 /** Every static host name file some profile writes. */
 export const HOSTNAME_FILES: readonly string[] = [...new Set(Object.values(PROFILES).flatMap((p) => p.hostnameFiles))];
 
-/** Files renderers edit in place from their current content, whatever the stack: hosts, resolv.conf, host name files, every stack's edited files. */
-export const EDITED_FILES: readonly string[] = [HOSTS_FILE, RESOLV_CONF, ...Object.values(STACK_RENDERERS).flatMap((r) => r.edits), ...HOSTNAME_FILES];
+/** Files renderers edit in place from their current content, whatever the stack: hosts, the DNS files, host name files, every stack's edited files. */
+export const EDITED_FILES: readonly string[] = [HOSTS_FILE, ...DNS_EDITED_FILES, ...Object.values(STACK_RENDERERS).flatMap((r) => r.edits), ...HOSTNAME_FILES];
 
-/** Every system file apply may replace: root's shadow entry and the edited files. */
-export const SYSTEM_FILES: readonly string[] = [SHADOW, ...EDITED_FILES];
+/** Every system file apply may replace: root's shadow entry, the edited files and osconf's DNS drop-ins. */
+export const SYSTEM_FILES: readonly string[] = [SHADOW, ...EDITED_FILES, ...DNS_OWNED_FILES];
 
 /** Every directory that may hold osconf's own stack files, with the names that can be osconf's. */
 export const OWNED_NAMES: readonly OwnedNames[] = Object.values(STACK_RENDERERS).flatMap((r) => r.owns);

@@ -1,7 +1,8 @@
 // sysconfig, as cloud-init names it, in two flavours.
 // RHEL: /etc/sysconfig/network-scripts/ifcfg-NAME and route-NAME (iproute2 "ip" format), read by the
 // network service (EL6/7) and by NetworkManager's ifcfg-rh plugin (EL7/8).
-// SUSE: /etc/sysconfig/network/ifcfg-NAME and ifroute-NAME, read by wicked; DNS through netconfig.
+// SUSE: /etc/sysconfig/network/ifcfg-NAME and ifroute-NAME, read by wicked; name servers go through netconfig
+// (render/dns.ts), as ifcfg files carry none.
 // https://access.redhat.com/documentation (initscripts sysconfig.txt); SUSE ifcfg(5), routes(5).
 // Gateways outside the NIC's subnet (read from initscripts' ifup-eth and NetworkManager's ifcfg-rh reader):
 // - initscripts skip an off-subnet GATEWAY= silently (ifup-eth compares `ipcalc --network`), and add each
@@ -12,7 +13,7 @@
 // Name servers: DNS1.. in os.conf's order, IPv6 too: initscripts' ifup-post writes each as a nameserver
 // line; NetworkManager's reader skips IPv6 ones when IPV6INIT=no, so it gets its global DNS as well.
 import type { NetworkFile } from './network-file.js';
-import { quotedShellValue, setShellVar, shellAssignments } from './format/shell-vars.js';
+import { quotedShellValue, shellAssignments } from './format/shell-vars.js';
 import { withHeader } from './header.js';
 import { renderNmGlobalDns } from './network-manager.js';
 import type { NicView } from './nic-view.js';
@@ -50,7 +51,7 @@ export function renderSysconfigRhel(nics: NicView[], options: { nmControlled: bo
   return global ? [...files, global] : files;
 }
 
-export function renderSysconfigSuse(nics: NicView[], netconfig: string | null): NetworkFile[] {
+export function renderSysconfigSuse(nics: NicView[]): NetworkFile[] {
   const files: NetworkFile[] = [];
   for (const nic of nics) {
     const vars: Array<[string, string]> = [
@@ -65,16 +66,6 @@ export function renderSysconfigSuse(nics: NicView[], netconfig: string | null): 
     routes.push(...nic.routes.map((r) => `${r.to} ${r.via} - ${nic.name}\n`));
     if (nic.defaultVia) routes.push(`default ${nic.defaultVia} - ${nic.name}\n`);
     if (routes.length > 0) files.push({ path: `${SUSE_NETWORK_DIR}/ifroute-${nic.name}`, mode: 0o644, content: withHeader(routes.join('')), nics: [nic.id] });
-  }
-  const nameservers = nics.flatMap((n) => n.nameservers);
-  if (nameservers.length > 0) {
-    // netconfig writes resolv.conf from NETCONFIG_DNS_STATIC_SERVERS; the rest of its config stays as it is.
-    files.push({
-      path: SUSE_NETCONFIG,
-      mode: 0o644,
-      content: setShellVar(netconfig ?? '', 'NETCONFIG_DNS_STATIC_SERVERS', nameservers.join(' '), quotedShellValue),
-      nics: nics.map((n) => n.id),
-    });
   }
   return files;
 }

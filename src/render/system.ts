@@ -1,14 +1,16 @@
 // Everything osconf would write for one instance on one distribution: the network stack's files, the static
-// host name, the /etc/hosts line and, where nobody else owns it, /etc/resolv.conf. Pure: the current content
-// of files edited in place comes in through `existing`.
+// host name, the /etc/hosts line and the name servers where the DNS table (dns-owner.ts) says the resolver in
+// charge reads them. Pure: the current content of files edited in place comes in through `existing`.
 import type { Concern, InstanceConfig } from '../config/model.js';
 import type { Profile } from '../distro/profiles.js';
+import { renderDnsPlace } from './dns.js';
+import { dnsRoute, NO_RESOLVER_FACTS, type DnsRoute, type ResolverFacts } from './dns-owner.js';
 import type { PlannedFile } from './file.js';
 import { renderHostname } from './hostname.js';
 import { HOSTS_FILE, renderHosts } from './hosts.js';
 import { STACK_RENDERERS } from './index.js';
 import { nicViews, type NameMap } from './nic-view.js';
-import { RESOLV_CONF, renderResolvConf, resolvConfOwner } from './resolv-conf.js';
+import { RESOLV_CONF } from './resolv-conf.js';
 
 export interface RenderedFile extends PlannedFile {
   concern: Concern;
@@ -23,15 +25,21 @@ export interface SystemRenderInput {
   names?: NameMap;
   /** Current content of a file in the target root, or null when absent (or when rendering offline). */
   existing?: (path: string) => string | null;
-  resolvConfIsSymlink?: boolean;
-  /** resolvconf is installed: ENI's dns-nameservers lines reach resolv.conf. */
-  resolvconfInstalled?: boolean;
+  /**
+   * Who owns resolv.conf and what hands name servers to it. Absent: resolv.conf as `existing` shows it (a file,
+   * or absent), no resolver daemon, no ifupdown hooks.
+   */
+  resolver?: ResolverFacts;
+  /** The running host name (live systems): an old name to drop from loopback lines in /etc/hosts. */
+  runningHostname?: string | null;
 }
 
 export interface SystemRender {
   files: RenderedFile[];
   /** Things the user should know: what is not configured here and why. */
   notes: string[];
+  /** Where os.conf's name servers go (the DNS table's row); null when os.conf sets none. */
+  dns: DnsRoute | null;
 }
 
 export function renderSystem(input: SystemRenderInput): SystemRender {
@@ -43,10 +51,13 @@ export function renderSystem(input: SystemRenderInput): SystemRender {
   const add = (concern: Concern, list: Array<PlannedFile | null>): void => {
     for (const f of list) if (f) files.push({ ...f, concern });
   };
+  const resolver = input.resolver ?? offlineResolver(existing(RESOLV_CONF));
+  const dns = config.nameservers.length > 0 ? dnsRoute(resolver, profile) : null;
 
   if (profile.stack) {
     if (nics.length > 0) {
-      add('network', STACK_RENDERERS[profile.stack].render(nics, { existing, resolvconf: input.resolvconfInstalled ?? false, nmControlled: profile.nmControlled }));
+      const ctx = { existing, nameservers: dns?.place === 'stack', nmControlled: profile.nmControlled };
+      add('network', STACK_RENDERERS[profile.stack].render(nics, ctx));
     }
   } else if (nics.length > 0) {
     notes.push(`${profile.id}: no persistent network stack; the network is configured at boot with iproute2 only`);
@@ -54,17 +65,29 @@ export function renderSystem(input: SystemRenderInput): SystemRender {
 
   if (config.hostname) {
     add('hostname', renderHostname(config.hostname, profile.hostnameFiles, existing));
-    add('hostname', [renderHosts(config, existing(HOSTS_FILE))]);
+    add('hostname', [renderHosts(config, existing(HOSTS_FILE), oldHostnames(profile, existing, input.runningHostname ?? null))]);
   }
 
-  if (config.nameservers.length > 0 && profile.stack !== 'sysconfig-suse') {
-    const current = existing(RESOLV_CONF);
-    const owner = resolvConfOwner({ isSymlink: input.resolvConfIsSymlink ?? false, content: current });
-    if (owner === 'plain' || owner === 'absent') add('dns', [renderResolvConf(config.nameservers, current)]);
-    else notes.push(`${RESOLV_CONF} is managed by ${owner}: name servers go through the network stack only`);
+  if (dns) {
+    add('dns', [renderDnsPlace(dns.place, config.nameservers, existing)]);
+    notes.push(`name servers: ${RESOLV_CONF} is ${dns.owner === 'plain' ? 'a plain file' : `${dns.owner}'s`}; ${dns.how}`, ...dns.notes);
   }
-  if (config.nameservers.length > 0 && profile.stack === 'eni' && !input.resolvconfInstalled) {
-    notes.push('resolvconf is not installed: name servers are written to /etc/resolv.conf, not as dns-nameservers');
+  return { files: files.sort((a, b) => a.path.localeCompare(b.path)), notes, dns };
+}
+
+function offlineResolver(resolvConf: string | null): ResolverFacts {
+  return { ...NO_RESOLVER_FACTS, resolvConf: resolvConf === null ? { kind: 'absent' } : { kind: 'file', content: resolvConf } };
+}
+
+/** The image's host name before osconf: the static files the profile keeps it in, and the running name. */
+function oldHostnames(profile: Profile, existing: (path: string) => string | null, running: string | null): string[] {
+  const names = new Set<string>();
+  for (const path of profile.hostnameFiles) {
+    const text = existing(path);
+    if (text === null) continue;
+    const name = path === '/etc/sysconfig/network' ? /^\s*HOSTNAME=["']?([^"'\s]+)/m.exec(text)?.[1] : text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'))?.trim();
+    if (name) names.add(name);
   }
-  return { files: files.sort((a, b) => a.path.localeCompare(b.path)), notes };
+  if (running) names.add(running);
+  return [...names];
 }

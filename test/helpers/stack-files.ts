@@ -29,5 +29,5 @@ export function filesFor(config: InstanceConfig, stack: Stack) {
       return null;
     }
   };
-  return renderSystem({ config, profile: profileForStack(stack), existing, resolvconfInstalled: false }).files.filter((f) => f.concern !== 'hostname');
+  return renderSystem({ config, profile: profileForStack(stack), existing }).files.filter((f) => f.concern !== 'hostname');
 }

@@ -14,6 +14,7 @@ import { isManagedPath, ownedNic } from '../../src/render/index.js';
 import { renderSystem } from '../../src/render/system.js';
 import { CLOUD_CFG_NETWORK_OFF } from '../../src/plan/handoff-plan.js';
 import { FakeHost } from '../helpers/fake-host.js';
+import { RESOLVERS } from '../fixtures/resolvers.js';
 
 setLogLevel('error');
 const SEED = Number(process.env.OSCONF_FC_SEED ?? 20261125);
@@ -92,11 +93,11 @@ function checkFile(path: string, content: string): string | null {
 
 test('every renderer, fed random valid settings, writes files that parse back, and only where allowed', (t) => {
   fc.assert(
-    fc.property(osConf, (text) => {
+    fc.property(osConf, fc.constantFrom(...Object.values(RESOLVERS)), (text, resolver) => {
       const r = readOsConf(text);
       if (r.errors.length > 0) throw new Error(`generator made an invalid os.conf: ${JSON.stringify(r.errors)}\n${text}`);
       for (const profile of Object.values(PROFILES)) {
-        for (const f of renderSystem({ config: r.config, profile, resolvconfInstalled: true }).files) {
+        for (const f of renderSystem({ config: r.config, profile, resolver }).files) {
           if (!ALLOWED.test(f.path, r.config.interfaces.map((n) => n.name))) throw new Error(`${profile.id} writes outside the allowed files: ${f.path}`);
           const problem = checkFile(f.path, f.content);
           if (problem) throw new Error(`${profile.id}: ${problem}\n${text}`);

@@ -11,6 +11,7 @@ import { renderSystem } from '../../src/render/system.js';
 import { cloudInit } from '../helpers/cloud-init.js';
 import { expectedFacts, factsOf, readTree } from '../helpers/network-facts.js';
 import { goldenDir } from '../helpers/paths.js';
+import { RESOLVERS } from '../fixtures/resolvers.js';
 
 const PAIRS: Array<{ stack: Stack; kind: string; distro: string }> = [
   { stack: 'eni', kind: 'eni', distro: 'debian' },
@@ -27,7 +28,9 @@ for (const name of ['vpc', 'classic', 'three-nics', 'routes-without-default']) {
       const { config } = readOsConf(readFileSync(join(goldenDir, name, 'input.conf')));
       const work = mkdtempSync(join(tmpdir(), 'osconf-diff-'));
       try {
-        for (const f of renderSystem({ config, profile: profileForStack(stack), resolvconfInstalled: true }).files) {
+        // cloud-init writes dns-nameservers whatever reads them; resolvconf (with its if-up.d hook) reads them.
+        const resolver = stack === 'eni' ? RESOLVERS.resolvconf : RESOLVERS.none;
+        for (const f of renderSystem({ config, profile: profileForStack(stack), resolver }).files) {
           if (f.concern === 'hostname') continue;
           mkdirSync(dirname(join(work, 'ours', f.path)), { recursive: true });
           writeFileSync(join(work, 'ours', f.path), f.content);

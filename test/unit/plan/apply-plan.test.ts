@@ -216,3 +216,121 @@ test('live at boot: an enabled stack that has not started yet applies the files 
   t.false(network.actions.some((a) => a.kind === 'exec'));
   t.is(network.verify, undefined);
 });
+
+/** A live Debian 12 with systemd-resolved (the package's resolv.conf link), under systemd; `active`: running units. */
+function debianResolved(opts: { reports: () => string; networkUp?: boolean; active?: string[] }): FakeHost {
+  const ok = { code: 0, stdout: '', stderr: '' };
+  const active = opts.active ?? ['systemd-resolved.service'];
+  const ipAddr = JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.171.254.123', prefixlen: 24 }] }]);
+  const ipRoute = JSON.stringify([
+    { dst: 'default', gateway: '10.171.254.1', dev: 'eth0' },
+    { dst: '10.0.0.0/8', gateway: '10.171.254.1', dev: 'eth0' },
+    { dst: '100.64.0.0/10', gateway: '10.171.254.1', dev: 'eth0' },
+  ]);
+  const host = new FakeHost(
+    true,
+    {
+      systemctl: (argv) => ({
+        code: 0,
+        stdout: argv
+          .slice(4)
+          .map((u) => `Id=${u}\nActiveState=${active.includes(u) ? 'active' : 'inactive'}\nUnitFileState=${u === 'systemd-resolved.service' || active.includes(u) ? 'enabled' : 'disabled'}\n`)
+          .join('\n'),
+        stderr: '',
+      }),
+      resolvectl: () => ({ code: 0, stdout: opts.reports(), stderr: '' }),
+      ip: (argv) => ({ code: 0, stdout: argv[1] === '-j' ? (opts.networkUp ? (argv[3] === 'addr' ? ipAddr : ipRoute) : '[]') : '', stderr: '' }),
+      ifdown: () => ok,
+      ifup: () => ok,
+      networkctl: () => ok,
+      hostnamectl: () => ok,
+    },
+    'iZ23r29djmjZ',
+  )
+    .put('/etc/shadow', SHADOW)
+    .put('/sys/class/net/eth0/address', '00:8c:fa:5e:14:23\n')
+    .put('/run/systemd/resolve/stub-resolv.conf', 'nameserver 127.0.0.53\noptions edns0 trust-ad\n');
+  host.symlinks.add('/etc/resolv.conf');
+  host.linkTargets.set('/etc/resolv.conf', '../run/systemd/resolve/stub-resolv.conf');
+  host.dirs.add('/run/systemd/system');
+  return host;
+}
+
+const vpcDns = vpcText.replace(/^password=.*$/m, '').replace(/^hostname=.*$/m, '');
+const describeActions = (c: { actions: Array<{ kind: string; path?: string; argv?: string[] }> }) => c.actions.map((a) => (a.argv ? a.argv.join(' ') : `${a.kind} ${a.path}`));
+
+test('Debian 12, ifupdown, systemd-resolved (the issue): a resolved drop-in, resolved restarted, then asked', async (t) => {
+  const host = debianResolved({ reports: () => 'Global:\nLink 2 (eth0):\n' });
+  const plan = planApply(await gather(host, readOsConf(vpcDns), detection('debian-ifupdown')));
+  const network = plan.concerns.find((c) => c.concern === 'network')!;
+  const eni = network.actions.find((a) => a.kind === 'write' && a.path === '/etc/network/interfaces.d/50-osconf');
+  t.notRegex(eni?.kind === 'write' ? eni.content : 'missing', /dns-nameservers/, "not for Debian 12's if-up.d/resolved hook, which loses them");
+  const dns = plan.concerns.find((c) => c.concern === 'dns')!;
+  t.is(dns.state, 'change', 'not "unchanged: set through the network stack" while resolved reports nothing');
+  t.deepEqual(describeActions(dns), ['write /etc/systemd/resolved.conf.d/90-osconf.conf', 'systemctl try-reload-or-restart systemd-resolved.service']);
+  t.deepEqual(dns.verify, { kind: 'dns', source: 'resolved', nameservers: ['7.7.7.7', '8.8.8.8'] });
+  t.false(dns.actions.some((a) => a.kind === 'write' && a.path === '/etc/resolv.conf'), 'the stub link is never written');
+});
+
+test('at boot, resolved not started yet: the drop-in only, nothing to check now; the drop-in goes when DNS goes elsewhere', async (t) => {
+  const host = debianResolved({ reports: () => '', active: [] });
+  const plan = planApply(await gather(host, readOsConf(vpcDns), detection('debian-ifupdown')));
+  const dns = plan.concerns.find((c) => c.concern === 'dns')!;
+  t.deepEqual(describeActions(dns), ['write /etc/systemd/resolved.conf.d/90-osconf.conf']);
+  t.regex(dns.reason!, /systemd-resolved reads it when it starts/);
+  t.is(dns.verify, undefined);
+  t.false(host.ran.some((r) => r.argv[0] === 'resolvectl'), 'resolved is not asked (nor started by D-Bus activation) before it runs');
+  await executePlan(host, plan);
+  host.symlinks.delete('/etc/resolv.conf');
+  host.put('/etc/resolv.conf', 'nameserver 1.1.1.1\n');
+  const after = planApply(await gather(host, readOsConf(vpcDns), detection('debian-ifupdown')));
+  t.deepEqual(describeActions(after.concerns[3]!), ['write /etc/resolv.conf', 'remove /etc/systemd/resolved.conf.d/90-osconf.conf']);
+});
+
+test('networkd and resolved: name servers per link; a resolver that lost them is repaired by reconfiguring the NIC', async (t) => {
+  let reports = 'Global:\nLink 2 (eth0): 1.1.1.1\n';
+  const active = ['systemd-resolved.service', 'systemd-networkd.service'];
+  const host = debianResolved({ reports: () => reports, networkUp: true, active });
+  const first = planApply(await gather(host, readOsConf(vpcDns), detection('debian-networkd')));
+  t.regex((first.concerns[1]!.actions[0] as { content: string }).content, /^DNS=7\.7\.7\.7$/m);
+  t.deepEqual(first.concerns[3]!.actions, [], 'through the stack: no file of its own');
+  t.deepEqual(first.concerns[3]!.verify, { kind: 'dns', source: 'resolved', nameservers: ['7.7.7.7', '8.8.8.8'] });
+  await executePlan(host, first);
+  // The files are as os.conf says and the addresses are up, but resolved does not report our servers.
+  const drifted = planApply(await gather(host, readOsConf(vpcDns), detection('debian-networkd')));
+  t.deepEqual(describeActions(drifted.concerns[1]!), ['networkctl reload', 'networkctl reconfigure eth0']);
+  t.is(drifted.concerns[3]!.state, 'change');
+  reports = 'Global:\nLink 2 (eth0): 7.7.7.7 8.8.8.8\n';
+  const settled = planApply(await gather(host, readOsConf(vpcDns), detection('debian-networkd')));
+  t.deepEqual(settled.concerns.map((c) => c.state), ['not-set', 'unchanged', 'not-set', 'unchanged']);
+  t.is(settled.concerns[3]!.reason, 'the resolver already reports them');
+});
+
+test('offline: SUSE name servers go to netconfig as the DNS concern; an unknown resolv.conf link fails DNS and says why', async (t) => {
+  const suse = offlineHost().put('/etc/sysconfig/network/config', 'NETCONFIG_DNS_POLICY="auto"\n');
+  suse.files.delete('/etc/resolv.conf');
+  const { plan } = await applyOnce(suse, vpcText, 'suse');
+  const dns = plan.concerns.find((c) => c.concern === 'dns')!;
+  t.deepEqual(dns.actions.map((a) => (a.kind === 'write' ? a.path : a.kind)), ['/etc/sysconfig/network/config']);
+  t.false(plan.concerns.find((c) => c.concern === 'network')!.actions.some((a) => a.kind === 'write' && a.path.endsWith('/config')));
+
+  const odd = offlineHost();
+  odd.files.delete('/etc/resolv.conf');
+  odd.symlinks.add('/etc/resolv.conf');
+  odd.linkTargets.set('/etc/resolv.conf', '/run/connman/resolv.conf');
+  const { outcomes } = await applyOnce(odd, vpcText, 'debian-ifupdown');
+  t.is(outcomes[3]!.result, 'failed');
+  t.regex(outcomes[3]!.message!, /links to \/run\/connman\/resolv\.conf.*osconf knows no way/);
+});
+
+test('live: a changed host name is checked on the running system afterwards', async (t) => {
+  const host = debianResolved({ reports: () => '' });
+  const renamed = vpcText.replace('hostname=iZ23r29djmjZ', 'hostname=node-a.corp.example.com');
+  const plan = planApply(await gather(host, readOsConf(renamed), detection('debian-ifupdown')));
+  t.deepEqual(plan.concerns.find((c) => c.concern === 'hostname')!.verify, {
+    kind: 'hostname',
+    hostname: 'node-a.corp.example.com',
+    names: ['node-a.corp.example.com', 'node-a'],
+    address: '10.171.254.123',
+  });
+});

@@ -67,7 +67,7 @@ async function missingNow(host: Host, expected: Expectation): Promise<string[]> 
     case 'hostname': {
       const missing: string[] = [];
       const running = await host.hostname();
-      if (running !== expected.hostname) missing.push(`running host name ${expected.hostname} (it is ${running})`);
+      if (running.toLowerCase() !== expected.hostname.toLowerCase()) missing.push(`running host name ${expected.hostname} (it is ${running})`);
       for (const name of expected.names) {
         const answer = await getentHosts(host, name);
         if (answer !== expected.address) missing.push(`${name} resolving to ${expected.address} (getent ahosts ${/^[\d.]+$|^[\da-f:]+$/i.test(answer) ? `answers ${answer}` : answer})`);

@@ -76,6 +76,8 @@ export interface ConcernPlan {
   verify?: Expectation;
   /** What the operator must know (configuration of others neutralised): logged as warnings, kept in the state. */
   warnings?: string[];
+  /** Bringing it up is left to a stack that starts after osconf (boot): nothing of it can be seen live yet. */
+  deferred?: boolean;
 }
 
 export interface ApplyPlan {

@@ -149,11 +149,12 @@ function planHostname(config: InstanceConfig, files: RenderedFile[], input: Appl
   // The kernel takes at most 64 characters: a longer FQDN runs under its first label (config/hostname.ts).
   const hostname = staticHostname(config.hostname!);
   const extra: Action[] = [];
-  if (input.live && input.liveHostname !== hostname) {
+  // Host names are case-insensitive (RFC 4343); systemd 219's hostnamectl lowercases what it is given.
+  if (input.live && input.liveHostname?.toLowerCase() !== hostname.toLowerCase()) {
     // hostnamectl needs D-Bus, which may not run yet this early at boot: then the kernel call.
     extra.push(
       input.services.systemd
-        ? { kind: 'exec', argv: ['hostnamectl', 'set-hostname', hostname], purpose: 'set the running host name', fallback: ['hostname', hostname] }
+        ? { kind: 'exec', argv: ['hostnamectl', '--static', '--transient', 'set-hostname', hostname], purpose: 'set the running host name', fallback: ['hostname', hostname] }
         : { kind: 'exec', argv: ['hostname', hostname], purpose: 'set the running host name' },
     );
   }
@@ -187,9 +188,13 @@ function planDns(config: InstanceConfig, route: DnsRoute, files: RenderedFile[],
     return { concern: 'dns', state: 'unchanged', reason: seen ? 'the resolver already reports them' : `${how}; files already as os.conf says`, actions: [] };
   }
   const act = dnsActivation(route.place, input.services);
+  // NetworkManager's global DNS file (IPv6 servers) removed or rewritten here: NetworkManager must reread it.
+  if (act.actions.length === 0 && input.services.active.has('NetworkManager.service') && [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE)) {
+    act.actions.push({ kind: 'exec', argv: ['nmcli', 'general', 'reload'], purpose: "reload NetworkManager's configuration and DNS", allowFailure: true });
+  }
   // Through the stack, the name servers show once the network concern has brought the primary NIC up; when
   // that is left to a stack starting later (boot), so is this check.
-  const networkDeferred = route.place === 'stack' && network?.state === 'change' && network.verify === undefined;
+  const networkDeferred = route.place === 'stack' && network?.deferred === true;
   const verify = source !== null && !act.deferred && !networkDeferred ? ({ kind: 'dns', nameservers: expectedNameservers(config.nameservers, source), source } as const) : undefined;
   return { concern: 'dns', state: 'change', reason: act.deferred ? `${how}; ${act.via}` : how, actions: [...writes, ...removals, ...act.actions], verify };
 }
@@ -255,16 +260,20 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
     actions.push({ kind: 'write', path: CLOUD_CFG_NETWORK_OFF, content: NETWORK_OFF_SNIPPET, mode: 0o644, before: input.files.get(CLOUD_CFG_NETWORK_OFF) ?? null });
   }
   let verify = input.live;
+  let deferred = false;
   if (input.live) {
     const daemonConfig = [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE);
     const act = activation(input.profile.activator, changedNics, input.services, daemonConfig);
     actions.push(...act.actions);
     reason = changedNics.length > 0 ? (act.deferred ? act.via : `brought up with ${act.via}`) : undefined;
     if (act.deferred) verify = false;
+    deferred = act.deferred === true && changedNics.length > 0;
   }
   if (actions.length === 0) {
+    // At boot with the files already in place, the stack that starts next configures the NICs.
+    if (deferred) return { concern: 'network', state: 'unchanged', reason: `files already as os.conf says; ${reason}`, actions: [], deferred };
     const why = input.profile.stack === null && !input.live ? 'no network stack found in this root; nothing to write' : 'files and running network already as os.conf says';
     return { concern: 'network', state: 'unchanged', reason: why, actions: [] };
   }
-  return { concern: 'network', state: 'change', reason, actions, verify: verify ? expectationOf(nics) : undefined, ...(warnings.length ? { warnings } : {}) };
+  return { concern: 'network', state: 'change', reason, actions, verify: verify ? expectationOf(nics) : undefined, ...(warnings.length ? { warnings } : {}), ...(deferred ? { deferred } : {}) };
 }

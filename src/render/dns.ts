@@ -8,12 +8,14 @@ import { renderSections } from './format/keyfile.js';
 import { quotedShellValue, setShellVar } from './format/shell-vars.js';
 import { withHeader } from './header.js';
 import { RESOLV_CONF, renderResolvConf } from './resolv-conf.js';
+import { NM_GLOBAL_DNS_FILE } from './network-manager.js';
 import { SUSE_NETCONFIG } from './sysconfig.js';
 
 /** resolved.conf(5): drop-ins in /etc/systemd/resolved.conf.d/*.conf, read after resolved.conf in name order. */
 export const RESOLVED_DROP_IN = '/etc/systemd/resolved.conf.d/90-osconf.conf';
 /** NetworkManager.conf(5): /etc/NetworkManager/conf.d/*.conf, read in name order after NetworkManager.conf. */
-export const NM_DNS_CONF = '/etc/NetworkManager/conf.d/90-osconf-dns.conf';
+/** One file, whichever concern writes it: NetworkManager's global DNS drop-in. */
+export const NM_DNS_CONF = NM_GLOBAL_DNS_FILE;
 /** resolvconf(8): lines of this file are included in the generated resolv.conf, whatever the interfaces say. */
 export const RESOLVCONF_BASE = '/etc/resolvconf/resolv.conf.d/base';
 

@@ -44,9 +44,16 @@ export function renderHosts(config: InstanceConfig, existing: string | null, ret
   const address = hostsAddress(config);
   const names = hostNames(config.hostname);
   const managed = `${address}\t${names.join(' ')}\t${MANAGED_LINE_MARKER}`;
-  // Host names are case-insensitive (RFC 4343); a name goes when its first label is one of ours.
-  const labels = new Set([...names, ...retired].map((n) => n.split('.')[0]!.toLowerCase()));
-  const drop = (name: string) => !isLocalhostName(name) && labels.has(name.split('.')[0]!.toLowerCase());
+  // Host names are case-insensitive (RFC 4343). A name goes when it is one of ours; on a line that names one
+  // of ours, so does a longer name whose first label is it (Debian's `127.0.1.1 FQDN SHORT`). Other aliases stay.
+  const ours = new Set([...names, ...retired, ...retired.map((n) => n.split('.')[0]!)].map((n) => n.toLowerCase()));
+  const drop = (name: string, line: readonly string[]) => {
+    if (isLocalhostName(name)) return false;
+    const n = name.toLowerCase();
+    if (ours.has(n)) return true;
+    const label = n.split('.')[0]!;
+    return ours.has(label) && line.some((other) => other.toLowerCase() === label);
+  };
 
   const lines = (existing ?? DEFAULT_HOSTS).replace(/\n$/, '').split('\n');
   const out: string[] = [];
@@ -70,11 +77,11 @@ export function renderHosts(config: InstanceConfig, existing: string | null, ret
 }
 
 /** A hosts(5) line without `drop`'s names when its address is loopback; commented out when no name is left. */
-function withoutNames(line: string, drop: (name: string) => boolean): string {
+function withoutNames(line: string, drop: (name: string, line: readonly string[]) => boolean): string {
   const m = /^(\s*)(\S+)(\s+)([^#]*?)(\s*#.*)?$/.exec(line);
   if (!m || m[2]!.startsWith('#') || !isLoopback(m[2]!)) return line;
   const names = m[4]!.split(/\s+/).filter(Boolean);
-  const kept = names.filter((n) => !drop(n));
+  const kept = names.filter((n) => !drop(n, names));
   if (kept.length === names.length) return line;
   if (kept.length === 0) return `# ${line}  # osconf: the host name maps to the instance's address`;
   return `${m[1]}${m[2]}${m[3]}${kept.join(' ')}${m[5] ?? ''}`;

@@ -19,6 +19,7 @@ import type { NicView } from './nic-view.js';
 export const NM_CONNECTIONS_DIR = '/etc/NetworkManager/system-connections';
 export const NM_CONF_DIR = '/etc/NetworkManager/conf.d';
 /** NetworkManager's global DNS, written only when os.conf lists an IPv6 name server. */
+/** NetworkManager's global DNS drop-in (IPv6 servers here; render/dns.ts writes the same file for its table). */
 export const NM_GLOBAL_DNS_FILE = `${NM_CONF_DIR}/90-osconf-dns.conf`;
 
 /** A stable UUID (name-based, version 5 layout) per MAC, so re-rendering keeps the connection's identity. */

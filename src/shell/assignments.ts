@@ -65,6 +65,15 @@ export function readAssignments(input: Uint8Array | string, options: ReadOptions
     // the first line is judged (an error on its key) and reading goes on with the next, so a forgotten
     // closing quote costs one concern, not the lines after it.
     const last = logicalLineEnd(lines, index);
+    // A quote or backslash left open runs the value on into a line that looks like a secret's assignment (a
+    // typo before `password=`): the value would carry the secret, so it is refused and never quoted.
+    const swallowed = last === null ? -1 : lines.slice(index + 1, last + 1).findIndex((l) => isSecret(/^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/.exec(l)?.[1] ?? ''));
+    if (last !== null && swallowed >= 0) {
+      const key = NAME.exec(trimmed.replace(/^export[ \t]+/, ''))?.[0] ?? null;
+      result.errors.push({ line: index + 1, key, message: `its value runs on into line ${index + swallowed + 2}, which assigns a secret: a quote or backslash is not closed` });
+      index = last + 1;
+      continue;
+    }
     const logical = last === null ? first : lines.slice(index, last + 1).join('\n');
     parseLine(logical, index + 1, result, isSecret, last === null);
     index = last === null ? index + 1 : last + 1;

@@ -15,7 +15,7 @@ export class FakeHost implements Host {
 
   constructor(
     readonly live: boolean,
-    private readonly commands: Record<string, CommandHandler> = {},
+    readonly commands: Record<string, CommandHandler> = {},
     private readonly name = 'localhost',
   ) {}
 

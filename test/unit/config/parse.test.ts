@@ -125,3 +125,13 @@ test('an error inside a multi-line value is on its key and first line; the value
   t.deepEqual(r.errors.map((e) => [e.line, e.key]), [[1, 'hostname']]);
   t.deepEqual([...r.entries.entries()].map(([k, e]) => [k, e.line]), [['x', 3]]);
 });
+
+test('a value left open into a line that assigns the password is refused on its own line and never quotes it', (t) => {
+  for (const text of ['hostname=a\\\npassword=cXdIcjEyMzQK\n', 'dns_nameserver="1.1.1.1\npassword=cXdIcjEyMzQK\n"\n']) {
+    const r = parseOsConf(text);
+    t.is(r.errors.length, 1, text);
+    t.is(r.errors[0]!.line, 1);
+    t.regex(r.errors[0]!.message, /runs on into line 2, which assigns a secret/);
+    t.false(JSON.stringify(r).includes('cXdIcjEyMzQK'));
+  }
+});

@@ -139,7 +139,7 @@ test('live: the stack runs, so its own tool brings NICs up', async (t) => {
   host.dirs.add('/run/systemd/system');
   const plan = planApply(await gather(host, readOsConf(vpcText), detection('rhel-9')));
   const argv = plan.concerns.flatMap((c) => c.actions.filter((a) => a.kind === 'exec').map((a) => (a.kind === 'exec' ? a.argv.join(' ') : '')));
-  t.deepEqual(argv, ['nmcli connection reload', 'nmcli connection up uuid a134d100-f35c-5d6d-aacd-341896aed1cc ifname eth0', 'hostnamectl set-hostname iZ23r29djmjZ']);
+  t.deepEqual(argv, ['nmcli connection reload', 'nmcli connection up uuid a134d100-f35c-5d6d-aacd-341896aed1cc ifname eth0', 'hostnamectl --static --transient set-hostname iZ23r29djmjZ']);
 });
 
 test('live: a NIC whose MAC is absent fails the network concern and nothing of it is written', async (t) => {
@@ -333,4 +333,34 @@ test('live: a changed host name is checked on the running system afterwards', as
     names: ['node-a.corp.example.com', 'node-a'],
     address: '10.171.254.123',
   });
+});
+
+test('at boot with the files already in place (a console password reset): networkd starts next, so DNS is not checked before it', async (t) => {
+  // resolved runs (it starts early), networkd is enabled but waits for osconf; the NIC has no address yet.
+  const host = debianResolved({ reports: () => 'Global:\n', active: ['systemd-resolved.service'] });
+  host.commands.systemctl = (argv) => ({
+    code: 0,
+    stdout: argv
+      .slice(4)
+      .map((u) => `Id=${u}\nActiveState=${u === 'systemd-resolved.service' ? 'active' : 'inactive'}\nUnitFileState=${u === 'systemd-resolved.service' || u === 'systemd-networkd.service' ? 'enabled' : 'disabled'}\n`)
+      .join('\n'),
+    stderr: '',
+  });
+  const first = planApply(await gather(host, readOsConf(vpcDns), detection('debian-networkd')));
+  await executePlan(host, first);
+  const again = planApply(await gather(host, readOsConf(vpcDns), detection('debian-networkd')));
+  const network = again.concerns[1]!;
+  t.is(network.state, 'unchanged');
+  t.true(network.deferred);
+  t.regex(network.reason!, /systemd-networkd\.service applies them when it starts/);
+  t.is(again.concerns[3]!.verify, undefined, 'the servers show only once networkd has started');
+});
+
+test('host names compare case-insensitively (RFC 4343): a lowercased running name is not set again', async (t) => {
+  const host = debianResolved({ reports: () => '', active: [] });
+  host.commands.hostnamectl = () => ({ code: 0, stdout: '', stderr: '' });
+  const lower = new FakeHost(true, host.commands, 'iz23r29djmjz');
+  for (const [p, f] of host.files) lower.files.set(p, f);
+  const plan = planApply(await gather(lower, readOsConf(vpcText.replace(/^password=.*$/m, '')), detection('debian-networkd')));
+  t.false(plan.concerns[2]!.actions.some((a) => a.kind === 'exec'), 'no hostnamectl when only the case differs');
 });

@@ -175,3 +175,10 @@ test('the generic profile writes no network files and says why', (t) => {
   t.deepEqual(r.files.filter((f) => f.concern === 'network'), []);
   t.regex(r.notes.join('\n'), /no persistent network stack/);
 });
+
+test('/etc/hosts: only our names leave loopback lines; aliases that merely share a first label stay', (t) => {
+  const image = '127.0.0.1 localhost web.dev.local api.local db.local\n127.0.1.1 node-a.corp.example.com node-a\n';
+  const out = renderHosts({ ...classic, hostname: 'web.prod.example.com' }, image, ['node-a', 'db'])!.content;
+  t.regex(out, /^127\.0\.0\.1 localhost web\.dev\.local api\.local db\.local$/m);
+  t.regex(out, /^# 127\.0\.1\.1 node-a\.corp\.example\.com node-a {2}# osconf/m, "Debian's FQDN SHORT line goes whole");
+});

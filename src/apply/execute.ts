@@ -7,9 +7,9 @@ import { OsconfError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { log, logStep } from '../log.js';
 import { notifyStatus } from '../notify.js';
+import { BACKUP_DIR } from '../render/file.js';
 import type { Action, ApplyPlan, ConcernPlan } from '../plan/actions.js';
 
-export const BACKUP_DIR = '/var/lib/osconf/backup';
 
 export type ConcernResult = 'applied' | 'unchanged' | 'not-set' | 'refused' | 'failed';
 

@@ -16,13 +16,16 @@ import type { Stack } from '../distro/profiles.js';
 import { log } from '../log.js';
 import type { ForeignFile, NicRef } from '../plan/foreign-config.js';
 import { resolverOwner, type ResolverFacts } from '../render/dns-owner.js';
-import { DNS_OWNED_FILES, ENI_RESOLVCONF_HOOK, FIXED_STACK_FILES, OWNED_NAMES, STACK_RENDERERS, SYSTEM_FILES } from '../render/index.js';
+import { BACKUP_DIR } from '../render/file.js';
+import { DNS_OWNED_FILES, ENI_RESOLVCONF_HOOK, FIXED_STACK_FILES, HOSTNAME_FILES, OWNED_NAMES, STACK_RENDERERS, SYSTEM_FILES } from '../render/index.js';
 import { nameserversOf, RESOLV_CONF } from '../render/resolv-conf.js';
 
 /** Files read whole: the system's files renderers edit, and the cloud-init hand-off's. */
 const FILES = [
   ...new Set([
     ...SYSTEM_FILES,
+    // The originals of the host name files (the image's own name, for /etc/hosts), once osconf replaced them.
+    ...HOSTNAME_FILES.map((f) => `${BACKUP_DIR}${f}`),
     CLOUD_CFG_NETWORK_OFF,
     CLOUD_CFG_SNIPPET,
     `${NOCLOUD_SEED_DIR}/meta-data`,

@@ -11,3 +11,6 @@ export interface PlannedFile {
 
 /** `0o644` → `"0644"`, `0o4755` → `"04755"`: a 0, then the permission bits (file type dropped) in octal, at least three digits. */
 export const formatMode = (mode: number): string => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+
+/** Where apply keeps, once, the original of every file it replaces or removes (`BACKUP_DIR/etc/hosts`). */
+export const BACKUP_DIR = '/var/lib/osconf/backup';

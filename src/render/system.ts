@@ -5,7 +5,7 @@ import type { Concern, InstanceConfig } from '../config/model.js';
 import type { Profile } from '../distro/profiles.js';
 import { renderDnsPlace } from './dns.js';
 import { dnsRoute, NO_RESOLVER_FACTS, type DnsRoute, type ResolverFacts } from './dns-owner.js';
-import type { PlannedFile } from './file.js';
+import { BACKUP_DIR, type PlannedFile } from './file.js';
 import { renderHostname } from './hostname.js';
 import { HOSTS_FILE, renderHosts } from './hosts.js';
 import { STACK_RENDERERS } from './index.js';
@@ -82,10 +82,12 @@ function offlineResolver(resolvConf: string | null): ResolverFacts {
 /** The image's host name before osconf: the static files the profile keeps it in, and the running name. */
 function oldHostnames(profile: Profile, existing: (path: string) => string | null, running: string | null): string[] {
   const names = new Set<string>();
-  for (const path of profile.hostnameFiles) {
+  // The image's own name also from the backup of its first replaced copy: an apply interrupted after writing
+  // /etc/hostname and before /etc/hosts must still know it on the retry.
+  for (const path of profile.hostnameFiles.flatMap((p) => [p, `${BACKUP_DIR}${p}`])) {
     const text = existing(path);
     if (text === null) continue;
-    const name = path === '/etc/sysconfig/network' ? /^\s*HOSTNAME=["']?([^"'\s]+)/m.exec(text)?.[1] : text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'))?.trim();
+    const name = path.endsWith('/etc/sysconfig/network') ? /^\s*HOSTNAME=["']?([^"'\s]+)/m.exec(text)?.[1] : text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'))?.trim();
     if (name) names.add(name);
   }
   if (running) names.add(running);

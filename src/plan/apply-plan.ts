@@ -8,7 +8,7 @@ import { sha512Crypt } from '../config/password-hash.js';
 import type { Profile } from '../distro/profiles.js';
 import { isOsconfFile } from '../render/header.js';
 import type { DnsRoute, ResolverFacts } from '../render/dns-owner.js';
-import { hostNames, hostsAddress } from '../render/hosts.js';
+import { hostNames, hostsAddress, HOSTS_FILE } from '../render/hosts.js';
 import { DNS_OWNED_FILES, ownedNic } from '../render/index.js';
 import { NM_GLOBAL_DNS_FILE } from '../render/network-manager.js';
 import { nicViews, type NameMap, type NicView } from '../render/nic-view.js';
@@ -158,7 +158,10 @@ function planHostname(config: InstanceConfig, files: RenderedFile[], input: Appl
         : { kind: 'exec', argv: ['hostname', hostname], purpose: 'set the running host name' },
     );
   }
-  const plan = withFileChanges('hostname', files, input, extra);
+  // /etc/hosts before the host name files: until it is rewritten, they still name the image's old host, which
+  // an apply interrupted in between needs on its retry to take the old name off loopback lines.
+  const hostsFirst = [...files.filter((f) => f.path === HOSTS_FILE), ...files.filter((f) => f.path !== HOSTS_FILE)];
+  const plan = withFileChanges('hostname', hostsFirst, input, extra);
   // Applied means seen: the kernel's name, and the name resolving to the instance's address (hosts(5) first).
   if (plan.state === 'change' && input.live) plan.verify = { kind: 'hostname', hostname, names: hostNames(config.hostname!), address: hostsAddress(config) };
   return plan;

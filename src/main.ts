@@ -2,13 +2,32 @@
 import { Command, CommanderError, Option } from 'commander';
 // Subcommands load their modules when they run (dynamic import): `--version` and `--help` load none.
 import { DATASOURCE_FORMATS } from './cli/datasource-formats.js';
-import { ExitCode, OsconfError } from './errors.js';
+import { errorCode, ExitCode, OsconfError } from './errors.js';
 import { flushLogs, setJsonLogs, setLogLevel, type LogLevel } from './log-settings.js';
 import { VERSION } from './version.js';
 
 const write = (text: string): void => {
   process.stdout.write(text);
 };
+
+// A reader that goes away (`osconf apply 2>&1 | head -1`) must not end a run half done (the partition left
+// mounted, os.conf half applied): output to a closed pipe is dropped, the log file and syslog still get every
+// line, and the exit code stays the run's own.
+function dropOutputToClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
+}
+
+/** One line for a system error that escaped the typed errors: permission problems say what to do. */
+function systemErrorLine(e: unknown): string | null {
+  const code = errorCode(e);
+  if (code !== 'EACCES' && code !== 'EPERM') return null;
+  const path = typeof e === 'object' && e !== null && 'path' in e && typeof e.path === 'string' ? `${e.path}: ` : '';
+  return `${path}permission denied; run osconf as root`;
+}
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('osconf')
@@ -57,11 +76,12 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('show')
-    .description('validate os.conf and print the instance settings it describes (password redacted)')
-    .requiredOption('--conf <file>', 'the os.conf file to read')
+    .description("validate os.conf and print the instance settings it describes (password redacted); or check osconf's own configuration")
+    .option('--conf <file>', 'the os.conf file to read')
+    .option('--config <file>', "check osconf's own configuration file (osconf.conf): effective settings and every problem with its line")
     .option('--json', 'print the model as JSON (a stable contract, see README)')
-    .addHelpText('after', '\nExit code 3 when os.conf has errors; every error names its line and key.')
-    .action(async (opts: { conf: string; json?: boolean }) => setExit(await (await import('./cli/show.js')).runShow(opts, write)));
+    .addHelpText('after', '\nExit code 3 when os.conf has errors (every error names its line and key) or osconf.conf has problems\n(each names its line; at boot each is a warning and that setting keeps its default).')
+    .action(async (opts: { conf?: string; config?: string; json?: boolean }) => setExit(await (await import('./cli/show.js')).runShow(opts, write)));
 
   program
     .command('datasource')
@@ -131,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
     exitCode = code;
   });
   const debug = argv.includes('--debug');
+  dropOutputToClosedPipes();
   try {
     if (argv.length <= 2) {
       program.outputHelp();
@@ -148,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`osconf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`osconf: ${systemErrorLine(e) ?? `internal error: ${e instanceof Error ? e.message : String(e)}`}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return ExitCode.failure;
   }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { ReadResult } from '../config/model.js';
 import { MAX_OS_CONF_BYTES } from '../config/parse.js';
-import { DEFAULT_OSCONF_CONF, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../settings/osconf-conf.js';
+import { DEFAULT_OSCONF_CONF, formatSettingsWarning, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../settings/osconf-conf.js';
 import type { Detection } from '../distro/detect.js';
 import type { Stack } from '../distro/profiles.js';
 import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
@@ -89,8 +89,8 @@ async function loadSettings(host: Host, path: string | null): Promise<OsconfConf
     if (path) throw new UsageError(`--config ${path}: no such file`);
     return DEFAULT_OSCONF_CONF;
   }
-  const { conf, errors } = parseOsconfConf(text);
-  if (errors.length > 0) throw new OperationalError(`${file}: ${errors.join('; ')}`);
+  const { conf, warnings } = parseOsconfConf(text);
+  for (const w of warnings) log().warn(`settings: ${formatSettingsWarning(w, file)}`);
   return conf;
 }
 
@@ -174,7 +174,11 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     run: async (run) => {
       const path = run.confPath!;
       run.file = await readOsConfFile(path, MAX_OS_CONF_BYTES).catch((e: unknown) => {
-        if (e instanceof OperationalError && isENOENT(e.cause)) return null;
+        // An os.conf the caller named must be there; the partition's is absent on every boot after the first.
+        if (e instanceof OperationalError && isENOENT(e.cause)) {
+          if (run.request.conf) throw new OperationalError(`--conf ${path}: no such file`, { cause: e.cause });
+          return null;
+        }
         throw e;
       });
       if (run.file === null) return { state: 'skipped', detail: `${path}: not present; nothing to apply` };

@@ -2,9 +2,10 @@
 // prints its outcome: the plan on --dry-run, else what each concern did, as text or JSON.
 import { faultInjection } from './fault-injection.js';
 import { runApplyPipeline, type ApplyOutcome } from '../apply/pipeline.js';
-import { UsageError } from '../errors.js';
+import { OperationalError, UsageError } from '../errors.js';
 import { enableLogOutputs } from '../log.js';
 import { parseStack } from './stack-option.js';
+import { pathOption, rootOption } from './paths.js';
 
 export interface ApplyOptions {
   conf?: string;
@@ -16,13 +17,17 @@ export interface ApplyOptions {
   lockWait?: string;
 }
 
-export async function runApply(options: ApplyOptions, out: (text: string) => void): Promise<number> {
+export async function runApply(given: ApplyOptions, out: (text: string) => void): Promise<number> {
+  const options = { ...given, root: rootOption(given.root), conf: pathOption(given.conf), config: pathOption(given.config) };
   const stack = parseStack(options.stack);
   if (options.root && !options.conf) throw new UsageError('apply --root needs --conf: a sandbox root has no partitions to search');
   const lockWaitMs = options.lockWait === undefined ? 60_000 : Number(options.lockWait) * 1000;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new UsageError(`--lock-wait ${options.lockWait} is not a number of seconds`);
   const root = options.root ?? '/';
   const dryRun = !!options.dryRun;
+  if (root === '/' && !dryRun && typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new OperationalError('apply changes this system (password, network, host name): run it as root, or see the plan with --dry-run');
+  }
   if (root === '/' && !dryRun) enableLogOutputs({ file: true, syslog: true });
   const outcome = await runApplyPipeline({
     root,
@@ -45,8 +50,8 @@ async function report(outcome: ApplyOutcome, json: boolean, out: (text: string) 
       if (json) out(`${JSON.stringify({ osConf: 'absent', source: outcome.source, exitCode: 0 })}\n`);
       return;
     case 'dry-run': {
-      const { describePlan } = await import('../plan/actions.js');
-      out(describePlan(outcome.plan));
+      const { describePlan, planJson } = await import('../plan/actions.js');
+      out(json ? `${JSON.stringify(planJson(outcome.plan), null, 2)}\n` : describePlan(outcome.plan));
       return;
     }
     case 'applied': {

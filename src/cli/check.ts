@@ -8,6 +8,7 @@ import { runChecks, systemInfo } from '../check/items.js';
 import { consoleSummary, jsonReport, reportTime, textReport, type ReportInput } from '../check/report.js';
 import { ExitCode, OperationalError, UsageError, describeSystemError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { rootOption } from './paths.js';
 
 export interface CheckOptions {
   root?: string;
@@ -18,6 +19,7 @@ export interface CheckOptions {
 
 export async function runCheck(options: CheckOptions, out: (text: string) => void): Promise<number> {
   if (options.root && options.image) throw new UsageError('give --root or --image, not both');
+  rootOption(options.root);
   const target = options.image ? await imageTarget(options.image) : options.root ? await rootTarget(options.root) : await runningTarget();
   const items = await runChecks(target);
   const input: ReportInput = {

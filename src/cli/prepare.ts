@@ -9,6 +9,7 @@ import { NodeHost } from '../host/node-host.js';
 import { describeAction, planFirstPartition, planPrepare, type PrepareAction } from '../prepare/plan.js';
 import { OSCONF_CONF, parseOsconfConf } from '../settings/osconf-conf.js';
 import { locate, type Located } from '../source/locate.js';
+import { pathOption, rootOption } from './paths.js';
 
 export interface PrepareOptions {
   yes?: boolean;
@@ -18,7 +19,8 @@ export interface PrepareOptions {
   json?: boolean;
 }
 
-export async function runPrepare(options: PrepareOptions, out: (text: string) => void): Promise<number> {
+export async function runPrepare(given: PrepareOptions, out: (text: string) => void): Promise<number> {
+  const options = { ...given, root: rootOption(given.root), firstPartition: pathOption(given.firstPartition) };
   const root = options.root ?? '/';
   const host = new NodeHost(root);
   // Like waagent -deprovision: sealing the machine you are logged into takes an explicit yes.

@@ -10,6 +10,7 @@ import { EDITED_FILES } from '../render/index.js';
 import { renderSystem, type SystemRender } from '../render/system.js';
 import { loadConfig } from './load-config.js';
 import { parseStack } from './stack-option.js';
+import { rootOption } from './paths.js';
 
 export interface RenderOptions {
   conf: string;
@@ -27,7 +28,7 @@ export async function runRender(options: RenderOptions, out: (text: string) => v
     throw new ConfigRejectedError(`${path}: rejected (${result.errors.length} error${result.errors.length === 1 ? '' : 's'})`);
   }
   // With only --stack, render offline: no root is read. Otherwise read the target root (default /).
-  const root = options.root ?? (stack ? null : '/');
+  const root = rootOption(options.root) ?? (stack ? null : '/');
   let detection: Detection;
   let rendered: SystemRender;
   if (root === null) {

@@ -1,11 +1,16 @@
 // `osconf show`: the validated model, password redacted, with every warning and error.
 import type { ConfigIssue, InstanceConfig, ReadResult } from '../config/model.js';
 import { formatIssue } from '../config/model.js';
-import { ExitCode } from '../errors.js';
+import { promises as fs } from 'node:fs';
+import { describeSystemError, ExitCode, OperationalError, UsageError } from '../errors.js';
+import { formatSettingsWarning, parseOsconfConf } from '../settings/osconf-conf.js';
+import { pathOption } from './paths.js';
 import { loadConfig } from './load-config.js';
 
 export interface ShowOptions {
-  conf: string;
+  conf?: string;
+  /** osconf's own configuration file, checked alone (or with --conf). */
+  config?: string;
   json?: boolean;
 }
 
@@ -59,8 +64,49 @@ export function showText(path: string, result: ReadResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runShow(options: ShowOptions, out: (text: string) => void): Promise<number> {
-  const { path, result } = await loadConfig(options.conf);
-  out(options.json ? `${JSON.stringify(showJson(result), null, 2)}\n` : showText(path, result));
-  return result.errors.length > 0 ? ExitCode.rejected : ExitCode.ok;
+/** `show --config FILE`: the effective settings and every problem with its line. Throws OperationalError when FILE cannot be read. */
+async function showSettings(file: string, json: boolean): Promise<{ text: string; problems: number; data: Record<string, unknown> }> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new OperationalError(`--config ${file}: ${describeSystemError(e)}`, { cause: e });
+  }
+  const { conf, warnings } = parseOsconfConf(text);
+  const data = { settings: conf, warnings };
+  if (json) return { text: '', problems: warnings.length, data };
+  const source = conf.source.kind === 'root-disk' ? 'partition 1 of the root disk' : `${conf.source.kind} ${conf.source.value}`;
+  const lines = [
+    `${file}: osconf settings`,
+    `  mode          ${conf.mode}`,
+    `  source        ${source}`,
+    `  stack         ${conf.stack ?? '(detected)'}`,
+    `  profile       ${conf.profile ?? '(detected)'}`,
+    `  nic_wait      ${conf.nicWaitSeconds} s`,
+  ];
+  if (warnings.length) lines.push('warnings (each setting named is ignored, its default applies):', ...warnings.map((w) => `  ${formatSettingsWarning(w, file)}`));
+  return { text: `${lines.join('\n')}\n`, problems: warnings.length, data };
+}
+
+export async function runShow(given: ShowOptions, out: (text: string) => void): Promise<number> {
+  const options = { ...given, conf: pathOption(given.conf), config: pathOption(given.config) };
+  if (!options.conf && !options.config) throw new UsageError('show: give --conf FILE (os.conf) or --config FILE (osconf.conf)');
+  let code: number = ExitCode.ok;
+  const json: Record<string, unknown> = {};
+  if (options.conf) {
+    const { path, result } = await loadConfig(options.conf);
+    if (options.json) Object.assign(json, showJson(result));
+    else out(showText(path, result));
+    if (result.errors.length > 0) code = ExitCode.rejected;
+  }
+  if (options.config) {
+    const settings = await showSettings(options.config, !!options.json);
+    if (options.json) {
+      if (options.conf) json.osconfConf = settings.data;
+      else Object.assign(json, settings.data);
+    } else out(settings.text);
+    if (settings.problems > 0) code = ExitCode.rejected;
+  }
+  if (options.json) out(`${JSON.stringify(json, null, 2)}\n`);
+  return code;
 }

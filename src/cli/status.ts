@@ -1,9 +1,10 @@
 // `osconf status`: what the last apply did, from /var/lib/osconf/state.json.
 import { readState } from '../apply/state.js';
 import { NodeHost } from '../host/node-host.js';
+import { rootOption } from './paths.js';
 
 export async function runStatus(options: { root?: string; json?: boolean }, out: (text: string) => void): Promise<number> {
-  const state = await readState(new NodeHost(options.root ?? '/'));
+  const state = await readState(new NodeHost(rootOption(options.root) ?? '/'));
   if (options.json) {
     out(`${JSON.stringify(state ?? { lastApply: null }, null, 2)}\n`);
     return 0;

@@ -104,6 +104,26 @@ function describeAction(a: Action): string {
     .trimEnd();
 }
 
+/**
+ * The plan as JSON (`apply --dry-run --json`): the plan's own shape, with every write's `before` dropped (it
+ * is the system's, not osconf's) and the content of sensitive writes replaced by `withheld: REASON`.
+ */
+export function planJson(plan: ApplyPlan): Record<string, unknown> {
+  const action = (a: Action): Record<string, unknown> => {
+    if (a.kind !== 'write') return { ...a, ...('before' in a ? { before: undefined } : {}) };
+    const { before: _before, sensitive, content, ...rest } = a;
+    return sensitive ? { ...rest, withheld: sensitive === true ? 'it holds a password hash' : sensitive } : { ...rest, content };
+  };
+  return {
+    dryRun: true,
+    profile: plan.profile,
+    stack: plan.stack,
+    notes: plan.notes,
+    ...(plan.preamble?.length ? { preamble: plan.preamble.map(action) } : {}),
+    concerns: plan.concerns.map((c) => ({ ...c, actions: c.actions.map(action) })),
+  };
+}
+
 /** The plan as a reviewer reads it: unified diffs and commands, with sensitive content withheld. */
 export function describePlan(plan: ApplyPlan): string {
   const out: string[] = [`# profile ${plan.profile}, stack ${plan.stack ?? 'none'}`];

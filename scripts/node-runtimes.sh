@@ -9,9 +9,10 @@ case "$tools_dir" in
   /?*) ;;
   *) echo "node-runtimes.sh: TOOLS_DIR must be an absolute path" >&2; exit 1 ;;
 esac
-# Keep in step with test/integration/node-matrix.test.ts: 8 only for the one-line refusal, then every
-# even major from the floor (10) to the newest LTS. The newest release of each line.
-versions=(8.17.0 10.24.1 12.22.12 14.21.3 16.20.2 18.20.8 20.20.2 22.23.5)
+# test/integration/node-matrix.test.ts reads this list: 8 only for the one-line refusal, then every even
+# major from the floor (10) to the newest LTS. For 10, Ubuntu 20.04's own nodejs, the oldest a supported
+# distribution ships (fs.mkdir's `recursive` needs 10.12); for the others the newest release of the line.
+versions=(8.17.0 10.19.0 12.22.12 14.21.3 16.20.2 18.20.8 20.20.2 22.23.5)
 [ "$(uname -m)" = x86_64 ] || { echo "node-runtimes.sh: the matrix uses x86_64 builds only" >&2; exit 1; }
 mkdir -p "$tools_dir/node"
 for v in "${versions[@]}"; do

@@ -1,4 +1,4 @@
-// Bundles src/main.ts into one executable file, dist/osconf, that runs on Node.js 18 with no node_modules:
+// Bundles src/main.ts into one executable file, dist/osconf, that runs on Node.js 10 and later with no node_modules:
 // the launcher (src/launcher/launcher.cjs) with the bundle embedded as a string, so that the launcher can
 // compile it with V8's code cache.
 import { build } from 'esbuild';
@@ -16,7 +16,9 @@ const result = await build({
   platform: 'node',
   // CommonJS: an extensionless file installed as /usr/bin/osconf has no package.json telling Node it is ESM.
   format: 'cjs',
-  target: 'node18',
+  // The runtime floor (docs/design.md): esbuild lowers newer syntax; node10.mjs supplies newer built-ins.
+  target: 'node10',
+  inject: [new URL('../src/launcher/node10.mjs', import.meta.url).pathname],
   minify: true,
   legalComments: 'none',
   define: { OSCONF_VERSION: JSON.stringify(pkg.version) },
@@ -33,7 +35,10 @@ async function replace(path, content, mode) {
   await chmod(temp, mode);
   await rename(temp, path);
 }
-await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => JSON.stringify(bundle))}`, 0o755);
+// U+2028 and U+2029 are legal in JSON strings but end a JavaScript string before ES2019 (Node.js < 10): escaped,
+// so that the launcher parses on old Node.js and can say which version it needs.
+const literal = JSON.stringify(bundle).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => literal)}`, 0o755);
 // Inside this repository package.json says "type": "module"; this marks dist/ as CommonJS. Installed copies
 // (/usr/bin/osconf) have no package.json above them and are CommonJS by default.
 await replace(new URL('../dist/package.json', import.meta.url).pathname, '{ "type": "commonjs" }\n', 0o644);

@@ -22,6 +22,8 @@ apt_packages=(
   openssl dash debootstrap iproute2
   # rpmbuild and rpm build and inspect the .rpm; e2fsprogs makes the test partitions
   rpm e2fsprogs man-db
+  # btrfs-progs makes the btrfs root of the locate test (a root whose mountinfo has no block device)
+  btrfs-progs
   # the real-boot tests: qemu, and tools that build disk images without mounting (mtools, sfdisk, mkfs.vfat)
   qemu-system-x86 mtools dosfstools fdisk
 )
@@ -75,4 +77,22 @@ if ! root_ready; then
   rm -rf -- "$debian_root"
   mv -- "$staging" "$debian_root"
 fi
+# Debian 12's SysV boot ordering for the init script's test (test/integration/sysv-order.test.ts), as .debs the
+# test installs into a throwaway overlay of the Debian root: insserv orders the scripts; initscripts brings
+# mountnfs.sh (the $remote_fs provider that once made a loop with osconf); openssh-server only for its
+# /etc/init.d/ssh. Kept out of the root itself so its other tests see the same system as before.
+sysv_dir="$tools_dir/sysv-debs"
+sysv_packages=(insserv startpar sysv-rc initscripts openssh-server)
+if [ "$(ls "$sysv_dir"/*.deb 2>/dev/null | wc -l)" -ne ${#sysv_packages[@]} ]; then
+  apt_update_once
+  rm -rf -- "$sysv_dir.tmp"
+  mkdir -p "$sysv_dir.tmp"
+  # apt's download user cannot write a root-only directory: fetch as root (-o APT::Sandbox::User=root).
+  (cd "$sysv_dir.tmp" && apt-get download -qq -o APT::Sandbox::User=root "${sysv_packages[@]}")
+  rm -rf -- "$sysv_dir"
+  mv -- "$sysv_dir.tmp" "$sysv_dir"
+fi
+
+# The Node.js builds the bundle is run under by the Node matrix test (8 for the refusal, 10 to 22).
+bash "$here/scripts/node-runtimes.sh" "$tools_dir"
 echo "test tools ready in $tools_dir"

@@ -37,7 +37,7 @@ Package: osconf
 Version: $version
 Architecture: all
 Maintainer: osconf developers <osconf@localhost>
-Depends: nodejs (>= 18)
+Depends: nodejs (>= 10)
 Recommends: iproute2
 Section: admin
 Priority: optional

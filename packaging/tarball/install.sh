@@ -14,7 +14,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$prefix" ] || { echo "empty --prefix" >&2; exit 2; }
-command -v node >/dev/null 2>&1 || { echo "osconf needs Node.js 18 or later (node) installed first" >&2; exit 1; }
+# The bundle runs on Node.js 10 and later; `node -p` works on every version, so older ones are named.
+node_version=$(node -p 'process.versions.node' 2>/dev/null) || node_version=
+node_major=${node_version%%.*}
+case "$node_major" in
+  '' | *[!0-9]*) echo "osconf: needs Node.js >= 10 (node) installed first" >&2; exit 1 ;;
+esac
+if [ "$node_major" -lt 10 ]; then
+  echo "osconf: needs Node.js >= 10 (found v${node_version%.*})" >&2
+  exit 1
+fi
 
 if [ -d /run/systemd/system ] || command -v systemctl >/dev/null 2>&1; then init=systemd
 elif command -v openrc-run >/dev/null 2>&1 || [ -x /sbin/openrc-run ]; then init=openrc

@@ -2,7 +2,9 @@
 // table, superblocks, FAT directory, ext through debugfs): checking never mounts anything.
 // The one I/O module of check/ (as probe.ts is of distro/): it reads through host/ and source/, and the
 // items beside it stay pure functions of the CheckTarget it returns.
+import { execFile } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
 import { UsageError } from '../errors.js';
 import { DebugfsReader } from '../host/debugfs-reader.js';
 import { DirectoryReader } from '../host/directory-reader.js';
@@ -24,8 +26,19 @@ async function hasDebugfs(): Promise<boolean> {
   return false;
 }
 
+/** statfs(2)'s f_blocks, f_bavail, f_files, f_ffree; null when unreadable. */
+async function statfs(dir: string): Promise<{ blocks: number; bavail: number; files: number; ffree: number } | null> {
+  if (typeof fs.statfs === 'function') return fs.statfs(dir).catch(() => null);
+  // Node.js before 18.15 has no fs.statfs: coreutils' `stat -f` reads the same statfs(2) fields.
+  const out = await promisify(execFile)('stat', ['-f', '-c', '%b %a %c %d', '--', dir], { timeout: 10_000 }).catch(() => null);
+  const fields = out?.stdout.trim().split(' ').map(Number);
+  if (fields?.length !== 4 || fields.some((n) => !Number.isSafeInteger(n))) return null;
+  const [blocks, bavail, files, ffree] = fields as [number, number, number, number];
+  return { blocks, bavail, files, ffree };
+}
+
 async function statfsUsage(dir: string): Promise<{ blocks: Usage | null; inodes: Usage | null }> {
-  const s = await fs.statfs(dir).catch(() => null);
+  const s = await statfs(dir);
   if (!s) return { blocks: null, inodes: null };
   return { blocks: { total: s.blocks, free: s.bavail }, inodes: s.files > 0 ? { total: s.files, free: s.ffree } : null };
 }

@@ -73,7 +73,8 @@ export function instanceData(input: InstanceDataInput): InstanceData {
 
 /** Replaces every `a/b/c` path listed in sensitive_keys with cloud-init's redaction marker. */
 export function redactSensitive(data: InstanceData): InstanceData {
-  const copy = structuredClone(data) as InstanceData;
+  // JSON data (renderInstanceData prints it as JSON), so a JSON round trip copies it whole (Node.js 10 has no structuredClone).
+  const copy = JSON.parse(JSON.stringify(data)) as InstanceData;
   for (const path of copy.sensitive_keys) {
     const parts = path.split('/');
     let node: unknown = copy;

@@ -81,7 +81,7 @@ export class NodeHost implements Host {
         }
         await fs.rename(temp, full);
       } catch (e) {
-        await fs.rm(temp, { force: true });
+        await unlinkIfPresent(temp);
         throw e;
       }
       await syncDir(dir);
@@ -93,7 +93,7 @@ export class NodeHost implements Host {
   async remove(path: string): Promise<void> {
     const full = this.full(path);
     try {
-      await fs.rm(full, { force: true });
+      await unlinkIfPresent(full);
       await syncDir(dirname(full));
     } catch (e) {
       throw new OperationalError(`failed to remove ${full}: ${describeSystemError(e)}`, { cause: e });
@@ -192,8 +192,15 @@ export class NodeHost implements Host {
 async function removeStaleTemps(dir: string, name: string): Promise<void> {
   const prefix = `.${name}.osconf-`;
   for (const entry of await fs.readdir(dir).catch(() => [] as string[])) {
-    if (entry.startsWith(prefix) && /^[0-9a-f]{12}$/.test(entry.slice(prefix.length))) await fs.rm(join(dir, entry), { force: true });
+    if (entry.startsWith(prefix) && /^[0-9a-f]{12}$/.test(entry.slice(prefix.length))) await unlinkIfPresent(join(dir, entry));
   }
+}
+
+/** Removes a file; one already gone is fine. (fs.rm's `force`, which Node.js before 14.14 lacks.) */
+async function unlinkIfPresent(path: string): Promise<void> {
+  await fs.unlink(path).catch((e: unknown) => {
+    if (errorCode(e) !== 'ENOENT') throw e;
+  });
 }
 
 async function syncDir(dir: string): Promise<void> {

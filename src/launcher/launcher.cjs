@@ -3,46 +3,54 @@
 // after the first. The cache is only an optimisation: V8 refuses a cache that does not match this source,
 // this Node.js and its flags (it is then rewritten), and a cache that anyone but root could have written is
 // never read.
+// ES5 syntax only: this file must parse on any Node.js, so that one too old for the bundle (Node.js 10 is the
+// floor, see docs/design.md) gets one plain line instead of a SyntaxError.
 'use strict';
-const SOURCE = __OSCONF_BUNDLE__;
-const fs = require('fs');
-const path = require('path');
-const vm = require('vm');
-const Module = require('module');
+var version = process.versions.node.split('.');
+if (!(Number(version[0]) >= 10)) {
+  process.stderr.write('osconf: needs Node.js >= 10 (found v' + version[0] + '.' + version[1] + ')\n');
+  process.exit(1);
+}
+var SOURCE = __OSCONF_BUNDLE__;
+var fs = require('fs');
+var path = require('path');
+var vm = require('vm');
+var Module = require('module');
 
-const cacheDir = process.env.OSCONF_CACHE_DIR || '/var/cache/osconf';
-const cacheFile = path.join(cacheDir, `osconf-${process.arch}.v8cache`);
+var cacheDir = process.env.OSCONF_CACHE_DIR || '/var/cache/osconf';
+var cacheFile = path.join(cacheDir, 'osconf-' + process.arch + '.v8cache');
 
 /** Owned by root and writable by no one else (the directory too), or not used at all. */
 function trusted(file) {
   try {
-    const s = fs.lstatSync(file);
-    return (s.isFile() || s.isDirectory()) && s.uid === 0 && (s.mode & 0o022) === 0;
-  } catch {
+    var s = fs.lstatSync(file);
+    return (s.isFile() || s.isDirectory()) && s.uid === 0 && (s.mode & parseInt('022', 8)) === 0;
+  } catch (e) {
     return false;
   }
 }
 
-let cachedData;
+var cachedData;
 if (process.getuid && process.getuid() === 0 && trusted(cacheDir) && trusted(cacheFile)) {
   try {
     cachedData = fs.readFileSync(cacheFile);
-  } catch {
+  } catch (e) {
     cachedData = undefined;
   }
 }
-const script = new vm.Script(Module.wrap(SOURCE), { filename: __filename, cachedData });
-if (process.getuid && process.getuid() === 0 && (cachedData === undefined || script.cachedDataRejected) && trusted(cacheDir)) {
+var script = new vm.Script(Module.wrap(SOURCE), { filename: __filename, cachedData: cachedData });
+// createCachedData appeared in Node.js 10.6; older ones simply run without a cache.
+if (process.getuid && process.getuid() === 0 && (cachedData === undefined || script.cachedDataRejected) && typeof script.createCachedData === 'function' && trusted(cacheDir)) {
   // At exit the cache also holds the functions this run compiled.
-  process.once('exit', () => {
-    const temp = `${cacheFile}.${process.pid}`;
+  process.once('exit', function () {
+    var temp = cacheFile + '.' + process.pid;
     try {
-      fs.writeFileSync(temp, script.createCachedData(), { mode: 0o644, flag: 'wx' });
+      fs.writeFileSync(temp, script.createCachedData(), { mode: parseInt('644', 8), flag: 'wx' });
       fs.renameSync(temp, cacheFile);
-    } catch {
+    } catch (e) {
       try {
         fs.unlinkSync(temp);
-      } catch {
+      } catch (e2) {
         // nothing was written
       }
     }

@@ -15,16 +15,33 @@ const MOUNT_TIMEOUT_MS = 20_000;
 export interface MountEntry {
   majorMinor: string;
   mountPoint: string;
+  /** The fields after the ` - ` separator: file system type, mount source, super block options. */
+  fsType: string;
+  source: string;
+  superOptions: string;
 }
 
-/** mountinfo(5): field 3 is major:minor, field 5 the mount point (octal escapes for spaces and the like). */
+const unescapeOctal = (text: string): string => text.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/**
+ * mountinfo(5): field 3 is major:minor, field 5 the mount point (octal escapes for spaces and the like); after
+ * the optional fields and a lone `-` come the file system type, the mount source and the super options.
+ */
 export function parseMountinfo(text: string): MountEntry[] {
   return text
     .split('\n')
     .filter(Boolean)
     .map((line) => {
       const f = line.split(' ');
-      return { majorMinor: f[2] ?? '', mountPoint: (f[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) };
+      const dash = f.indexOf('-', 6);
+      const tail = dash === -1 ? [] : f.slice(dash + 1);
+      return {
+        majorMinor: f[2] ?? '',
+        mountPoint: unescapeOctal(f[4] ?? ''),
+        fsType: tail[0] ?? '',
+        source: unescapeOctal(tail[1] ?? ''),
+        superOptions: tail[2] ?? '',
+      };
     });
 }
 
@@ -54,12 +71,61 @@ async function readlinkVia(host: Host, path: string): Promise<string | null> {
   return r && r.code === 0 ? r.stdout.trim() : null;
 }
 
+/**
+ * The block device (its /sys/devices path) a btrfs file system lives on: the kernel lists a mounted btrfs's
+ * devices under /sys/fs/btrfs/FSID/devices/ (sysfs-fs-btrfs ABI). `source` is the mount source, one of them;
+ * a multi-device file system gives the one named there. Null when sysfs does not say.
+ */
+async function btrfsDevice(host: Host, source: string): Promise<string | null> {
+  const resolved = source.startsWith('/dev/') ? await readlinkVia(host, source) : null;
+  const name = (resolved ?? source).slice((resolved ?? source).lastIndexOf('/') + 1);
+  const fsids = (await host.list('/sys/fs/btrfs')).filter((n) => /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(n));
+  const lists = await Promise.all(fsids.map(async (fsid) => ({ fsid, devices: await host.list(`/sys/fs/btrfs/${fsid}/devices`) })));
+  const named = lists.find((l) => l.devices.includes(name));
+  // The mount source may be a name sysfs does not use (a by-uuid link that did not resolve): one btrfs is it.
+  const chosen = named ?? (lists.length === 1 ? lists[0] : undefined);
+  const device = named ? name : chosen?.devices[0];
+  return chosen && device ? readlinkVia(host, `/sys/fs/btrfs/${chosen.fsid}/devices/${device}`) : null;
+}
+
+/** The mount whose mount point holds `path`: the longest matching mount point, the latest mount of it. */
+function mountHolding(mounts: MountEntry[], path: string, except: MountEntry): MountEntry | undefined {
+  let best: MountEntry | undefined;
+  for (const m of mounts) {
+    if (m === except) continue;
+    const inside = m.mountPoint === '/' || path === m.mountPoint || path.startsWith(`${m.mountPoint}/`);
+    if (inside && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
+}
+
+/**
+ * The /sys/devices path of the block device under a mount. A plain major:minor resolves through
+ * /sys/dev/block; an anonymous one (0:NN) is followed by file system: btrfs through /sys/fs/btrfs, overlay(fs)
+ * through the mounts holding its upper, then lower directories (Documentation/filesystems/overlayfs.rst).
+ */
+async function mountDevice(host: Host, mounts: MountEntry[], entry: MountEntry, depth = 0): Promise<string | null> {
+  if (!entry.majorMinor.startsWith('0:')) return sysBlockPath(host, entry.majorMinor);
+  if (entry.fsType === 'btrfs') return btrfsDevice(host, entry.source);
+  if (entry.fsType === 'overlay' && depth < 4) {
+    const option = (key: string) => entry.superOptions.split(',').find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+    // lowerdir is colon-separated, with `\:` for a colon inside a path.
+    const lowers = (option('lowerdir') ?? '').split(/(?<!\\):/).filter(Boolean).map((d) => d.replace(/\\:/g, ':'));
+    for (const dir of [option('upperdir'), ...lowers]) {
+      const under = dir ? mountHolding(mounts, dir, entry) : undefined;
+      const device = under ? await mountDevice(host, mounts, under, depth + 1) : null;
+      if (device) return device;
+    }
+  }
+  return null;
+}
+
 /** The first partition of the disk holding the root file system, as /dev/NAME and its major:minor, and that disk. */
 export async function rootDiskFirstPartition(host: Host): Promise<{ device: string; majorMinor: string; disk: string } | null> {
   const mounts = parseMountinfo((await host.read('/proc/self/mountinfo')) ?? '');
   const root = [...mounts].reverse().find((m) => m.mountPoint === '/');
-  if (!root || root.majorMinor.startsWith('0:')) return null;
-  let dev = await sysBlockPath(host, root.majorMinor);
+  if (!root) return null;
+  let dev = await mountDevice(host, mounts, root);
   // Device mapper (LVM, crypt): follow the first underlying device down to a partition.
   for (let depth = 0; dev && depth < 4; depth++) {
     const slaves = await host.list(`${dev}/slaves`);

@@ -34,7 +34,13 @@ const LINKS = {
 };
 
 test('mountinfo: mount points with escaped spaces', (t) => {
-  t.deepEqual(parseMountinfo('36 35 98:0 / /mnt/a\\040b rw - ext3 /dev/x rw\n'), [{ majorMinor: '98:0', mountPoint: '/mnt/a b' }]);
+  t.deepEqual(parseMountinfo('36 35 98:0 / /mnt/a\\040b rw - ext3 /dev/x rw\n'), [
+    { majorMinor: '98:0', mountPoint: '/mnt/a b', fsType: 'ext3', source: '/dev/x', superOptions: 'rw' },
+  ]);
+  // Optional fields (shared:N, master:N) sit before the separator.
+  t.deepEqual(parseMountinfo('22 1 0:31 / / rw,relatime shared:1 master:2 - btrfs /dev/vda2 rw,space_cache=v2,subvolid=256,subvol=/@\n'), [
+    { majorMinor: '0:31', mountPoint: '/', fsType: 'btrfs', source: '/dev/vda2', superOptions: 'rw,space_cache=v2,subvolid=256,subvol=/@' },
+  ]);
 });
 
 test('root on vda2: the first partition is vda1, used where it is mounted (/boot)', async (t) => {
@@ -65,7 +71,47 @@ test('root on LVM: follows the device mapper down to the partition', async (t) =
   t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
 });
 
-test('a root without a block device (overlay, tmpfs) gives a clear error', async (t) => {
+// Fedora's and SUSE's default: btrfs shows an anonymous 0:NN device in mountinfo; sysfs lists its devices.
+const BTRFS = 'd7a9ea5b-3c1f-4a55-9a0e-2f7c5f3b8e11';
+const btrfsLinks = { ...LINKS, [`/sys/fs/btrfs/${BTRFS}/devices/vda2`]: LINKS['/sys/dev/block/253:2'], '/dev/vda2': '/dev/vda2' };
+
+test('root on btrfs (anonymous 0:NN in mountinfo): its device from /sys/fs/btrfs, then partition 1 of that disk', async (t) => {
+  const host = virtioHost('22 1 0:31 /@ / rw shared:1 - btrfs /dev/vda2 rw,subvol=/@\n', btrfsLinks, (h) => {
+    h.put(`/sys/fs/btrfs/${BTRFS}/devices/vda2`, '').put('/sys/fs/btrfs/features/raid1c34', '1\n');
+  });
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
+});
+
+test('root on btrfs mounted by UUID: the one btrfs in sysfs is the root', async (t) => {
+  const host = virtioHost('22 1 0:31 / / rw - btrfs /dev/disk/by-uuid/absent rw\n', btrfsLinks, (h) => h.put(`/sys/fs/btrfs/${BTRFS}/devices/vda2`, ''));
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
+});
+
+test('of two btrfs file systems, the one the root mount names', async (t) => {
+  const other = '0b5c9e1a-1111-4222-8333-944445555666';
+  const host = virtioHost('22 1 0:31 / / rw - btrfs /dev/vda2 rw\n30 22 0:40 / /data rw - btrfs /dev/vdb rw\n', { ...btrfsLinks, [`/sys/fs/btrfs/${other}/devices/vdb`]: '/sys/devices/pci0000:00/0000:00:05.0/virtio2/block/vdb' }, (h) => {
+    h.put(`/sys/fs/btrfs/${other}/devices/vdb`, '').put(`/sys/fs/btrfs/${BTRFS}/devices/vda2`, '');
+  });
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
+});
+
+test('root on overlay: the disk under its upper directory', async (t) => {
+  const host = virtioHost(
+    '22 1 253:2 / /media/root-rw rw - ext4 /dev/vda2 rw\n25 1 0:33 / / rw - overlay overlay rw,lowerdir=/media/root-ro,upperdir=/media/root-rw/overlay,workdir=/media/root-rw/work\n',
+    LINKS,
+  );
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
+});
+
+test('root on overlay with its upper directory on tmpfs: the disk under a lower directory', async (t) => {
+  const host = virtioHost(
+    '22 1 253:2 / /media/root-ro ro - ext4 /dev/vda2 ro\n23 1 0:25 / /run rw - tmpfs tmpfs rw\n25 1 0:33 / / rw - overlay overlay rw,lowerdir=/media/root-ro,upperdir=/run/upper,workdir=/run/work\n',
+    LINKS,
+  );
+  t.deepEqual(await rootDiskFirstPartition(host), { device: '/dev/vda1', majorMinor: '253:1', disk: '/dev/vda' });
+});
+
+test('a root without a block device (overlay on tmpfs only, tmpfs) gives a clear error', async (t) => {
   const host = virtioHost('22 1 0:31 / / rw - overlay overlay rw\n', LINKS);
   t.is(await rootDiskFirstPartition(host), null);
   await t.throwsAsync(locate(host, { kind: 'root-disk' }), { message: /cannot find the root disk's first partition \(set \[source\]/ });

@@ -68,7 +68,7 @@ for (const [name, text] of Object.entries(texts)) {
       t.true(rootHashVerifies(box.etc('/etc/shadow')!, PASSWORD), 'root password set');
       const state = JSON.parse(box.out('state.json'));
       t.is(state.exitCode, 0);
-      t.regex(state.sha256, /^[0-9a-f]{64}$/);
+      t.regex(state.digest, /^hmac-sha256:[0-9a-f]{64}$/);
 
       t.is(box.out('second.code').trim(), '0', box.out('second.log'));
       const second = JSON.parse(box.out('second.json'));

@@ -1,5 +1,6 @@
 // `osconf apply --root`: image builders fill an offline root the way a real boot would, and nothing runs.
 import test from 'ava';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DISTROS } from '../fixtures/distros.js';
@@ -42,11 +43,23 @@ test('apply --root on a CentOS 7 root writes ifcfg, routes, host name, DNS and t
     const state = JSON.parse(file('/var/lib/osconf/state.json'));
     t.is(state.exitCode, 0);
     t.false(JSON.stringify(state).includes('qwHr1234'));
+    // Issue 16 (4): state.json was 0644 with a plain sha256 of os.conf, which a short guess list reversed.
+    // Now 0600, with an HMAC keyed by a random per-machine key (0600): no guess can be checked against it.
+    t.is(statSync(join(root, '/var/lib/osconf/state.json')).mode & 0o777, 0o600);
+    t.is(statSync(join(root, '/var/lib/osconf/digest.key')).mode & 0o777, 0o600);
+    const conf = readFileSync(join(examplesDir, 'classic.conf'));
+    const key = Buffer.from(file('/var/lib/osconf/digest.key').trim(), 'hex');
+    t.is(key.length, 32);
+    t.is(state.digest, `hmac-sha256:${createHmac('sha256', key).update(conf).digest('hex')}`);
+    const stateText = file('/var/lib/osconf/state.json');
+    for (const fast of ['sha256', 'sha1', 'md5', 'sha512']) t.false(stateText.includes(createHash(fast).update(conf).digest('hex')), fast);
 
     const again = await osconf(['apply', '--root', root, '--conf', join(examplesDir, 'classic.conf'), '--json']);
     t.deepEqual(JSON.parse(again.stdout).concerns.map((c: { result: string }) => c.result), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
     const status = await osconf(['status', '--root', root]);
     t.regex(status.stdout, /password +unchanged/);
+    t.is(JSON.parse(file('/var/lib/osconf/state.json')).digest, state.digest, 'the same file gives the same digest on this machine');
+    t.regex(status.stdout, new RegExp(`${state.digest.slice(0, 28)}…`));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

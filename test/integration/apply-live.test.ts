@@ -172,8 +172,9 @@ test('one apply at a time: a second waits a bounded time, then exits 1 naming th
   try {
     await box.run(`
       mkdir -p /run/osconf
-      sleep 30 & holder=$!
-      echo $holder > /run/osconf/apply.lock
+      # A holder as osconf holds it: flock(2) on an open descriptor, its PID in the file.
+      sh -c 'exec 9<>/run/osconf/apply.lock; flock 9; echo $$ >&9; exec sleep 30' & holder=$!
+      for i in $(seq 1 100); do [ -s /run/osconf/apply.lock ] && break; sleep 0.1; done
       $OSCONF apply --lock-wait 1 > /dev/null 2> "$BOX/out/l.log"; echo $? > "$BOX/out/l.code"
       kill $holder
       $OSCONF apply > /dev/null 2> "$BOX/out/l2.log"; echo $? > "$BOX/out/l2.code"

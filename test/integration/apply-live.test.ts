@@ -392,3 +392,33 @@ test('hostile files: an unreadable os.conf (EACCES) and one that grows while it 
     box.destroy();
   }
 });
+
+test('a hostile partition at boot: a linked aliyun_custom_image and an os.conf of another user set no password', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    // Issue 16, reproduction 3: the directory a link to one any user can write, os.conf written there by a user.
+    await box.run(`
+      mkdir -p "$BOX/boot" && mount "$LOOP" "$BOX/boot"
+      mkdir "$BOX/boot/shared" && chmod 1777 "$BOX/boot/shared"
+      mv "$BOX/boot/aliyun_custom_image/os.conf" "$BOX/boot/shared/os.conf"
+      rmdir "$BOX/boot/aliyun_custom_image" && ln -s shared "$BOX/boot/aliyun_custom_image"
+      chown 1000:1000 "$BOX/boot/shared/os.conf"
+      umount "$BOX/boot"
+      $OSCONF apply > /dev/null 2> "$BOX/out/link.log"; echo $? > "$BOX/out/link.code"
+      mount "$LOOP" "$BOX/boot"
+      rm "$BOX/boot/aliyun_custom_image" && mkdir "$BOX/boot/aliyun_custom_image"
+      mv "$BOX/boot/shared/os.conf" "$BOX/boot/aliyun_custom_image/os.conf"
+      umount "$BOX/boot"
+      $OSCONF apply > /dev/null 2> "$BOX/out/owner.log"; echo $? > "$BOX/out/owner.code"
+      $OSCONF apply > /dev/null 2> "$BOX/out/again.log"; echo $? > "$BOX/out/again.code"`);
+    t.is(box.out('link.code').trim(), '3', box.out('link.log'));
+    t.regex(box.out('link.log'), /aliyun_custom_image: is a symbolic link; osconf reads os\.conf only from a real directory/);
+    t.is(box.out('owner.code').trim(), '3', box.out('owner.log'));
+    t.regex(box.out('owner.log'), /os\.conf: belongs to uid 1000, not to root.*; set aside as \S+\/aliyun_custom_image\/os\.conf\.rejected$/m);
+    t.is(box.out('again.code').trim(), '0', 'the next boot finds no os.conf, refuses nothing');
+    t.deepEqual(etcUpperFiles(box), ['osconf/osconf.conf'], 'no password, nothing else applied');
+    t.deepEqual(box.partitionListing(), ['os.conf.rejected']);
+  } finally {
+    box.destroy();
+  }
+});

@@ -1,7 +1,8 @@
 // `osconf apply --root`: image builders fill an offline root the way a real boot would, and nothing runs.
 import test from 'ava';
 import { createHash, createHmac } from 'node:crypto';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DISTROS } from '../fixtures/distros.js';
 import { examplesDir } from '../helpers/paths.js';
@@ -79,4 +80,31 @@ test('apply --root on CentOS 6 keeps the host name in /etc/sysconfig/network', a
 
 test('apply --root without --conf is a usage error', async (t) => {
   t.is((await osconf(['apply', '--root', '/tmp'])).code, 2);
+});
+
+test('one odd file fails only the concern that needs it: /etc/hosts over the bound, resolv.conf a FIFO (issue 16, item 4)', async (t) => {
+  const centos = DISTROS.find((d) => d.name === 'CentOS 7 with the network service')!;
+  // An ad-block list: over the 4 MiB osconf reads.
+  const bigHosts = `127.0.0.1 localhost\n${'0.0.0.0 ads.example.com\n'.repeat(200_000)}`;
+  const root = buildRoot({ ...centos, extra: { '/etc/shadow': SHADOW, '/etc/hosts': bigHosts } });
+  try {
+    rmSync(join(root, 'etc/resolv.conf'), { force: true });
+    execFileSync('mkfifo', [join(root, 'etc/resolv.conf')]);
+    const r = await osconf(['apply', '--root', root, '--conf', join(examplesDir, 'classic.conf'), '--json'], { timeoutMs: 60_000 });
+    t.is(r.code, 1, r.stderr);
+    const result = JSON.parse(r.stdout) as { concerns: Array<{ concern: string; result: string; message?: string }> };
+    const by = Object.fromEntries(result.concerns.map((c) => [c.concern, c]));
+    t.is(by.password!.result, 'applied');
+    t.is(by.network!.result, 'applied');
+    t.is(by.hostname!.result, 'failed');
+    t.regex(by.hostname!.message!, /\/etc\/hosts: larger than 4194304 bytes/);
+    t.is(by.dns!.result, 'failed');
+    t.regex(by.dns!.message!, /\/etc\/resolv\.conf: not a regular file/);
+    t.true(rootHashVerifies(readFileSync(join(root, 'etc/shadow'), 'utf8'), 'qwHr1234'));
+    t.regex(readFileSync(join(root, 'etc/sysconfig/network-scripts/ifcfg-eth0'), 'utf8'), /^IPADDR=10\.171\.254\.123$/m);
+    t.is(readFileSync(join(root, 'etc/hosts'), 'utf8'), bigHosts, 'the odd file is left as it was');
+    t.true(lstatSync(join(root, 'etc/resolv.conf')).isFIFO());
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

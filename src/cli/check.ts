@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { imageTarget, rootTarget, runningTarget } from '../check/gather.js';
 import { runChecks, systemInfo } from '../check/items.js';
 import { consoleSummary, jsonReport, reportTime, textReport, type ReportInput } from '../check/report.js';
-import { ExitCode, OperationalError, UsageError } from '../errors.js';
+import { ExitCode, OperationalError, UsageError, describeSystemError } from '../errors.js';
 import { NodeHost } from '../host/node-host.js';
 import { VERSION } from '../version.js';
 import { rootOption } from './paths.js';
@@ -38,7 +38,7 @@ export async function runCheck(options: CheckOptions, out: (text: string) => voi
     await files.write(textPath, textReport(input), { mode: 0o644 });
     await files.write(join(dir, 'image_check_report.json'), jsonReport(input), { mode: 0o644 });
   } catch (e) {
-    throw new OperationalError(`failed to write the report in ${dir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new OperationalError(`failed to write the report in ${dir}: ${describeSystemError(e instanceof OperationalError ? e.cause : e)}`, { cause: e });
   }
   if (options.json) out(jsonReport(input));
   else out(`${consoleSummary(input)}The report is generated: ${textPath}\n`);

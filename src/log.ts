@@ -73,6 +73,19 @@ class LoggerCommandTransport extends Transport {
   }
 }
 
+/**
+ * winston's File transport on `path`, rotated at `maxBytes` (3 files, tailable), every file mode 0600 under
+ * any umask: it may hold host names and addresses. The file is made 0600 before winston opens it (an older
+ * one may be wider), and winston creates each file after a rotation with mode 0600 (its `options` go to
+ * fs.createWriteStream; the umask can only narrow them).
+ * @throws Error from the file system (the caller falls back to stderr only).
+ */
+export function logFileTransport(path: string, maxBytes: number): winston.transport {
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  return new winston.transports.File({ filename: path, maxsize: maxBytes, maxFiles: 3, tailable: true, format: formatFor(true), options: { flags: 'a', mode: 0o600 } });
+}
+
 export interface LogOutputs {
   /** Append to /var/log/osconf.log (apply at boot). */
   file?: boolean;
@@ -93,10 +106,7 @@ export function log(): winston.Logger {
     const transports: winston.transport[] = [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'], format: formatFor(false) })];
     if (outputs.file) {
       try {
-        // Created 0600 before winston opens it: it may hold host names and addresses.
-        closeSync(openSync(LOG_FILE, 'a', 0o600));
-        chmodSync(LOG_FILE, 0o600);
-        transports.push(new winston.transports.File({ filename: LOG_FILE, maxsize: MAX_LOG_BYTES, maxFiles: 3, tailable: true, format: formatFor(true) }));
+        transports.push(logFileTransport(LOG_FILE, MAX_LOG_BYTES));
       } catch {
         // /var/log not writable (read-only root, tests): stderr still has everything.
       }

@@ -5,6 +5,7 @@ import type { ReadResult } from '../config/model.js';
 import { saltFromBytes } from '../config/password-hash.js';
 import type { Detection, DetectFacts } from '../distro/detect.js';
 import { enabledServices, probeWith, type ProbeAccess } from '../distro/facts.js';
+import { OperationalError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
 import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
@@ -153,10 +154,10 @@ export async function readNameservers(host: Host, source: NameserverSource): Pro
  * `svc`: the units systemd reports (gather's). Without systemd resolved is asked directly (`resolvectl`);
  * without `svc` (`osconf render`) it is not asked at all: under systemd that could start it by D-Bus activation.
  */
-export async function resolverFacts(host: Host, svc?: ServiceState): Promise<ResolverFacts> {
+export async function resolverFacts(host: Host, svc?: ServiceState, unreadable?: Map<string, string>): Promise<ResolverFacts> {
   const info = await host.info(RESOLV_CONF);
   const target = info?.isSymlink ? await host.readlink(RESOLV_CONF) : null;
-  const resolvConfText = info && !info.isSymlink ? await host.read(RESOLV_CONF) : null;
+  const resolvConfText = info && !info.isSymlink ? await (unreadable ? readNoting(host, RESOLV_CONF, unreadable) : host.read(RESOLV_CONF)) : null;
   const resolvConf: ResolverFacts['resolvConf'] =
     target !== null ? { kind: 'link', target } : resolvConfText !== null ? { kind: 'file', content: resolvConfText } : { kind: 'absent' };
   const unit = 'systemd-resolved.service';
@@ -174,8 +175,22 @@ export async function resolverFacts(host: Host, svc?: ServiceState): Promise<Res
   return { resolvConf, resolved: { enabled, active }, ifupdownResolvconfHook: hook };
 }
 
+/**
+ * The file's text, null when absent; a file osconf cannot read (over the size bound, a FIFO, a directory, a
+ * device) is noted in `unreadable` with the reason and read as null, so that only the concerns that need it
+ * fail (planApply), not the whole run.
+ */
+async function readNoting(host: Host, path: string, unreadable: Map<string, string>): Promise<string | null> {
+  return host.read(path).catch((e: unknown) => {
+    if (!(e instanceof OperationalError)) throw e;
+    unreadable.set(path, e.message);
+    return null;
+  });
+}
+
 export async function gather(host: Host, result: ReadResult, detection: Detection): Promise<ApplyInput> {
   const files = new Map<string, string | null>();
+  const unreadable = new Map<string, string>();
   const symlinks = new Set<string>();
   for (const path of FILES) {
     const info = await host.info(path);
@@ -183,7 +198,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
       symlinks.add(path);
       files.set(path, null);
     } else {
-      files.set(path, info ? await host.read(path) : null);
+      files.set(path, info ? await readNoting(host, path, unreadable) : null);
     }
   }
   // Every stack's osconf names, whatever the stack now: a changed stack leaves the old one's files to remove.
@@ -195,11 +210,11 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
       const info = await host.info(path);
       if (!info || info.isSymlink) continue;
       stackDirFiles.push(path);
-      files.set(path, await host.read(path));
+      files.set(path, await readNoting(host, path, unreadable));
     }
   }
   // Files the renderer may produce in those directories must be compared with what is there.
-  for (const path of [...FIXED_STACK_FILES, ...DNS_OWNED_FILES]) if (!files.has(path)) files.set(path, await host.read(path));
+  for (const path of [...FIXED_STACK_FILES, ...DNS_OWNED_FILES]) if (!files.has(path)) files.set(path, await readNoting(host, path, unreadable));
 
   const names = new Map<string, string>();
   const missingNics: string[] = [];
@@ -215,13 +230,14 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     for (const [mac, name] of nics.byMac) if (!ours.has(mac) && name !== 'lo') otherNics.push({ id: name, name, mac });
   }
   const svc = await services(host);
-  const resolver = await resolverFacts(host, svc);
+  const resolver = await resolverFacts(host, svc, unreadable);
   const source = host.live && result.config.nameservers.length > 0 ? nameserverSource(resolverOwner(resolver, detection.profile), resolver) : null;
   return {
     result,
     profile: detection.profile,
     label: detection.label,
     files,
+    unreadable,
     symlinks,
     stackDirFiles,
     live: host.live,

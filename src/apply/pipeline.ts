@@ -5,8 +5,7 @@
 // demand, so such a boot loads none of the planning code. A dry run changes nothing: the steps after plan that
 // would are skipped. The CLI turns options into an ApplyRequest and prints the ApplyOutcome; this module never
 // writes to stdout.
-import { createHash } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ReadResult } from '../config/model.js';
 import { MAX_OS_CONF_BYTES } from '../config/parse.js';
 import { DEFAULT_OSCONF_CONF, formatSettingsWarning, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../settings/osconf-conf.js';
@@ -16,11 +15,12 @@ import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
 import { log, logStep, registerSecret } from '../log.js';
+import { secretsIn } from '../config/secret.js';
 import { notifyReady, notifyStatus } from '../notify.js';
 import type { ApplyPlan } from '../plan/actions.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
 import { locate, OS_CONF_DIR, OS_CONF_NAME, type Located } from '../source/locate.js';
-import { readOsConfFile, type OsConfBytes } from '../host/os-conf-file.js';
+import { readOsConfFile, readPartitionOsConf, removePartitionOsConf, setAsideOsConf, type OsConfBytes } from '../host/os-conf-file.js';
 import { VERSION } from '../version.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 import { acquireLock, LOCK_FILE } from '../host/lock.js';
@@ -66,7 +66,6 @@ interface ApplyRun {
   confPath: string | null;
   file: OsConfBytes | null;
   result: ReadResult | null;
-  sha256: string | null;
   detection: Detection | null;
   mode: 'standalone' | 'cloud-init';
   input: ApplyInput | null;
@@ -101,23 +100,21 @@ async function disabledBy(host: Host): Promise<string | null> {
   return cmdline.split(/\s+/).includes('osconf=disabled') ? 'the kernel command line (osconf=disabled)' : null;
 }
 
-/** The secrets of this os.conf, for the logger to redact: the password and its Base64 as written. */
+/** The secrets of this os.conf, for the logger to redact: the password and its Base64, wherever they sit. */
 function registerSecrets(file: OsConfBytes, result: ReadResult): void {
   if (result.config.password) registerSecret(result.config.password.reveal());
-  const base64 = /^\s*(?:export\s+)?password\s*=\s*["']?([A-Za-z0-9+/=]+)/m.exec(Buffer.from(file.bytes).toString('utf8'))?.[1];
-  if (base64) registerSecret(base64);
+  for (const s of secretsIn(file.bytes)) registerSecret(s);
 }
 
 /**
  * os.conf goes only after every concern succeeded; a rejected file is renamed aside so it is not re-read at
  * every boot; after an operational failure it stays so the next boot retries. --conf files are the caller's.
  */
-async function osConfFate(path: string, explicit: boolean, rejected: boolean, failed: boolean): Promise<ApplyState['osConf']> {
-  if (explicit) return 'left in place (--conf)';
-  const fs = new NodeHost('/');
+async function osConfFate(path: string, base: string | null, rejected: boolean, failed: boolean): Promise<ApplyState['osConf']> {
+  if (base === null) return 'left in place (--conf)';
+  // Through the open aliyun_custom_image directory, as it was read (host/os-conf-file.ts).
   if (rejected) {
-    const aside = join(dirname(path), `${basename(path)}.rejected`);
-    await fs.rename(path, aside);
+    const aside = await setAsideOsConf(base);
     log().warn(`cleanup: ${path} rejected; kept as ${aside}`);
     return 'rejected';
   }
@@ -125,7 +122,7 @@ async function osConfFate(path: string, explicit: boolean, rejected: boolean, fa
     log().warn(`cleanup: ${path} kept so the next boot retries`);
     return 'kept';
   }
-  await fs.remove(path);
+  await removePartitionOsConf(base);
   log().info(`cleanup: removed ${path}; ${dirname(path)} stays`);
   return 'removed';
 }
@@ -173,7 +170,8 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     name: 'read',
     run: async (run) => {
       const path = run.confPath!;
-      run.file = await readOsConfFile(path, MAX_OS_CONF_BYTES).catch((e: unknown) => {
+      const read = run.request.conf ? readOsConfFile(path, MAX_OS_CONF_BYTES) : readPartitionOsConf(run.located!.base, MAX_OS_CONF_BYTES);
+      run.file = await read.catch((e: unknown) => {
         // An os.conf the caller named must be there; the partition's is absent on every boot after the first.
         if (e instanceof OperationalError && isENOENT(e.cause)) {
           if (run.request.conf) throw new OperationalError(`--conf ${path}: no such file`, { cause: e.cause });
@@ -187,10 +185,9 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       const result = readOsConf(run.file.bytes, run.file.size);
       run.result = result;
       registerSecrets(run.file, result);
-      run.sha256 = createHash('sha256').update(run.file.bytes).digest('hex');
       for (const w of result.warnings) log().warn(formatIssue(w, path));
       for (const e of result.errors) log().error(formatIssue(e, path));
-      return { detail: `${path} (${result.errors.length} errors, ${result.warnings.length} warnings)`, fields: { sha256: run.sha256 } };
+      return { detail: `${path} (${result.errors.length} errors, ${result.warnings.length} warnings)` };
     },
   },
   {
@@ -292,7 +289,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       run.exitCode = rejected ? ExitCode.rejected : failed || run.extras.some((e) => e.result === 'failed') ? ExitCode.failure : ExitCode.ok;
       run.request.onBoundary?.('cleanup');
       try {
-        run.osConf = await osConfFate(run.confPath!, !!run.request.conf, rejected, failed);
+        run.osConf = await osConfFate(run.confPath!, run.request.conf ? null : run.located!.base, rejected, failed);
         return { detail: `os.conf ${run.osConf}` };
       } catch (e) {
         // The settings are applied; os.conf could not be removed (a read-only partition): the next boot
@@ -308,14 +305,14 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     run: async (run) => {
       const skip = noChange(run);
       if (skip) return skip;
-      const { STATE_FILE, writeState } = await import('./state.js');
+      const { STATE_FILE, osConfDigest, writeState } = await import('./state.js');
       const located = run.located;
       run.state = {
         version: VERSION,
         time: new Date().toISOString(),
         // A private mount point means nothing later: name the partition instead.
         source: located && located.base.startsWith('/run/osconf/') ? `${located.how.replace(/, mounted at .*$/, '')}: ${OS_CONF_DIR}/${OS_CONF_NAME}` : run.confPath,
-        sha256: run.sha256,
+        digest: await osConfDigest(run.host, run.file!.bytes),
         osConf: run.osConf,
         exitCode: run.exitCode,
         profile: run.plan!.profile,
@@ -351,7 +348,6 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     confPath: null,
     file: null,
     result: null,
-    sha256: null,
     detection: null,
     mode: 'standalone',
     input: null,

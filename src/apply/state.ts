@@ -1,5 +1,8 @@
 // /var/lib/osconf/state.json: what the last apply did, for `osconf status` and for operators. Never holds the
-// password or its hash: only results, file names and the os.conf digest.
+// password or its hash: only results, file names and a keyed digest of os.conf. Mode 0600: its messages name
+// the host's addresses. The digest is an HMAC (RFC 2104) with a per-machine random key kept 0600 beside it, so
+// nobody can test password guesses against it, as they could against a plain sha256 of a small file.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Host } from '../host/host.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 import type { StepRecord } from './steps.js';
@@ -11,7 +14,8 @@ export interface ApplyState {
   time: string;
   /** Where os.conf was read. */
   source: string | null;
-  sha256: string | null;
+  /** `hmac-sha256:HEX` of os.conf's bytes keyed with DIGEST_KEY_FILE: the same file gives the same digest. */
+  digest: string | null;
   /** What happened to os.conf: removed, kept (to retry), rejected (renamed), absent. */
   osConf: 'removed' | 'kept' | 'rejected' | 'absent' | 'left in place (--conf)';
   exitCode: number;
@@ -25,9 +29,26 @@ export interface ApplyState {
   steps?: StepRecord[];
 }
 
+export const DIGEST_KEY_FILE = '/var/lib/osconf/digest.key';
+
 export async function writeState(host: Host, state: ApplyState): Promise<void> {
   await host.mkdir('/var/lib/osconf', 0o755);
-  await host.write(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+  await host.write(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * `hmac-sha256:HEX` of `bytes` (RFC 2104, Node's crypto) keyed with this machine's DIGEST_KEY_FILE (32
+ * random bytes as hex, mode 0600), created on first use. Equal files give equal digests on one machine.
+ * @throws OperationalError (the key cannot be read or written).
+ */
+export async function osConfDigest(host: Host, bytes: Uint8Array): Promise<string> {
+  let key = (await host.read(DIGEST_KEY_FILE))?.trim() ?? '';
+  if (!/^[0-9a-f]{64}$/.test(key)) {
+    key = randomBytes(32).toString('hex');
+    await host.mkdir('/var/lib/osconf', 0o755);
+    await host.write(DIGEST_KEY_FILE, `${key}\n`, { mode: 0o600 });
+  }
+  return `hmac-sha256:${createHmac('sha256', Buffer.from(key, 'hex')).update(bytes).digest('hex')}`;
 }
 
 export async function readState(host: Host): Promise<ApplyState | null> {

@@ -1,12 +1,13 @@
 // `osconf check`: is this system, root directory or disk image ready to be imported as a Customized Linux
 // image? Writes image_check_report_DATE_TIME.txt and image_check_report.json (the platform tool's shapes)
-// and exits 1 when any item FAILED.
-import { promises as fs } from 'node:fs';
+// and exits 1 when any item FAILED. Reports are never written through a link placed at their names (a shared
+// report directory): each is a temp file created exclusively beside it, then renamed over the name.
 import { join, resolve } from 'node:path';
 import { imageTarget, rootTarget, runningTarget } from '../check/gather.js';
 import { runChecks, systemInfo } from '../check/items.js';
 import { consoleSummary, jsonReport, reportTime, textReport, type ReportInput } from '../check/report.js';
 import { ExitCode, OperationalError, UsageError, describeSystemError } from '../errors.js';
+import { NodeHost } from '../host/node-host.js';
 import { VERSION } from '../version.js';
 import { rootOption } from './paths.js';
 
@@ -32,12 +33,12 @@ export async function runCheck(options: CheckOptions, out: (text: string) => voi
   };
   const dir = resolve(options.path ?? '.');
   const textPath = join(dir, `image_check_report_${input.time}.txt`);
+  const files = new NodeHost('/');
   try {
-    await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(textPath, textReport(input), { mode: 0o644 });
-    await fs.writeFile(join(dir, 'image_check_report.json'), jsonReport(input), { mode: 0o644 });
+    await files.write(textPath, textReport(input), { mode: 0o644 });
+    await files.write(join(dir, 'image_check_report.json'), jsonReport(input), { mode: 0o644 });
   } catch (e) {
-    throw new OperationalError(`failed to write the report in ${dir}: ${describeSystemError(e)}`, { cause: e });
+    throw new OperationalError(`failed to write the report in ${dir}: ${describeSystemError(e instanceof OperationalError ? e.cause : e)}`, { cause: e });
   }
   if (options.json) out(jsonReport(input));
   else out(`${consoleSummary(input)}The report is generated: ${textPath}\n`);

@@ -14,7 +14,7 @@ export async function runStatus(options: { root?: string; json?: boolean }, out:
     return 0;
   }
   out(`last apply: ${state.time} (osconf ${state.version}), exit ${state.exitCode}\n`);
-  out(`os.conf: ${state.source ?? '(none)'} ${state.sha256 ? `sha256 ${state.sha256.slice(0, 16)}…` : ''}, ${state.osConf}\n`);
+  out(`os.conf: ${state.source ?? '(none)'} ${state.digest ? `${state.digest.slice(0, 'hmac-sha256:'.length + 16)}…` : ''}, ${state.osConf}\n`);
   if (state.profile) out(`profile: ${state.profile}\n`);
   for (const c of state.concerns) {
     out(`  ${c.concern.padEnd(9)} ${c.result}${c.message ? `: ${c.message}` : ''}\n`);

@@ -6,7 +6,7 @@
 // `ini` reads osconf's own config file (see docs/design.md).
 import { readAssignments, type Assignment } from '../shell/assignments.js';
 import type { Issue } from './model.js';
-import { isSecretKey } from './schema.js';
+import { isSecretKey, keyInfo } from './schema.js';
 
 export const MAX_OS_CONF_BYTES = 64 * 1024;
 
@@ -22,8 +22,10 @@ export interface ParseResult {
 
 /**
  * Parses os.conf bytes. Never throws; every problem is an issue. `fileSize` is the size on disk when the
- * caller read only a bounded prefix of a larger file.
+ * caller read only a bounded prefix of a larger file. Messages quote only lines of known keys other than the
+ * password (an unknown key's line may be a misspelt password's), after `redact`.
  */
-export function parseOsConf(input: Uint8Array | string, fileSize?: number): ParseResult {
-  return readAssignments(input, { maxBytes: MAX_OS_CONF_BYTES, fileSize, isSecret: isSecretKey });
+export function parseOsConf(input: Uint8Array | string, fileSize?: number, redact?: (text: string) => string): ParseResult {
+  const quotable = (key: string): boolean => keyInfo(key) !== null && !isSecretKey(key);
+  return readAssignments(input, { maxBytes: MAX_OS_CONF_BYTES, fileSize, isSecret: isSecretKey, quotable, redact });
 }

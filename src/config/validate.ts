@@ -14,11 +14,18 @@ import type { Concern, ConfigIssue, DefaultRoute, InstanceConfig, Interface, Iss
 import { CONCERNS } from './model.js';
 import { parseOsConf, type Entry, type ParseResult } from './parse.js';
 import { keyInfo, REQUIRED_NIC_FIELDS, type NicField } from './schema.js';
-import { Secret } from './secret.js';
+import { Secret, redactSecrets, secretsIn } from './secret.js';
 
-/** Reads os.conf bytes into a model plus issues. Never throws. */
+/**
+ * Reads os.conf bytes into a model plus issues. Never throws. No message holds the password or its Base64,
+ * whatever line they sit on (config/secret.ts finds them by value).
+ */
 export function readOsConf(input: Uint8Array | string, fileSize?: number): ReadResult {
-  return validate(parseOsConf(input, fileSize));
+  const secrets = secretsIn(input);
+  const result = validate(parseOsConf(input, fileSize, (text) => redactSecrets(text, secrets)));
+  const all = result.config.password ? [result.config.password.reveal(), ...secrets].sort((a, b) => b.length - a.length) : secrets;
+  const clean = <T extends ConfigIssue>(issue: T): T => ({ ...issue, message: redactSecrets(issue.message, all) });
+  return { ...result, warnings: result.warnings.map(clean), errors: result.errors.map(clean) };
 }
 
 class Collector {

@@ -1,42 +1,69 @@
-// One apply at a time: a lock file under /run holding the owner's PID. A second run waits a bounded time;
-// a lock whose owner is gone (a crash) is taken over.
+// One apply at a time: a kernel lock, flock(2), on /run/osconf/apply.lock. Node has no flock without a native
+// addon, so util-linux flock(1) takes it on a descriptor this process holds and passes down (the shell's
+// `exec 9>file; flock 9` idiom): the lock belongs to the open file, which only this process keeps open, so only
+// closing it releases the lock, and the kernel drops it when the process ends however it ends. No stale lock is
+// ever taken over and no file is removed. The PID written into the file is for messages only.
+import { spawn } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
-import { OperationalError, errorCode } from '../errors.js';
+import { OperationalError, describeSystemError, errorCode } from '../errors.js';
 
 export const LOCK_FILE = '/run/osconf/apply.lock';
+/** flock(1)'s exit code for "held by another" (-E): apart from its own errors (1). */
+const CONFLICT = 75;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errorCode(e) === 'EPERM';
-  }
-}
-
+/**
+ * Takes the apply lock at `path`, waiting at most `waitMs` milliseconds for another holder; resolves to the
+ * function that releases it. A lock path that is a symbolic link, a FIFO or anything but a regular file is
+ * refused at once (never opened through a link, never blocked on).
+ * @throws OperationalError (held by another apply after waitMs, naming its PID when known; a path that is no
+ * regular file; flock(1) missing or failing).
+ */
 export async function acquireLock(path: string, waitMs: number): Promise<() => Promise<void>> {
   await fs.mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true, mode: 0o700 });
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return async () => {
-        await fs.rm(path, { force: true });
-      };
-    } catch (e) {
-      if (errorCode(e) !== 'EEXIST') throw new OperationalError(`failed to take the lock ${path}: ${errorCode(e) ?? String(e)}`, { cause: e });
-    }
-    const owner = Number.parseInt((await fs.readFile(path, 'utf8').catch(() => '')).trim(), 10);
-    if (!Number.isFinite(owner) || !alive(owner)) {
-      // Stale: rename it away atomically so only one waiter removes it.
-      await fs.rename(path, `${path}.stale-${process.pid}`).then(() => fs.rm(`${path}.stale-${process.pid}`, { force: true }), () => undefined);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      throw new OperationalError(`another osconf apply (pid ${owner}) is running; gave up after ${Math.round(waitMs / 1000)} s`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY, 0o600);
+  } catch (e) {
+    const why = errorCode(e) === 'ELOOP' ? 'it is a symbolic link' : describeSystemError(e);
+    throw new OperationalError(`failed to take the lock ${path}: ${why}`, { cause: e });
   }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new OperationalError(`failed to take the lock ${path}: not a regular file (${stat.isFIFO() ? 'a FIFO' : `mode ${(stat.mode & 0o170000).toString(8)}`})`);
+    const code = await runFlock(handle.fd, waitMs);
+    if (code === CONFLICT) {
+      const owner = Number.parseInt((await handle.readFile('utf8').catch(() => '')).trim(), 10);
+      const who = Number.isInteger(owner) && owner > 0 ? ` (pid ${owner})` : '';
+      throw new OperationalError(`another osconf apply${who} is running; gave up after ${Math.round(waitMs / 1000)} s`);
+    }
+    await handle.truncate(0);
+    await handle.write(`${process.pid}\n`, 0);
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await handle.close();
+  };
+}
+
+/** flock(1) -x on descriptor 3 of its own, a duplicate of `fd`: its exit code (0 taken, CONFLICT held by another). */
+function runFlock(fd: number, waitMs: number): Promise<number> {
+  const wait = waitMs > 0 ? ['-w', (waitMs / 1000).toFixed(3)] : ['-n'];
+  return new Promise((resolve, reject) => {
+    const child = spawn('flock', ['-x', ...wait, '-E', String(CONFLICT), '3'], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+    });
+    const err: Buffer[] = [];
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => reject(new OperationalError(`failed to run flock (util-linux) for the apply lock: ${describeSystemError(e)}`, { cause: e })));
+    child.on('close', (code, signal) => {
+      if (code === 0 || code === CONFLICT) resolve(code);
+      else reject(new OperationalError(`flock (util-linux) failed to take the apply lock: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code ?? signal}`}`));
+    });
+  });
 }

@@ -24,6 +24,16 @@ export class NodeHost implements Host {
 
   async read(path: string): Promise<string | null> {
     const full = this.full(path);
+    // lstat before open: opening a device or a FIFO can have effects; such a file is refused unopened.
+    const before = await fs.lstat(full).catch((e: unknown) => {
+      const code = errorCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw new OperationalError(`failed to read ${full}: ${describeSystemError(e)}`, { cause: e });
+    });
+    if (before === null) return null;
+    if (before.isSymbolicLink()) throw new OperationalError(`failed to read ${full}: it is a symbolic link`);
+    if (!before.isFile()) throw new OperationalError(`failed to read ${full}: not a regular file`);
+    if (before.size > MAX_READ_BYTES) throw new OperationalError(`failed to read ${full}: larger than ${MAX_READ_BYTES} bytes`);
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

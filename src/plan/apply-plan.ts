@@ -9,7 +9,8 @@ import type { Profile } from '../distro/profiles.js';
 import { isOsconfFile } from '../render/header.js';
 import type { DnsRoute, ResolverFacts } from '../render/dns-owner.js';
 import { hostNames, hostsAddress, HOSTS_FILE } from '../render/hosts.js';
-import { DNS_OWNED_FILES, ownedNic } from '../render/index.js';
+import { DNS_OWNED_FILES, FIXED_STACK_FILES, ownedNic } from '../render/index.js';
+import { RESOLV_CONF } from '../render/resolv-conf.js';
 import { NM_GLOBAL_DNS_FILE } from '../render/network-manager.js';
 import { nicViews, type NameMap, type NicView } from '../render/nic-view.js';
 import { rootPasswordMatches, setRootHash, SHADOW } from '../render/shadow.js';
@@ -27,6 +28,8 @@ export interface ApplyInput {
   label: string;
   /** Current content of every file the plan may touch (null: absent). */
   files: ReadonlyMap<string, string | null>;
+  /** Files osconf could not read (over the size bound, a FIFO, a directory): path → why. Only the concerns that need one fail. */
+  unreadable?: ReadonlyMap<string, string>;
   /** Paths in the snapshot that are symbolic links. */
   symlinks: ReadonlySet<string>;
   /** Existing files in the network stacks' directories (candidates for removal when osconf owns them). */
@@ -94,7 +97,23 @@ export function planApply(input: ApplyInput): ApplyPlan {
         break;
     }
   }
-  return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns, notes: rendered.notes };
+  return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns: concerns.map((c) => failIfUnreadable(c, rendered.files, input)), notes: rendered.notes };
+}
+
+/**
+ * A concern that would write or read a file osconf could not read fails alone, with the reason; the others
+ * still apply (issue 16: an /etc/hosts over the size bound failed every concern, the password's included).
+ */
+function failIfUnreadable(plan: ConcernPlan, files: RenderedFile[], input: ApplyInput): ConcernPlan {
+  if (!input.unreadable || input.unreadable.size === 0 || plan.state === 'refused' || plan.state === 'not-set') return plan;
+  const needed = new Set(files.filter((f) => f.concern === plan.concern).map((f) => f.path));
+  if (plan.concern === 'password') needed.add(SHADOW);
+  if (plan.concern === 'dns') for (const p of [RESOLV_CONF, ...DNS_OWNED_FILES]) needed.add(p);
+  if (plan.concern === 'network') for (const p of [...input.stackDirFiles, ...FIXED_STACK_FILES]) needed.add(p);
+  for (const a of plan.actions) if ('path' in a) needed.add(a.path);
+  const blocked = [...needed].filter((p) => input.unreadable!.has(p)).sort();
+  if (blocked.length === 0) return plan;
+  return { concern: plan.concern, state: 'failed', reason: blocked.map((p) => input.unreadable!.get(p)!).join('; '), actions: [] };
 }
 
 function isSet(config: InstanceConfig, concern: Concern): boolean {

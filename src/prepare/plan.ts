@@ -146,6 +146,7 @@ export async function planPrepare(view: RootView, options: { live: boolean }): P
   if ((await view.lstat('/var/lib/dbus/machine-id'))?.type === 'file') actions.push(...(await removeFile(view, '/var/lib/dbus/machine-id', 'machine id: generated at first boot')));
   actions.push(...(await removeFile(view, '/var/lib/systemd/random-seed', 'random seed: instances must not share it')));
   actions.push(...(await removeFile(view, '/var/lib/osconf/state.json', "osconf's record of the source machine")));
+  actions.push(...(await removeFile(view, '/var/lib/osconf/digest.key', "the source machine's key for os.conf digests: instances must not share it")));
   actions.push(...(await removeTree(view, '/var/lib/osconf/backup', "osconf's backups of the source machine's files", true)));
   actions.push(...(await removeTree(view, '/var/lib/osconf/disabled', "the source machine's network configuration osconf set aside", true)));
   for (const [dir, pattern] of [
@@ -178,8 +179,17 @@ export async function planPrepare(view: RootView, options: { live: boolean }): P
 export async function planFirstPartition(view: RootView): Promise<PrepareAction[]> {
   const actions: PrepareAction[] = [];
   if ((await view.lstat('/aliyun_custom_image'))?.type !== 'dir') actions.push({ kind: 'mkdir', path: '/aliyun_custom_image', purpose: 'the platform writes os.conf here' });
+  const purpose = 'settings (and a root password) of an earlier instance';
   for (const name of ['os.conf', 'os.conf.rejected']) {
-    actions.push(...(await removeFile(view, `/aliyun_custom_image/${name}`, 'settings (and a root password) of an earlier instance')));
+    actions.push(...(await removeFile(view, `/aliyun_custom_image/${name}`, purpose)));
+  }
+  // What apply set aside under a unique name (host/os-conf-file.ts): a file, a link, a FIFO or a directory.
+  if ((await view.lstat('/aliyun_custom_image'))?.type === 'dir') {
+    for (const name of await view.list('/aliyun_custom_image')) {
+      if (!/^os\.conf\.rejected-/.test(name)) continue;
+      const path = `/aliyun_custom_image/${name}`;
+      actions.push(...((await view.reader.lstat(path))?.type === 'dir' ? await removeTree(view, path, purpose, true) : await removeFile(view, path, purpose)));
+    }
   }
   return actions;
 }

@@ -33,6 +33,13 @@ export interface ReadOptions {
   fileSize?: number;
   /** Keys whose values no message may quote (os.conf's password). */
   isSecret?: (key: string) => boolean;
+  /**
+   * Keys whose lines a message may quote (default: every key but a secret one). A line without a key is never
+   * quoted: it may be a secret's line that could not be read (a BOM before `password=`).
+   */
+  quotable?: (key: string) => boolean;
+  /** Applied to quoted text before it is shortened, so that no part of a secret is left (config/secret.ts). */
+  redact?: (text: string) => string;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -52,6 +59,8 @@ export function readAssignments(input: Uint8Array | string, options: ReadOptions
   if (text === null) return result;
 
   const isSecret = options.isSecret ?? ((): boolean => false);
+  const quotable = options.quotable ?? ((key: string): boolean => !isSecret(key));
+  const quote = (key: string | null, text: string): string | null => (key !== null && quotable(key) ? preview((options.redact ?? ((t: string): string => t))(text)) : null);
   const lines = text.split('\n').map((raw) => (raw.endsWith('\r') ? raw.slice(0, -1) : raw));
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   for (let index = 0; index < lines.length; ) {
@@ -75,7 +84,7 @@ export function readAssignments(input: Uint8Array | string, options: ReadOptions
       continue;
     }
     const logical = last === null ? first : lines.slice(index, last + 1).join('\n');
-    parseLine(logical, index + 1, result, isSecret, last === null);
+    parseLine(logical, index + 1, result, isSecret, quote, last === null);
     index = last === null ? index + 1 : last + 1;
   }
   return result;
@@ -174,7 +183,9 @@ function firstInvalidUtf8Line(bytes: Uint8Array): number {
   }
 }
 
-function parseLine(line: string, lineNo: number, result: Assignments, isSecret: (key: string) => boolean, open = false): void {
+type Quote = (key: string | null, text: string) => string | null;
+
+function parseLine(line: string, lineNo: number, result: Assignments, isSecret: (key: string) => boolean, quote: Quote, open = false): void {
   let rest = line.replace(/^[ \t]+/, '');
   if (rest === '' || rest.startsWith('#')) return;
 
@@ -188,14 +199,15 @@ function parseLine(line: string, lineNo: number, result: Assignments, isSecret: 
   };
   if (!key) {
     if (rest.startsWith('[')) fail('section headers are not part of os.conf (it is a shell-style file of key=value lines)');
-    else fail(`is not a key=value assignment: ${preview(rest)}`);
+    else fail(`is not a key=value assignment${describeStart(rest)}`);
     return;
   }
   rest = rest.slice(key.length);
   const assignment = /^([ \t]*)=([ \t]*)/.exec(rest);
   const secret = isSecret(key);
   if (!assignment) {
-    fail(secret ? 'is not a key=value assignment' : `is not a key=value assignment: ${preview(line.trim())}`);
+    const quoted = quote(key, line.trim());
+    fail(quoted === null ? 'is not a key=value assignment' : `is not a key=value assignment: ${quoted}`);
     return;
   }
   rest = rest.slice(assignment[0].length);
@@ -218,7 +230,7 @@ function parseLine(line: string, lineNo: number, result: Assignments, isSecret: 
 
   let value: string;
   try {
-    value = lexValue(rest, secret, open);
+    value = lexValue(rest, (text) => (secret ? null : quote(key, text)), open);
   } catch (e) {
     if (e instanceof LineError) {
       fail(e.message);
@@ -244,7 +256,7 @@ function parseLine(line: string, lineNo: number, result: Assignments, isSecret: 
  * line: newlines inside quotes are part of the value; a backslash-newline outside single quotes is removed
  * (XCU 2.2.1, 2.2.3). `open`: the file ended inside a quote or after a backslash (s is one line only).
  */
-function lexValue(s: string, secret: boolean, open: boolean): string {
+function lexValue(s: string, quote: (text: string) => string | null, open: boolean): string {
   let out = '';
   let i = 0;
   if (s.startsWith('~')) throw new LineError("starts with an unquoted '~' that a shell would expand to a home directory; quote the value");
@@ -303,9 +315,8 @@ function lexValue(s: string, secret: boolean, open: boolean): string {
   }
   const trailing = s.slice(i).replace(/^[ \t]+/, '');
   if (trailing !== '' && !trailing.startsWith('#')) {
-    throw new LineError(
-      `has text after the value${secret ? '' : ` (${preview(trailing)})`} that a shell would run as a command; quote values that contain spaces`,
-    );
+    const quoted = quote(trailing);
+    throw new LineError(`has text after the value${quoted === null ? '' : ` (${quoted})`} that a shell would run as a command; quote values that contain spaces`);
   }
   return out;
 }
@@ -317,6 +328,14 @@ function isExpansionStart(next: string | undefined): boolean {
 function expansionMessage(s: string, i: number): string {
   const what = s[i] === '`' ? 'command substitution `...`' : s[i + 1] === '(' ? 'command substitution $(...)' : 'parameter expansion $...';
   return `contains ${what}; osconf never evaluates os.conf, and values are plain data`;
+}
+
+/** What makes a line that starts with no name unreadable, named by code point, never quoting the line. */
+function describeStart(rest: string): string {
+  const c = rest.codePointAt(0)!;
+  if (c === 0xfeff) return ' (it starts with U+FEFF, a byte order mark, as when two files are joined)';
+  if (c < 0x20 || c === 0x7f || c > 0x7e) return ` (it starts with U+${c.toString(16).toUpperCase().padStart(4, '0')})`;
+  return '';
 }
 
 function preview(s: string): string {

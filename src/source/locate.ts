@@ -8,8 +8,7 @@ import type { Host } from '../host/host.js';
 import { log } from '../log.js';
 import type { SourceSpec } from '../settings/osconf-conf.js';
 
-export const OS_CONF_DIR = 'aliyun_custom_image';
-export const OS_CONF_NAME = 'os.conf';
+export { OS_CONF_DIR, OS_CONF_NAME } from '../host/os-conf-file.js';
 const MOUNT_TIMEOUT_MS = 20_000;
 
 export interface MountEntry {

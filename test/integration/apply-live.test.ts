@@ -68,7 +68,7 @@ for (const [name, text] of Object.entries(texts)) {
       t.true(rootHashVerifies(box.etc('/etc/shadow')!, PASSWORD), 'root password set');
       const state = JSON.parse(box.out('state.json'));
       t.is(state.exitCode, 0);
-      t.regex(state.sha256, /^[0-9a-f]{64}$/);
+      t.regex(state.digest, /^hmac-sha256:[0-9a-f]{64}$/);
 
       t.is(box.out('second.code').trim(), '0', box.out('second.log'));
       const second = JSON.parse(box.out('second.json'));
@@ -172,8 +172,9 @@ test('one apply at a time: a second waits a bounded time, then exits 1 naming th
   try {
     await box.run(`
       mkdir -p /run/osconf
-      sleep 30 & holder=$!
-      echo $holder > /run/osconf/apply.lock
+      # A holder as osconf holds it: flock(2) on an open descriptor, its PID in the file.
+      sh -c 'exec 9<>/run/osconf/apply.lock; flock 9; echo $$ >&9; exec sleep 30' & holder=$!
+      for i in $(seq 1 100); do [ -s /run/osconf/apply.lock ] && break; sleep 0.1; done
       $OSCONF apply --lock-wait 1 > /dev/null 2> "$BOX/out/l.log"; echo $? > "$BOX/out/l.code"
       kill $holder
       $OSCONF apply > /dev/null 2> "$BOX/out/l2.log"; echo $? > "$BOX/out/l2.code"
@@ -387,6 +388,36 @@ test('hostile files: an unreadable os.conf (EACCES) and one that grows while it 
     t.is(box.out('retry.code').trim(), '0', box.out('retry.log'));
     t.is(JSON.parse(box.out('retry.json')).osConf, 'removed', 'the next run applies the whole file');
     t.true(rootHashVerifies(box.etc('/etc/shadow')!, PASSWORD));
+  } finally {
+    box.destroy();
+  }
+});
+
+test('a hostile partition at boot: a linked aliyun_custom_image and an os.conf of another user set no password', async (t) => {
+  const { box } = sandboxFor(texts.vpc);
+  try {
+    // Issue 16, reproduction 3: the directory a link to one any user can write, os.conf written there by a user.
+    await box.run(`
+      mkdir -p "$BOX/boot" && mount "$LOOP" "$BOX/boot"
+      mkdir "$BOX/boot/shared" && chmod 1777 "$BOX/boot/shared"
+      mv "$BOX/boot/aliyun_custom_image/os.conf" "$BOX/boot/shared/os.conf"
+      rmdir "$BOX/boot/aliyun_custom_image" && ln -s shared "$BOX/boot/aliyun_custom_image"
+      chown 1000:1000 "$BOX/boot/shared/os.conf"
+      umount "$BOX/boot"
+      $OSCONF apply > /dev/null 2> "$BOX/out/link.log"; echo $? > "$BOX/out/link.code"
+      mount "$LOOP" "$BOX/boot"
+      rm "$BOX/boot/aliyun_custom_image" && mkdir "$BOX/boot/aliyun_custom_image"
+      mv "$BOX/boot/shared/os.conf" "$BOX/boot/aliyun_custom_image/os.conf"
+      umount "$BOX/boot"
+      $OSCONF apply > /dev/null 2> "$BOX/out/owner.log"; echo $? > "$BOX/out/owner.code"
+      $OSCONF apply > /dev/null 2> "$BOX/out/again.log"; echo $? > "$BOX/out/again.code"`);
+    t.is(box.out('link.code').trim(), '3', box.out('link.log'));
+    t.regex(box.out('link.log'), /aliyun_custom_image: is a symbolic link; osconf reads os\.conf only from a real directory/);
+    t.is(box.out('owner.code').trim(), '3', box.out('owner.log'));
+    t.regex(box.out('owner.log'), /os\.conf: belongs to uid 1000, not to root.*; set aside as \S+\/aliyun_custom_image\/os\.conf\.rejected$/m);
+    t.is(box.out('again.code').trim(), '0', 'the next boot finds no os.conf, refuses nothing');
+    t.deepEqual(etcUpperFiles(box), ['osconf/osconf.conf'], 'no password, nothing else applied');
+    t.deepEqual(box.partitionListing(), ['os.conf.rejected']);
   } finally {
     box.destroy();
   }

@@ -1,6 +1,8 @@
 // `osconf apply --root`: image builders fill an offline root the way a real boot would, and nothing runs.
 import test from 'ava';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DISTROS } from '../fixtures/distros.js';
 import { examplesDir } from '../helpers/paths.js';
@@ -42,11 +44,23 @@ test('apply --root on a CentOS 7 root writes ifcfg, routes, host name, DNS and t
     const state = JSON.parse(file('/var/lib/osconf/state.json'));
     t.is(state.exitCode, 0);
     t.false(JSON.stringify(state).includes('qwHr1234'));
+    // Issue 16 (4): state.json was 0644 with a plain sha256 of os.conf, which a short guess list reversed.
+    // Now 0600, with an HMAC keyed by a random per-machine key (0600): no guess can be checked against it.
+    t.is(statSync(join(root, '/var/lib/osconf/state.json')).mode & 0o777, 0o600);
+    t.is(statSync(join(root, '/var/lib/osconf/digest.key')).mode & 0o777, 0o600);
+    const conf = readFileSync(join(examplesDir, 'classic.conf'));
+    const key = Buffer.from(file('/var/lib/osconf/digest.key').trim(), 'hex');
+    t.is(key.length, 32);
+    t.is(state.digest, `hmac-sha256:${createHmac('sha256', key).update(conf).digest('hex')}`);
+    const stateText = file('/var/lib/osconf/state.json');
+    for (const fast of ['sha256', 'sha1', 'md5', 'sha512']) t.false(stateText.includes(createHash(fast).update(conf).digest('hex')), fast);
 
     const again = await osconf(['apply', '--root', root, '--conf', join(examplesDir, 'classic.conf'), '--json']);
     t.deepEqual(JSON.parse(again.stdout).concerns.map((c: { result: string }) => c.result), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
     const status = await osconf(['status', '--root', root]);
     t.regex(status.stdout, /password +unchanged/);
+    t.is(JSON.parse(file('/var/lib/osconf/state.json')).digest, state.digest, 'the same file gives the same digest on this machine');
+    t.regex(status.stdout, new RegExp(`${state.digest.slice(0, 28)}…`));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -66,4 +80,31 @@ test('apply --root on CentOS 6 keeps the host name in /etc/sysconfig/network', a
 
 test('apply --root without --conf is a usage error', async (t) => {
   t.is((await osconf(['apply', '--root', '/tmp'])).code, 2);
+});
+
+test('one odd file fails only the concern that needs it: /etc/hosts over the bound, resolv.conf a FIFO (issue 16, item 4)', async (t) => {
+  const centos = DISTROS.find((d) => d.name === 'CentOS 7 with the network service')!;
+  // An ad-block list: over the 4 MiB osconf reads.
+  const bigHosts = `127.0.0.1 localhost\n${'0.0.0.0 ads.example.com\n'.repeat(200_000)}`;
+  const root = buildRoot({ ...centos, extra: { '/etc/shadow': SHADOW, '/etc/hosts': bigHosts } });
+  try {
+    rmSync(join(root, 'etc/resolv.conf'), { force: true });
+    execFileSync('mkfifo', [join(root, 'etc/resolv.conf')]);
+    const r = await osconf(['apply', '--root', root, '--conf', join(examplesDir, 'classic.conf'), '--json'], { timeoutMs: 60_000 });
+    t.is(r.code, 1, r.stderr);
+    const result = JSON.parse(r.stdout) as { concerns: Array<{ concern: string; result: string; message?: string }> };
+    const by = Object.fromEntries(result.concerns.map((c) => [c.concern, c]));
+    t.is(by.password!.result, 'applied');
+    t.is(by.network!.result, 'applied');
+    t.is(by.hostname!.result, 'failed');
+    t.regex(by.hostname!.message!, /\/etc\/hosts: larger than 4194304 bytes/);
+    t.is(by.dns!.result, 'failed');
+    t.regex(by.dns!.message!, /\/etc\/resolv\.conf: not a regular file/);
+    t.true(rootHashVerifies(readFileSync(join(root, 'etc/shadow'), 'utf8'), 'qwHr1234'));
+    t.regex(readFileSync(join(root, 'etc/sysconfig/network-scripts/ifcfg-eth0'), 'utf8'), /^IPADDR=10\.171\.254\.123$/m);
+    t.is(readFileSync(join(root, 'etc/hosts'), 'utf8'), bigHosts, 'the odd file is left as it was');
+    t.true(lstatSync(join(root, 'etc/resolv.conf')).isFIFO());
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

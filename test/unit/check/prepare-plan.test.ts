@@ -58,4 +58,23 @@ test('first partition: creates aliyun_custom_image/ and removes an earlier os.co
   t.deepEqual(paths(await planFirstPartition(new MemoryRoot().view())), ['mkdir /aliyun_custom_image']);
   const used = new MemoryRoot().file('/aliyun_custom_image/os.conf', 'password=x').file('/aliyun_custom_image/os.conf.rejected', 'x');
   t.deepEqual(paths(await planFirstPartition(used.view())), ['remove /aliyun_custom_image/os.conf', 'remove /aliyun_custom_image/os.conf.rejected']);
+  // What apply set aside under unique names: a file, a link, a directory (issue 16, item 9).
+  const setAside = new MemoryRoot()
+    .file('/aliyun_custom_image/os.conf.rejected-20261130T054500-a1b2c3', 'password=x')
+    .link('/aliyun_custom_image/os.conf.rejected-20261130T054501-d4e5f6', '/etc/shadow')
+    .file('/aliyun_custom_image/os.conf.rejected-20261130T054502-0a0b0c/inner', 'x')
+    .file('/aliyun_custom_image/notes', 'kept');
+  t.deepEqual(paths(await planFirstPartition(setAside.view())), [
+    'remove /aliyun_custom_image/os.conf.rejected-20261130T054500-a1b2c3',
+    'remove /aliyun_custom_image/os.conf.rejected-20261130T054501-d4e5f6',
+    'remove /aliyun_custom_image/os.conf.rejected-20261130T054502-0a0b0c/inner',
+    'remove-dir /aliyun_custom_image/os.conf.rejected-20261130T054502-0a0b0c',
+  ]);
+});
+
+test("prepare removes osconf's per-machine digest key with its state", async (t) => {
+  const root = new MemoryRoot().file('/var/lib/osconf/state.json', '{}').file('/var/lib/osconf/digest.key', 'ab');
+  const planned = paths((await planPrepare(root.view(), { live: false })).actions);
+  t.true(planned.includes('remove /var/lib/osconf/state.json'));
+  t.true(planned.includes('remove /var/lib/osconf/digest.key'));
 });

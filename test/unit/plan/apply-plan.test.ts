@@ -12,6 +12,7 @@ import { PROFILES, type ProfileId } from '../../../src/distro/profiles.js';
 import { describePlan } from '../../../src/plan/actions.js';
 import { planApply } from '../../../src/plan/apply-plan.js';
 import { setLogLevel } from '../../../src/log.js';
+import { OperationalError } from '../../../src/errors.js';
 import { FakeHost } from '../../helpers/fake-host.js';
 import { examplesDir } from '../../helpers/paths.js';
 
@@ -364,4 +365,23 @@ test('host names compare case-insensitively (RFC 4343): a lowercased running nam
   for (const [p, f] of host.files) lower.files.set(p, f);
   const plan = planApply(await gather(lower, readOsConf(vpcText.replace(/^password=.*$/m, '')), detection('debian-networkd')));
   t.false(plan.concerns[2]!.actions.some((a) => a.kind === 'exec'), 'no hostnamectl when only the case differs');
+});
+
+test('a file osconf cannot read fails only the concern that needs it, with the reason (issue 16, item 4)', async (t) => {
+  class OddShadow extends FakeHost {
+    override async read(path: string): Promise<string | null> {
+      if (path === '/etc/shadow') throw new OperationalError('failed to read /etc/shadow: not a regular file');
+      return super.read(path);
+    }
+  }
+  const host = new OddShadow(false).put('/etc/shadow', SHADOW, 0o640).put('/etc/hosts', '127.0.0.1 localhost\n').put('/etc/resolv.conf', 'nameserver 1.1.1.1\n');
+  const { plan, outcomes } = await applyOnce(host, vpcText);
+  t.deepEqual(outcomes.map((o) => [o.concern, o.result]), [
+    ['password', 'failed'],
+    ['network', 'applied'],
+    ['hostname', 'applied'],
+    ['dns', 'applied'],
+  ]);
+  t.is(plan.concerns[0]!.reason, 'failed to read /etc/shadow: not a regular file');
+  t.is(host.files.get('/etc/shadow')!.content, SHADOW, 'untouched');
 });

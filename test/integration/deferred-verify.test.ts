@@ -50,13 +50,14 @@ async function boot(between: string): Promise<{ box: NetSandbox; out: Record<str
     box.addTmpFile('systemctl', SYSTEMCTL, 0o755);
     box.addEtcFiles([{ path: '/etc/osconf/osconf.conf', content: '[source]\npath = /tmp/part\n[network]\nstack = networkd\n', mode: 0o644 }]);
     const r = await box.runInRoot(
-      `mkdir -p /tmp/part/aliyun_custom_image /tmp/bin && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf && mv /tmp/systemctl /tmp/bin/
-      mkdir -p /run/systemd/system
-      echo "=== apply"; PATH=/tmp/bin:$PATH /tmp/osconf apply --json 2> /tmp/apply.log; echo "exit $?"
+      `mkdir -p /tmp/part/aliyun_custom_image && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
+      # The stand-in, in this sandbox's own mount namespace only (osconf runs commands with a fixed PATH).
+      mkdir -p /run/systemd/system && mount --bind /tmp/systemctl /usr/bin/systemctl
+      echo "=== apply"; /tmp/osconf apply --json 2> /tmp/apply.log; echo "exit $?"
       echo "=== apply.log"; cat /tmp/apply.log
       echo "=== marker"; ls /run/osconf/verify-pending 2>&1
       echo "=== partition after apply"; ls /tmp/part/aliyun_custom_image
-      rm -rf /run/systemd/system
+      umount /usr/bin/systemctl && rm -rf /run/systemd/system
       ${between}
       mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif
       /lib/systemd/systemd-networkd > /run/networkd.log 2>&1 & pid=$!
@@ -83,7 +84,7 @@ const json = (s: string) => JSON.parse(s.slice(s.indexOf('{'), s.lastIndexOf('}'
 function checkApply(t: import('ava').ExecutionContext, out: Record<string, string>): void {
   const first = json(out.apply!);
   t.regex(out.apply!, /^exit 0$/m, out['apply.log']);
-  t.is(first.osConf, 'kept until verified', 'os.conf stays until the stack has shown the settings');
+  t.is(first.osConf, 'kept until verified', `os.conf stays until the stack has shown the settings: ${out.apply}${out['apply.log']}`);
   t.deepEqual(first.pending?.concerns.map((c) => c.concern), ['network']);
   const network = first.concerns.find((c) => c.concern === 'network')!;
   t.is(network.result, 'pending');

@@ -13,7 +13,7 @@ import { DEFAULT_OSCONF_CONF, OSCONF_CONF, type OsconfConf } from '../settings/o
 import { loadSettings } from './load-settings.js';
 import type { Detection } from '../distro/detect.js';
 import type { Stack } from '../distro/profiles.js';
-import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
+import { ExitCode, OperationalError, isENOENT } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
 import { log, logStep, registerSecret } from '../log.js';

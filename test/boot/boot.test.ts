@@ -132,6 +132,37 @@ test("boot: an image made from a cloud image keeps netplan's catch-all DHCP file
   }
 });
 
+test('boot: a .network file osconf cannot judge wins at boot; osconf-verify fails, os.conf stays, the state says what is missing', async (t) => {
+  const config = readOsConf(texts.vpc).config;
+  // A condition osconf does not evaluate (KernelCommandLine=): the file is left alone, with a warning, and
+  // networkd, which applies the first match, gives the NIC another address.
+  const other = '/etc/systemd/network/05-agent.network';
+  const guest = await Guest.create({
+    stack: 'networkd',
+    p1fs: 'vfat',
+    osConf: texts.vpc,
+    expectAddresses: 1,
+    extraFiles: { [other]: { content: '[Match]\nName=eth0\nKernelCommandLine=!osconf.never\n\n[Network]\nAddress=10.99.0.5/24\n', mode: 0o644 } },
+  });
+  try {
+    const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: true, persist: true });
+    t.regex(probe.unitStatus, /StatusText=applied: .*network pending.*; os\.conf kept until verified/);
+    t.regex(probe.verifyUnitStatus, /ActiveState=failed/);
+    t.regex(probe.verifyUnitStatus, /StatusText=failed: network missing address 10\.171\.254\.123\/24 on eth0, route 0\.0\.0\.0\/0 via 10\.171\.254\.1 dev eth0; os\.conf kept/);
+    const verify = probe.order['osconf-verify.service']!;
+    t.true(verify.inactiveExit >= probe.order['systemd-networkd.service']!.activeEnter, 'checked after networkd was up');
+    t.is(probe.status?.verify?.result, 'failed');
+    t.deepEqual(probe.status?.verify?.checks.find((c) => c.concern === 'network')?.missing, ['address 10.171.254.123/24 on eth0', 'route 0.0.0.0/0 via 10.171.254.1 dev eth0']);
+    t.is(probe.status?.concerns.find((c) => c.concern === 'network')?.result, 'failed');
+    t.is(probe.status?.osConf, 'kept');
+    t.is(probe.status?.exitCode, 1);
+    t.deepEqual(probe.addresses, { [config.interfaces[0]!.mac]: ['10.99.0.5/24'] });
+    t.deepEqual(guest.partitionListing('vfat'), ['os.conf'], 'os.conf stays for the next boot');
+  } finally {
+    guest.destroy();
+  }
+});
+
 test('boot life cycle: apply, then exactly the change, then no os.conf keeps everything, then a rejected os.conf', async (t) => {
   const config = readOsConf(texts.classic).config;
   const macs = config.interfaces.map((n) => n.mac);

@@ -99,7 +99,9 @@ export class Guest {
     const serial = join(this.dir, `serial-${++this.boots}.log`);
     const append = `${options.ifnames === false ? '' : 'net.ifnames=0'} ${options.append ?? ''}`.trim();
     const dir = options.init === 'sysvinit' ? vmSysvDir : vmDir;
-    const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: 400_000 }));
+    // boot.sh's own bound (OSCONF_VM_TIMEOUT, 300 s) ends qemu first; this one only catches a hung script.
+    const timeoutMs = (Number(process.env.OSCONF_VM_TIMEOUT ?? 300) + 100) * 1000;
+    const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs }));
     const probeText = existsSync(`${serial}.probe`) ? readFileSync(`${serial}.probe`, 'latin1') : '';
     if (!probeText.includes('OSCONF-PROBE-END')) {
       const console = existsSync(serial) ? readFileSync(serial, 'latin1').slice(-4000) : '(no console output)';

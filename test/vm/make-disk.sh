@@ -51,6 +51,9 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
       network-manager) systemctl enable NetworkManager.service >/dev/null 2>&1 ;;
     esac
     for u in $UNITS; do systemctl enable \$u >/dev/null 2>&1; done
+    # systemd-resolved is in the guest root for the disks that enable it; on the others, its tmpfiles rule
+    # (which links /etc/resolv.conf to the stub at boot when it is missing) is masked, as without the package.
+    case \" $UNITS \" in *\" systemd-resolved.service \"*) ;; *) [ ! -e /usr/lib/tmpfiles.d/systemd-resolve.conf ] || { mkdir -p /etc/tmpfiles.d && ln -sf /dev/null /etc/tmpfiles.d/systemd-resolve.conf; } ;; esac
     mkdir -p /etc/osconf
     printf \"[network]\\nstack = %s\\n\" $STACK > /etc/osconf/osconf.conf
   "

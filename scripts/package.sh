@@ -20,6 +20,7 @@ stage() {
   install -D -m 0755 dist/osconf "$root/usr/bin/osconf"
   for u in units/*; do install -D -m 0644 "$u" "$root$unitdir/$(basename "$u")"; done
   install -D -m 0755 init.d/osconf "$root$initdir/osconf"
+  install -D -m 0755 init.d/osconf-verify "$root$initdir/osconf-verify"
   install -D -m 0644 packaging/osconf.conf "$root/etc/osconf/osconf.conf"
   for d in "${docs[@]}"; do install -D -m 0644 "$d" "$root/usr/share/doc/osconf/$(basename "$d")"; done
   install -D -m 0644 "$work/osconf.8.gz" "$root/usr/share/man/man8/osconf.8.gz"
@@ -47,7 +48,7 @@ Description: apply Alibaba Cloud Customized Linux settings from os.conf
  (never executing it) and applies the root password, network, host name and DNS with the
  distribution's own tools at boot.
 CONTROL
-printf '/etc/osconf/osconf.conf\n/etc/init.d/osconf\n' > "$deb/DEBIAN/conffiles"
+printf '/etc/osconf/osconf.conf\n/etc/init.d/osconf\n/etc/init.d/osconf-verify\n' > "$deb/DEBIAN/conffiles"
 for s in postinst prerm postrm; do install -m 0755 "packaging/deb/$s" "$deb/DEBIAN/$s"; done
 dpkg-deb --root-owner-group -Zxz --build "$deb" "$out/osconf_${version}_all.deb" >/dev/null
 
@@ -67,6 +68,8 @@ install -m 0755 dist/osconf packaging/tarball/install.sh "$tarroot/"
 install -m 0644 units/* "$tarroot/units/"
 install -m 0755 init.d/osconf "$tarroot/init.d/osconf"
 install -m 0755 init.d/openrc/osconf "$tarroot/init.d/openrc/osconf"
+install -m 0755 init.d/osconf-verify "$tarroot/init.d/osconf-verify"
+install -m 0755 init.d/openrc/osconf-verify "$tarroot/init.d/openrc/osconf-verify"
 install -m 0644 packaging/osconf.conf "$work/osconf.8.gz" "$tarroot/"
 install -m 0644 "${docs[@]}" "$tarroot/doc/"
 tar -C "$work" --owner=0 --group=0 -czf "$out/osconf-$version.tar.gz" "osconf-$version"

@@ -68,6 +68,21 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts) => setExit(await (await import('./cli/apply.js')).runApply(opts, write)));
 
   program
+    .command('verify')
+    .description("check what the last apply left to a network stack that starts after it (boot), then remove os.conf")
+    .option('--config <file>', `osconf's own configuration (default ${'/etc/osconf/osconf.conf'})`)
+    .option('--json', 'print the result as JSON')
+    .option('--timeout <seconds>', 'how long to wait for the running system to match (default 60)')
+    .option('--lock-wait <seconds>', 'how long to wait for an apply to finish (default 60)')
+    .addHelpText(
+      'after',
+      '\nRun at boot by osconf-verify.service (or the osconf-verify init script) once the stack is up. Exit 0 when\n' +
+        'nothing is pending or everything shows live (os.conf is then removed); 1 when something is missing (os.conf\n' +
+        'stays; `osconf status` says what).',
+    )
+    .action(async (opts) => setExit(await (await import('./cli/verify.js')).runVerify(opts, write)));
+
+  program
     .command('status')
     .description('show what the last apply did')
     .option('--root <dir>', 'read the state of an offline root')

@@ -32,9 +32,9 @@ fi
 
 if [ "$action" = uninstall ]; then
   case $init in
-    systemd) systemctl disable osconf.service >/dev/null 2>&1 || true; rm -f /etc/systemd/system/osconf.service /etc/systemd/system/osconf.path /etc/systemd/system/osconf-retrigger.service ;;
-    openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf ;;
-    sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf ;;
+    systemd) systemctl disable osconf.service >/dev/null 2>&1 || true; rm -f /etc/systemd/system/osconf.service /etc/systemd/system/osconf.path /etc/systemd/system/osconf-retrigger.service /etc/systemd/system/osconf-verify.service ;;
+    openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rc-update del osconf-verify default >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
+    sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; (update-rc.d osconf-verify remove || chkconfig --del osconf-verify) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
   esac
   rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz"
   rm -rf /var/cache/osconf
@@ -52,15 +52,20 @@ case $init in
     install -D -m 0644 "$here/units/osconf.service" /etc/systemd/system/osconf.service
     install -D -m 0644 "$here/units/osconf.path" /etc/systemd/system/osconf.path
     install -D -m 0644 "$here/units/osconf-retrigger.service" /etc/systemd/system/osconf-retrigger.service
+    install -D -m 0644 "$here/units/osconf-verify.service" /etc/systemd/system/osconf-verify.service
     systemctl enable osconf.service >/dev/null 2>&1 || true
     ;;
   openrc)
     install -D -m 0755 "$here/init.d/openrc/osconf" /etc/init.d/osconf
     rc-update add osconf boot >/dev/null 2>&1 || true
+    install -D -m 0755 "$here/init.d/openrc/osconf-verify" /etc/init.d/osconf-verify
+    rc-update add osconf-verify default >/dev/null 2>&1 || true
     ;;
   sysvinit)
     install -D -m 0755 "$here/init.d/osconf" /etc/init.d/osconf
     (update-rc.d osconf defaults || chkconfig --add osconf) >/dev/null 2>&1 || true
+    install -D -m 0755 "$here/init.d/osconf-verify" /etc/init.d/osconf-verify
+    (update-rc.d osconf-verify defaults || chkconfig --add osconf-verify) >/dev/null 2>&1 || true
     ;;
 esac
 echo "osconf installed and enabled ($init)"

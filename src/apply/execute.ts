@@ -11,7 +11,8 @@ import { BACKUP_DIR } from '../render/file.js';
 import type { Action, ApplyPlan, ConcernPlan } from '../plan/actions.js';
 
 
-export type ConcernResult = 'applied' | 'unchanged' | 'not-set' | 'refused' | 'failed';
+/** `pending`: written, and left to a stack that starts after osconf; the deferred verify step decides. */
+export type ConcernResult = 'applied' | 'unchanged' | 'not-set' | 'refused' | 'failed' | 'pending';
 
 export interface ConcernOutcome {
   concern: Concern;

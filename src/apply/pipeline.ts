@@ -8,10 +8,11 @@
 import { dirname, join } from 'node:path';
 import type { ReadResult } from '../config/model.js';
 import { MAX_OS_CONF_BYTES } from '../config/parse.js';
-import { DEFAULT_OSCONF_CONF, formatSettingsWarning, OSCONF_CONF, parseOsconfConf, type OsconfConf } from '../settings/osconf-conf.js';
+import { DEFAULT_OSCONF_CONF, OSCONF_CONF, type OsconfConf } from '../settings/osconf-conf.js';
+import { loadSettings } from './load-settings.js';
 import type { Detection } from '../distro/detect.js';
 import type { Stack } from '../distro/profiles.js';
-import { ExitCode, OperationalError, UsageError, isENOENT } from '../errors.js';
+import { ExitCode, OperationalError, isENOENT } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
 import { log, logStep, registerSecret } from '../log.js';
@@ -25,7 +26,7 @@ import { VERSION } from '../version.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 import { acquireLock, LOCK_FILE } from '../host/lock.js';
 import { sshHostKeysAction, sshHostKeysMissing } from './ssh-host-keys.js';
-import type { ApplyState } from './state.js';
+import type { ApplyState, PendingVerify } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
 
 export const DISABLED_FLAG = '/etc/osconf/disabled';
@@ -74,24 +75,14 @@ interface ApplyRun {
   extras: ExtraOutcome[];
   exitCode: number;
   osConf: ApplyState['osConf'];
+  /** Concerns left to a stack that starts after osconf, for `osconf verify` (null: none). */
+  pending: PendingVerify | null;
   state: ApplyState | null;
 }
 
 const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as const, detail: 'no os.conf' } : null);
 /** Steps that change the system are skipped on a dry run and when there is no os.conf. */
 const noChange = (run: ApplyRun) => noOsConf(run) ?? (run.request.dryRun ? { state: 'skipped' as const, detail: 'dry run' } : null);
-
-async function loadSettings(host: Host, path: string | null): Promise<OsconfConf> {
-  const file = path ?? OSCONF_CONF;
-  const text = path ? await new NodeHost('/').read(file) : await host.read(file);
-  if (text === null) {
-    if (path) throw new UsageError(`--config ${path}: no such file`);
-    return DEFAULT_OSCONF_CONF;
-  }
-  const { conf, warnings } = parseOsconfConf(text);
-  for (const w of warnings) log().warn(`settings: ${formatSettingsWarning(w, file)}`);
-  return conf;
-}
 
 /** The switch operators and image builders use to keep osconf from running at boot. */
 async function disabledBy(host: Host): Promise<string | null> {
@@ -110,7 +101,7 @@ function registerSecrets(file: OsConfBytes, result: ReadResult): void {
  * os.conf goes only after every concern succeeded; a rejected file is renamed aside so it is not re-read at
  * every boot; after an operational failure it stays so the next boot retries. --conf files are the caller's.
  */
-async function osConfFate(path: string, base: string | null, rejected: boolean, failed: boolean): Promise<ApplyState['osConf']> {
+async function osConfFate(path: string, base: string | null, rejected: boolean, failed: boolean, pending: boolean): Promise<ApplyState['osConf']> {
   if (base === null) return 'left in place (--conf)';
   // Through the open aliyun_custom_image directory, as it was read (host/os-conf-file.ts).
   if (rejected) {
@@ -122,9 +113,33 @@ async function osConfFate(path: string, base: string | null, rejected: boolean, 
     log().warn(`cleanup: ${path} kept so the next boot retries`);
     return 'kept';
   }
+  if (pending) {
+    log().info(`cleanup: ${path} kept until osconf verify has seen the settings live`);
+    return 'kept until verified';
+  }
   await removePartitionOsConf(base);
   log().info(`cleanup: removed ${path}; ${dirname(path)} stays`);
   return 'removed';
+}
+
+/**
+ * The concerns left to a stack that starts after osconf (plan `deferred` with an expectation) whose execution
+ * went through: their outcome becomes `pending` until `osconf verify` has seen them live. Null when none, or
+ * when another concern failed (os.conf stays anyway, and the next boot retries all).
+ */
+function pendingOf(run: ApplyRun): PendingVerify | null {
+  if (run.outcomes.some((o) => o.result === 'failed') || !run.file) return null;
+  const concerns: PendingVerify['concerns'] = [];
+  for (const c of run.plan!.concerns) {
+    const outcome = run.outcomes.find((o) => o.concern === c.concern);
+    if (!c.deferred || !c.verify || !outcome || (outcome.result !== 'applied' && outcome.result !== 'unchanged')) continue;
+    concerns.push({ concern: c.concern, result: outcome.result, via: c.reason ?? 'the stack that starts next', expect: c.verify });
+    outcome.result = 'pending';
+    outcome.message = `${c.reason ?? 'left to the stack that starts next'}; checked by osconf verify once it is up`;
+  }
+  if (concerns.length === 0) return null;
+  // The digest is filled in by the record step (its key is created on first use, never on a dry run).
+  return { concerns, osConf: { path: run.confPath!, explicit: !!run.request.conf, digest: '', size: run.file.size } };
 }
 
 const STEPS: ReadonlyArray<Step<ApplyRun>> = [
@@ -253,10 +268,12 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       if (!run.host.live) return { state: 'skipped', detail: 'offline root: nothing runs' };
       const { verifyOutcomes } = await import('./verify.js');
       const checked = await verifyOutcomes(run.host, run.plan!, run.outcomes);
-      if (checked.length === 0) return { state: 'skipped', detail: 'nothing to verify now' };
+      run.pending = pendingOf(run);
+      const later = run.pending ? `; left for osconf verify once the stack is up: ${run.pending.concerns.map((c) => c.concern).join(', ')}` : '';
+      if (checked.length === 0) return { state: 'skipped', detail: `nothing to verify now${later}` };
       const failed = checked.filter((c) => c.result === 'failed');
       if (failed.length > 0) return { state: 'failed', detail: failed.map((c) => `${c.concern}: ${c.message}`).join('; ') };
-      return { detail: checked.map((c) => `${c.concern} live as os.conf says`).join(', ') };
+      return { detail: `${checked.map((c) => `${c.concern} live as os.conf says`).join(', ')}${later}` };
     },
   },
   {
@@ -289,7 +306,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       run.exitCode = rejected ? ExitCode.rejected : failed || run.extras.some((e) => e.result === 'failed') ? ExitCode.failure : ExitCode.ok;
       run.request.onBoundary?.('cleanup');
       try {
-        run.osConf = await osConfFate(run.confPath!, run.request.conf ? null : run.located!.base, rejected, failed);
+        run.osConf = await osConfFate(run.confPath!, run.request.conf ? null : run.located!.base, rejected, failed, run.pending !== null);
         return { detail: `os.conf ${run.osConf}` };
       } catch (e) {
         // The settings are applied; os.conf could not be removed (a read-only partition): the next boot
@@ -307,12 +324,14 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       if (skip) return skip;
       const { STATE_FILE, osConfDigest, writeState } = await import('./state.js');
       const located = run.located;
+      const digest = await osConfDigest(run.host, run.file!.bytes);
+      if (run.pending) run.pending.osConf.digest = digest;
       run.state = {
         version: VERSION,
         time: new Date().toISOString(),
         // A private mount point means nothing later: name the partition instead.
         source: located && located.base.startsWith('/run/osconf/') ? `${located.how.replace(/, mounted at .*$/, '')}: ${OS_CONF_DIR}/${OS_CONF_NAME}` : run.confPath,
-        digest: await osConfDigest(run.host, run.file!.bytes),
+        digest,
         osConf: run.osConf,
         exitCode: run.exitCode,
         profile: run.plan!.profile,
@@ -321,10 +340,14 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         extras: run.extras,
         errors: run.result!.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
         steps: [...run.steps],
+        ...(run.pending ? { pending: run.pending } : {}),
       };
       run.request.onBoundary?.('record');
       await writeState(run.host, run.state);
-      return { detail: STATE_FILE };
+      // The marker the deferred verify unit and init scripts start on (ConditionPathExists=).
+      const { setVerifyMarker } = await import('./deferred.js');
+      if (run.host.live) await setVerifyMarker(run.host, run.pending !== null);
+      return { detail: run.pending ? `${STATE_FILE}; pending: ${run.pending.concerns.map((c) => c.concern).join(', ')}` : STATE_FILE };
     },
   },
 ];
@@ -356,6 +379,7 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     extras: [],
     exitCode: ExitCode.ok,
     osConf: 'absent',
+    pending: null,
     state: null,
   };
   const { steps, stopped } = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);

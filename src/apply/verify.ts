@@ -10,6 +10,7 @@ import type { Host } from '../host/host.js';
 import type { ApplyPlan, Expectation } from '../plan/actions.js';
 import { missingFromLive } from '../plan/live-network.js';
 import type { ConcernOutcome } from './execute.js';
+import type { VerifyCheck } from './state.js';
 import { readLiveNetwork, readNameservers } from './gather.js';
 
 /** How long the running system may take to match os.conf after the stack was told, in milliseconds. */
@@ -31,7 +32,8 @@ export async function verifyOutcomes(host: Host, plan: ApplyPlan, outcomes: Conc
   const results: VerifyResult[] = [];
   for (const c of plan.concerns) {
     const outcome = outcomes.find((o) => o.concern === c.concern);
-    if (!c.verify || !outcome || outcome.result !== 'applied') continue;
+    // Deferred: the stack starts after osconf; `osconf verify` (deferred.ts) checks it once it is up.
+    if (!c.verify || c.deferred || !outcome || outcome.result !== 'applied') continue;
     const expected = c.verify;
     const missing = await waitFor(() => missingNow(host, expected), timeoutMs);
     if (missing.length === 0) {
@@ -45,7 +47,55 @@ export async function verifyOutcomes(host: Host, plan: ApplyPlan, outcomes: Conc
   return results;
 }
 
-const WHAT: Record<Expectation['kind'], string> = {
+/**
+ * The deferred verify step's check: waits (polling, up to `timeoutMs` milliseconds for all together) until
+ * every expectation shows on the running system, then reports per concern what was expected, what the system
+ * shows (the NICs' addresses and routes, the resolver's name servers, the host name) and what is missing.
+ */
+export async function checkExpectations(host: Host, expectations: Array<{ concern: Concern; expect: Expectation }>, timeoutMs: number): Promise<VerifyCheck[]> {
+  await waitFor(async () => (await Promise.all(expectations.map((e) => missingNow(host, e.expect)))).flat(), timeoutMs);
+  const checks: VerifyCheck[] = [];
+  for (const { concern, expect } of expectations) {
+    const missing = await missingNow(host, expect);
+    checks.push({ concern, result: missing.length === 0 ? 'applied' : 'failed', expected: expectedItems(expect), seen: await seenItems(host, expect), missing });
+  }
+  return checks;
+}
+
+/** An expectation as readable items, in the words missingNow uses. */
+export function expectedItems(e: Expectation): string[] {
+  switch (e.kind) {
+    case 'network':
+      return [...e.addresses.map((a) => `address ${a.cidr} on ${a.name}`), ...e.routes.map((r) => `route ${r}`)];
+    case 'dns':
+      return e.nameservers.map((ns) => `name server ${ns}`);
+    case 'hostname':
+      return [`running host name ${e.hostname}`, ...e.names.map((n) => `${n} resolving to ${e.address}`)];
+  }
+}
+
+/** What the running system shows for the same things: the expected NICs' addresses and routes, the resolver's servers. */
+async function seenItems(host: Host, e: Expectation): Promise<string[]> {
+  switch (e.kind) {
+    case 'network': {
+      const live = await readLiveNetwork(host);
+      if (!live) return ['(ip -j failed)'];
+      const nics = new Set(e.addresses.map((a) => a.name));
+      return [
+        ...live.addresses.filter((a) => nics.has(a.name)).map((a) => `address ${a.cidr} on ${a.name}`),
+        ...live.routes.filter((r) => nics.has(r.slice(r.lastIndexOf(' dev ') + 5))).map((r) => `route ${r}`),
+      ];
+    }
+    case 'dns': {
+      const reported = await readNameservers(host, e.source);
+      return reported === null ? [`(${e.source === 'resolved' ? 'resolvectl dns' : '/etc/resolv.conf'} failed)`] : reported.map((ns) => `name server ${ns}`);
+    }
+    case 'hostname':
+      return [`running host name ${await host.hostname()}`];
+  }
+}
+
+export const WHAT: Record<Expectation['kind'], string> = {
   network: 'the running network does not match os.conf',
   dns: "the resolver in charge does not report os.conf's name servers",
   hostname: "the running system does not answer to os.conf's host name",

@@ -21,5 +21,15 @@ export async function runStatus(options: { root?: string; json?: boolean }, out:
     for (const f of c.files) out(`            ${f}\n`);
   }
   for (const e of state.errors) out(`  error: ${e.line ? `line ${e.line}: ` : ''}${e.key ? `${e.key}: ` : ''}${e.message}\n`);
+  if (state.pending) out(`pending: ${state.pending.concerns.map((c) => c.concern).join(', ')}: osconf verify checks them once the stack is up\n`);
+  if (state.verify) {
+    out(`verify: ${state.verify.time}: ${state.verify.result}${state.verify.note ? ` (${state.verify.note})` : ''}\n`);
+    for (const c of state.verify.checks) {
+      out(`  ${c.concern.padEnd(9)} ${c.result}\n`);
+      out(`            expected: ${c.expected.join('; ') || '(nothing)'}\n`);
+      out(`            seen:     ${c.seen.join('; ') || '(nothing)'}\n`);
+      if (c.missing.length) out(`            missing:  ${c.missing.join('; ')}\n`);
+    }
+  }
   return 0;
 }

@@ -76,7 +76,10 @@ export interface ConcernPlan {
   verify?: Expectation;
   /** What the operator must know (configuration of others neutralised): logged as warnings, kept in the state. */
   warnings?: string[];
-  /** Bringing it up is left to a stack that starts after osconf (boot): nothing of it can be seen live yet. */
+  /**
+   * Bringing it up is left to a stack (or resolver) that starts after osconf (boot): nothing of it can be seen
+   * live yet. `verify` then holds what the deferred verify step (`osconf verify`) checks once it is up.
+   */
   deferred?: boolean;
 }
 

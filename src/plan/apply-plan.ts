@@ -206,19 +206,40 @@ function planDns(config: InstanceConfig, route: DnsRoute, files: RenderedFile[],
   const source = nameserverSource(route.owner, input.resolver);
   const reported = source === null ? null : input.liveNameservers;
   const seen = reported !== null && source !== null && nameserversMatch(expectedNameservers(config.nameservers, source), reported);
+  const act = dnsActivation(route.place, input.services);
+  // Through the stack, the name servers show once the network concern has brought the primary NIC up; when
+  // that is left to a stack starting later (boot), so is this check. Likewise a resolver systemd starts after
+  // osconf (enabled, not running yet): the deferred verify step (osconf verify) asks it once it is up.
+  const networkDeferred = route.place === 'stack' && network?.deferred === true;
+  const resolverLater = act.deferred === true && input.services.systemd && resolverEnabled(route.place, input.services);
+  // systemd-resolved not running yet (boot) is asked then, when systemd will start it.
+  const laterSource = source ?? (route.owner === 'systemd-resolved' && input.services.systemd && input.resolver.resolved.enabled ? 'resolved' : null);
+  const later =
+    laterSource !== null && (networkDeferred || resolverLater) ? ({ kind: 'dns', nameservers: expectedNameservers(config.nameservers, laterSource), source: laterSource } as const) : undefined;
   if (writes.length + removals.length === 0 && (seen || reported === null)) {
+    if (!seen && later) return { concern: 'dns', state: 'unchanged', reason: `${how}; files already as os.conf says; checked once ${networkDeferred ? 'the network stack' : 'the resolver'} is up`, actions: [], verify: later, deferred: true };
     return { concern: 'dns', state: 'unchanged', reason: seen ? 'the resolver already reports them' : `${how}; files already as os.conf says`, actions: [] };
   }
-  const act = dnsActivation(route.place, input.services);
   // NetworkManager's global DNS file (IPv6 servers) removed or rewritten here: NetworkManager must reread it.
   if (act.actions.length === 0 && input.services.active.has('NetworkManager.service') && [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE)) {
     act.actions.push({ kind: 'exec', argv: ['nmcli', 'general', 'reload'], purpose: "reload NetworkManager's configuration and DNS", allowFailure: true });
   }
-  // Through the stack, the name servers show once the network concern has brought the primary NIC up; when
-  // that is left to a stack starting later (boot), so is this check.
-  const networkDeferred = route.place === 'stack' && network?.deferred === true;
-  const verify = source !== null && !act.deferred && !networkDeferred ? ({ kind: 'dns', nameservers: expectedNameservers(config.nameservers, source), source } as const) : undefined;
-  return { concern: 'dns', state: 'change', reason: act.deferred ? `${how}; ${act.via}` : how, actions: [...writes, ...removals, ...act.actions], verify };
+  const verify = later ?? (source !== null && !act.deferred && !networkDeferred ? ({ kind: 'dns', nameservers: expectedNameservers(config.nameservers, source), source } as const) : undefined);
+  return {
+    concern: 'dns',
+    state: 'change',
+    reason: act.deferred ? `${how}; ${act.via}` : how,
+    actions: [...writes, ...removals, ...act.actions],
+    verify,
+    ...(later ? { deferred: true } : {}),
+  };
+}
+
+/** The resolver a DNS place hands name servers to is a unit systemd will start (enabled). */
+function resolverEnabled(place: DnsRoute['place'], services: ServiceState): boolean {
+  if (place === 'resolved.conf.d') return services.enabled?.has('systemd-resolved.service') ?? false;
+  if (place === 'NetworkManager conf.d') return services.enabled?.has('NetworkManager.service') ?? false;
+  return false;
 }
 
 function expectationOf(nics: NicView[]): NetworkExpectation & { kind: 'network' } {
@@ -281,19 +302,20 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   if (input.cloudInitPresent && input.files.get(CLOUD_CFG_NETWORK_OFF) !== NETWORK_OFF_SNIPPET) {
     actions.push({ kind: 'write', path: CLOUD_CFG_NETWORK_OFF, content: NETWORK_OFF_SNIPPET, mode: 0o644, before: input.files.get(CLOUD_CFG_NETWORK_OFF) ?? null });
   }
-  let verify = input.live;
+  const verify = input.live;
   let deferred = false;
   if (input.live) {
     const daemonConfig = [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE);
     const act = activation(input.profile.activator, changedNics, input.services, daemonConfig);
     actions.push(...act.actions);
     reason = changedNics.length > 0 ? (act.deferred ? act.via : `brought up with ${act.via}`) : undefined;
-    if (act.deferred) verify = false;
+    // Left to a stack that starts after osconf (boot): the expectation is checked by the deferred verify
+    // step (osconf verify), ordered after that stack.
     deferred = act.deferred === true && changedNics.length > 0;
   }
   if (actions.length === 0) {
     // At boot with the files already in place, the stack that starts next configures the NICs.
-    if (deferred) return { concern: 'network', state: 'unchanged', reason: `files already as os.conf says; ${reason}`, actions: [], deferred };
+    if (deferred) return { concern: 'network', state: 'unchanged', reason: `files already as os.conf says; ${reason}`, actions: [], verify: expectationOf(nics), deferred };
     const why = input.profile.stack === null && !input.live ? 'no network stack found in this root; nothing to write' : 'files and running network already as os.conf says';
     return { concern: 'network', state: 'unchanged', reason: why, actions: [] };
   }

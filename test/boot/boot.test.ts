@@ -39,8 +39,32 @@ function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config
   const unit = probe.order[stackUnit[stack]]!;
   t.true(osconf.activeEnter > 0 && osconf.activeEnter <= pre.activeEnter, `osconf ready (${osconf.activeEnter}) before network-pre.target (${pre.activeEnter})`);
   t.true(unit.inactiveExit >= pre.activeEnter, `${stackUnit[stack]} started (${unit.inactiveExit}) after network-pre.target`);
-  t.regex(probe.unitStatus, /StatusText=applied: password applied, network applied, hostname applied, dns applied; os\.conf removed/);
+  if (stack === 'eni') {
+    // ifupdown is brought up by osconf itself: checked at once, nothing deferred.
+    t.regex(probe.unitStatus, /StatusText=applied: password applied, network applied, hostname applied, dns applied; os\.conf removed/);
+    t.regex(probe.verifyUnitStatus, /ActiveState=inactive/, 'osconf-verify did not run: nothing was pending');
+  } else {
+    // networkd and NetworkManager start after osconf and apply its files: osconf-verify checks them once up.
+    t.regex(probe.unitStatus, /StatusText=applied: password applied, network pending, hostname applied, dns \w+; os\.conf kept until verified/);
+    // DNS is pending too where it goes through the stack (NetworkManager writes resolv.conf).
+    checkVerified(t, probe, [stackUnit[stack]], /dns pending/.test(probe.unitStatus) ? ['network', 'dns'] : ['network']);
+  }
+  t.is(probe.status?.pending, undefined, 'nothing left pending');
   t.false(probe.journal.includes(PASSWORD));
+}
+
+/** osconf-verify ran after `after` had started and before network-online.target, passed for `concerns`, and removed os.conf. */
+function checkVerified(t: import('ava').ExecutionContext, probe: Probe, after: string[], concerns: string[]): void {
+  const verify = probe.order['osconf-verify.service']!;
+  for (const u of after) {
+    t.true(verify.inactiveExit > 0 && verify.inactiveExit >= probe.order[u]!.activeEnter, `osconf-verify started (${verify.inactiveExit}) after ${u} was up (${probe.order[u]!.activeEnter})`);
+  }
+  t.true(verify.activeEnter <= probe.order['network-online.target']!.activeEnter, `osconf-verify done (${verify.activeEnter}) before network-online.target (${probe.order['network-online.target']!.activeEnter})`);
+  t.regex(probe.verifyUnitStatus, new RegExp(`StatusText=verified: ${concerns.map((c) => `${c} live`).join('; ')}; os\\.conf removed`));
+  t.regex(probe.verifyUnitStatus, /ActiveState=active/);
+  t.is(probe.status?.verify?.result, 'passed');
+  t.deepEqual(probe.status?.verify?.checks.map((c) => `${c.concern} ${c.result}`), concerns.map((c) => `${c} applied`));
+  t.is(probe.status?.osConf, 'removed');
 }
 
 // Every stack × classic and VPC × kernel and predictable NIC names; partition 1 is FAT32, or ext4 in two cells.
@@ -72,7 +96,7 @@ for (const c of matrix) {
   });
 }
 
-test("boot: an image made from a cloud image keeps netplan's catch-all DHCP file; osconf's settings still win", async (t) => {
+test("boot: an image made from a cloud image keeps netplan's catch-all DHCP file and runs systemd-resolved; osconf's settings win, verified once networkd and resolved are up", async (t) => {
   const config = readOsConf(texts.vpc).config;
   const leftover = '/etc/netplan/50-cloud-init.yaml';
   const guest = await Guest.create({
@@ -80,15 +104,60 @@ test("boot: an image made from a cloud image keeps netplan's catch-all DHCP file
     p1fs: 'vfat',
     osConf: texts.vpc,
     expectAddresses: 1,
-    extraFiles: { [leftover]: { content: 'network:\n  version: 2\n  ethernets:\n    all-en:\n      match:\n        name: "e*"\n      dhcp4: true\n', mode: 0o600 } },
+    extraFiles: {
+      [leftover]: { content: 'network:\n  version: 2\n  ethernets:\n    all-en:\n      match:\n        name: "e*"\n      dhcp4: true\n', mode: 0o600 },
+      // As Debian 12's systemd-resolved package leaves it.
+      '/etc/resolv.conf': { symlink: '../run/systemd/resolve/stub-resolv.conf' },
+    },
+    enableUnits: ['systemd-resolved.service'],
   });
   try {
     const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: true, persist: true });
-    checkConfigured(t, probe, config, 'netplan');
+    // The name servers go through netplan to networkd, which hands them to resolved: both checked after both started.
+    t.regex(probe.unitStatus, /StatusText=applied: password applied, network pending, hostname applied, dns pending; os\.conf kept until verified/);
+    checkVerified(t, probe, ['systemd-networkd.service', 'systemd-resolved.service'], ['network', 'dns']);
+    t.deepEqual(probe.addresses, expectedAddresses(config));
+    t.deepEqual(probe.routes, expectedRoutes(config));
+    t.regex(probe.resolv, /^nameserver 127\.0\.0\.53$/m, 'resolv.conf is still the stub');
+    for (const ns of config.nameservers) t.regex(probe.resolv, new RegExp(`^Link \\d+ \\(eth0\\):.*\\b${ns.replace(/\./g, '\\.')}\\b`, 'm'), `resolved reports ${ns} on eth0`);
+    t.is(probe.hostname, config.hostname!);
+    t.true(rootHashVerifies(probe.shadowRoot, PASSWORD));
+    t.regex(probe.journal, /check: done: network live as os\.conf says, dns live as os\.conf says/);
     const network = (probe.status?.concerns as Array<{ concern: string; warnings?: string[] }> | undefined)?.find((c) => c.concern === 'network');
     t.true((network?.warnings ?? []).some((w) => w.startsWith(`${leftover} would configure`)), JSON.stringify(network));
     t.regex(probe.journal, /warning: network: \/etc\/netplan\/50-cloud-init\.yaml would configure/);
     t.deepEqual(guest.partitionListing('vfat'), []);
+  } finally {
+    guest.destroy();
+  }
+});
+
+test('boot: a .network file osconf cannot judge wins at boot; osconf-verify fails, os.conf stays, the state says what is missing', async (t) => {
+  const config = readOsConf(texts.vpc).config;
+  // A condition osconf does not evaluate (KernelCommandLine=): the file is left alone, with a warning, and
+  // networkd, which applies the first match, gives the NIC another address.
+  const other = '/etc/systemd/network/05-agent.network';
+  const guest = await Guest.create({
+    stack: 'networkd',
+    p1fs: 'vfat',
+    osConf: texts.vpc,
+    expectAddresses: 1,
+    extraFiles: { [other]: { content: '[Match]\nName=eth0\nKernelCommandLine=!osconf.never\n\n[Network]\nAddress=10.99.0.5/24\n', mode: 0o644 } },
+  });
+  try {
+    const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: true, persist: true });
+    t.regex(probe.unitStatus, /StatusText=applied: .*network pending.*; os\.conf kept until verified/);
+    t.regex(probe.verifyUnitStatus, /ActiveState=failed/);
+    t.regex(probe.verifyUnitStatus, /StatusText=failed: network missing address 10\.171\.254\.123\/24 on eth0, route 0\.0\.0\.0\/0 via 10\.171\.254\.1 dev eth0; os\.conf kept/);
+    const verify = probe.order['osconf-verify.service']!;
+    t.true(verify.inactiveExit >= probe.order['systemd-networkd.service']!.activeEnter, 'checked after networkd was up');
+    t.is(probe.status?.verify?.result, 'failed');
+    t.deepEqual(probe.status?.verify?.checks.find((c) => c.concern === 'network')?.missing, ['address 10.171.254.123/24 on eth0', 'route 0.0.0.0/0 via 10.171.254.1 dev eth0']);
+    t.is(probe.status?.concerns.find((c) => c.concern === 'network')?.result, 'failed');
+    t.is(probe.status?.osConf, 'kept');
+    t.is(probe.status?.exitCode, 1);
+    t.deepEqual(probe.addresses, { [config.interfaces[0]!.mac]: ['10.99.0.5/24'] });
+    t.deepEqual(guest.partitionListing('vfat'), ['os.conf'], 'os.conf stays for the next boot');
   } finally {
     guest.destroy();
   }

@@ -2,7 +2,7 @@
 // (test/vm/make-disk.sh: partition 1 with aliyun_custom_image/, partition 2 the root with the osconf .deb),
 // boots it (test/vm/boot.sh) and reads the facts the guest's probe printed on its second serial port.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot, toolsDir } from './paths.js';
@@ -56,8 +56,10 @@ export interface DiskSpec {
   cloudInitSeed?: string;
   /** Seal the image with osconf prepare and check it (see make-disk.sh); outputs and reports go here. */
   prepareReports?: string;
-  /** Files put into the root as they are (path → content, mode), as an image carries them from its source. */
-  extraFiles?: Record<string, { content: string; mode: number }>;
+  /** Files put into the root as they are (path → content, mode, or a symbolic link), as an image carries them from its source. */
+  extraFiles?: Record<string, { content: string; mode: number } | { symlink: string }>;
+  /** Units enabled in the image besides the stack's (`systemctl enable`), as its source system had them. */
+  enableUnits?: string[];
 }
 
 export class Guest {
@@ -79,10 +81,11 @@ export class Guest {
       extraRoot = join(g.dir, 'extra-root');
       for (const [path, f] of Object.entries(spec.extraFiles)) {
         mkdirSync(dirname(join(extraRoot, path)), { recursive: true });
-        writeFileSync(join(extraRoot, path), f.content, { mode: f.mode });
+        if ('symlink' in f) symlinkSync(f.symlink, join(extraRoot, path));
+        else writeFileSync(join(extraRoot, path), f.content, { mode: f.mode });
       }
     }
-    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot };
+    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' ') };
     const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();
@@ -96,7 +99,9 @@ export class Guest {
     const serial = join(this.dir, `serial-${++this.boots}.log`);
     const append = `${options.ifnames === false ? '' : 'net.ifnames=0'} ${options.append ?? ''}`.trim();
     const dir = options.init === 'sysvinit' ? vmSysvDir : vmDir;
-    const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: 400_000 }));
+    // boot.sh's own bound (OSCONF_VM_TIMEOUT, 300 s) ends qemu first; this one only catches a hung script.
+    const timeoutMs = (Number(process.env.OSCONF_VM_TIMEOUT ?? 300) + 100) * 1000;
+    const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs }));
     const probeText = existsSync(`${serial}.probe`) ? readFileSync(`${serial}.probe`, 'latin1') : '';
     if (!probeText.includes('OSCONF-PROBE-END')) {
       const console = existsSync(serial) ? readFileSync(serial, 'latin1').slice(-4000) : '(no console output)';
@@ -145,9 +150,17 @@ export interface Probe {
   etcHostname: string;
   resolv: string;
   shadowRoot: string;
-  status: { exitCode: number; osConf: string; concerns: Array<{ concern: string; result: string }> } | null;
+  status: {
+    exitCode: number;
+    osConf: string;
+    concerns: Array<{ concern: string; result: string }>;
+    verify?: { result: string; checks: Array<{ concern: string; result: string; missing: string[] }> };
+    pending?: unknown;
+  } | null;
   order: Record<string, { activeEnter: number; inactiveExit: number; state: string }>;
   unitStatus: string;
+  /** `systemctl show` of osconf-verify.service: StatusText, ActiveState, Result. */
+  verifyUnitStatus: string;
   journal: string;
   analyze: string;
   unitTimes: string;
@@ -191,6 +204,7 @@ export function parseProbe(text: string): Probe {
     status,
     order,
     unitStatus: get('unit-status'),
+    verifyUnitStatus: get('verify-unit-status'),
     journal: get('journal'),
     analyze: get('analyze').trim(),
     unitTimes: get('unit-times'),

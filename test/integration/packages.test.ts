@@ -34,12 +34,12 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
      echo "== node"; node --version
      echo "== enabled"; ls /etc/systemd/system/multi-user.target.wants/ | grep osconf
      echo "== rc"; ls /etc/rc*.d/ | grep osconf || true
-     echo "== verify"; systemd-analyze verify --man=no /lib/systemd/system/osconf.service /lib/systemd/system/osconf.path /lib/systemd/system/osconf-retrigger.service 2>&1 && echo clean
+     echo "== verify"; systemd-analyze verify --man=no /lib/systemd/system/osconf.service /lib/systemd/system/osconf.path /lib/systemd/system/osconf-retrigger.service /lib/systemd/system/osconf-verify.service 2>&1 && echo clean
      echo "== status"; osconf status
      mkdir -p /var/lib/osconf && echo '{}' > /var/lib/osconf/state.json
      dpkg --purge osconf
      echo "== after purge"
-     for p in /usr/bin/osconf /lib/systemd/system/osconf.service /etc/osconf /var/lib/osconf /etc/systemd/system/multi-user.target.wants/osconf.service /etc/init.d/osconf; do
+     for p in /usr/bin/osconf /lib/systemd/system/osconf.service /etc/osconf /var/lib/osconf /etc/systemd/system/multi-user.target.wants/osconf.service /etc/init.d/osconf /etc/init.d/osconf-verify /lib/systemd/system/osconf-verify.service; do
        [ -e "$p" ] || [ -L "$p" ] && echo "left: $p"
      done
      dpkg -s osconf 2>/dev/null | grep -q '^Status: install' && echo "still installed"
@@ -110,7 +110,7 @@ test("the tarball's install.sh installs, enables for systemd, and uninstalls", a
 });
 
 test('the SysV and OpenRC scripts parse, and the LSB and chkconfig headers start osconf before the network', (t) => {
-  for (const script of ['init.d/osconf', 'init.d/openrc/osconf']) execFileSync('sh', ['-n', join(repoRoot, script)]);
+  for (const script of ['init.d/osconf', 'init.d/openrc/osconf', 'init.d/osconf-verify', 'init.d/openrc/osconf-verify']) execFileSync('sh', ['-n', join(repoRoot, script)]);
   const text = readFileSync(join(repoRoot, 'init.d/osconf'), 'utf8');
   const lsb = /### BEGIN INIT INFO\n([\s\S]*?)### END INIT INFO/.exec(text)![1]!;
   const field = (name: string) => new RegExp(`^# ${name}:\\s+(.*)$`, 'm').exec(lsb)?.[1]?.trim().split(/\s+/) ?? [];
@@ -124,6 +124,12 @@ test('the SysV and OpenRC scripts parse, and the LSB and chkconfig headers start
   t.true(Number(chkconfig[2]) < 10);
   const openrc = readFileSync(join(repoRoot, 'init.d/openrc/osconf'), 'utf8');
   t.regex(openrc, /before net networking/);
+  // The deferred verify step: after the network (insserv's $network, CentOS 6's S10), only with the marker.
+  const verify = readFileSync(join(repoRoot, 'init.d/osconf-verify'), 'utf8');
+  t.regex(/^# Required-Start:\s+(.*)$/m.exec(verify)![1]!, /\$network/);
+  t.true(Number(/^# chkconfig: \S+ (\d+) \d+$/m.exec(verify)![1]) > 10);
+  t.regex(verify, /\[ -e "\$MARKER" \] \|\| exit 0/);
+  t.regex(readFileSync(join(repoRoot, 'init.d/openrc/osconf-verify'), 'utf8'), /after osconf net networking/);
 });
 
 test('the SysV script honours the disable switch and reports status', async (t) => {

@@ -9,7 +9,8 @@ out=${1:?usage: build-rootfs.sh DIR [systemd|sysvinit]}
 init=${2:-systemd}
 case "$out" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
 stamp="$out/rootfs.stamp"
-version="5-$init" # bump when the package list or setup below changes
+# Bump when the package list or setup below changes (per init: the other root is not rebuilt).
+case "$init" in sysvinit) version=5-sysvinit ;; *) version=6-systemd ;; esac
 if [ "$(cat "$stamp" 2>/dev/null || true)" = "$version" ] && [ -f "$out/vmlinuz" ]; then
   echo "guest root is up to date in $out"
   exit 0
@@ -18,18 +19,20 @@ rootfs="$out/rootfs"
 staging="$out/rootfs.tmp"
 mkdir -p "$out"
 log="$out/build.log"
+rm -f -- "$log" # a new file, not the (possibly hard-linked) old one truncated
 if [ "$init" = sysvinit ]; then
   base=sysvinit-core,udev,kmod,iproute2,nodejs
   packages="linux-image-amd64 initramfs-tools ifupdown e2fsprogs procps openssl"
 else
   base=systemd-sysv,udev,kmod,iproute2,nodejs
-  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager e2fsprogs procps openssl cloud-init openssh-server"
+  # systemd-resolved (disabled like the stacks) for the boot cells whose image runs it.
+  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager systemd-resolved e2fsprogs procps openssl cloud-init openssh-server"
 fi
 bash "$(dirname "$0")/../../scripts/debian-root.sh" "$staging" "$base" "$packages" "$log"
 rm -f -- "$staging/usr/sbin/policy-rc.d"
 # The guest starts with no network stack enabled.
 if [ -d "$staging/etc/systemd/system" ]; then
-  for unit in NetworkManager.service networking.service systemd-networkd.service systemd-resolved.service NetworkManager-wait-online.service systemd-networkd-wait-online.service; do
+  for unit in NetworkManager.service networking.service systemd-networkd.service systemd-resolved.service dbus-org.freedesktop.resolve1.service NetworkManager-wait-online.service systemd-networkd-wait-online.service; do
     find "$staging/etc/systemd/system" -name "$unit" -type l -delete
   done
 fi
@@ -39,6 +42,8 @@ echo "osconf-guest" > "$staging/etc/hostname"
 printf '127.0.0.1\tlocalhost\n' > "$staging/etc/hosts"
 # Root's password is locked until os.conf sets one.
 sed -i 's/^root:[^:]*:/root:*:/' "$staging/etc/shadow"
+# Replaced, never rewritten in place: a test tools tree may share these files with others through hard links.
+rm -f -- "$out/vmlinuz" "$out/initrd.img" "$stamp"
 cp "$staging/boot/vmlinuz-"* "$out/vmlinuz"
 cp "$staging/boot/initrd.img-"* "$out/initrd.img"
 rm -rf -- "$rootfs"

@@ -6,7 +6,7 @@
 # Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
 # With CLOUD_INIT_SEED=DIR (the boot benchmark): osconf disabled, cloud-init enabled with that NoCloud seed.
 # With EXTRA_ROOT=DIR: DIR's files are copied into the root as they are (leftovers of the system an image was
-# made from), after the stack is set up.
+# made from), after the stack is set up. With ENABLE_UNITS="UNIT ...": those units are enabled too.
 # With PREPARE_REPORTS=DIR (ext4 partition 1 only): the image is sealed with `osconf prepare` (root and
 # partition 1), checked with `osconf check --root` and, once built, `osconf check --image`; the disk is 6 GiB
 # (sparse) as the platform needs more than 5 GiB. Outputs and reports go to DIR.
@@ -24,7 +24,7 @@ if [ -n "$reports" ]; then
   mkdir -p "$reports"
 fi
 
-bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" EXTRA="${EXTRA_ROOT:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
+bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" EXTRA="${EXTRA_ROOT:-}" UNITS="${ENABLE_UNITS:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"
@@ -50,6 +50,10 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
       networkd|netplan) systemctl enable systemd-networkd.service >/dev/null 2>&1 ;;
       network-manager) systemctl enable NetworkManager.service >/dev/null 2>&1 ;;
     esac
+    for u in $UNITS; do systemctl enable \$u >/dev/null 2>&1; done
+    # systemd-resolved is in the guest root for the disks that enable it; on the others, its tmpfiles rule
+    # (which links /etc/resolv.conf to the stub at boot when it is missing) is masked, as without the package.
+    case \" $UNITS \" in *\" systemd-resolved.service \"*) ;; *) [ ! -e /usr/lib/tmpfiles.d/systemd-resolve.conf ] || { mkdir -p /etc/tmpfiles.d && ln -sf /dev/null /etc/tmpfiles.d/systemd-resolve.conf; } ;; esac
     mkdir -p /etc/osconf
     printf \"[network]\\nstack = %s\\n\" $STACK > /etc/osconf/osconf.conf
   "

@@ -3,7 +3,7 @@
 // what is missing.
 import test from 'ava';
 import type { ConcernOutcome } from '../../../src/apply/execute.js';
-import { verifyOutcomes } from '../../../src/apply/verify.js';
+import { checkExpectations, verifyOutcomes } from '../../../src/apply/verify.js';
 import type { ApplyPlan, Expectation } from '../../../src/plan/actions.js';
 import { parseResolvectlDns } from '../../../src/plan/live-dns.js';
 import { setLogLevel } from '../../../src/log.js';
@@ -81,4 +81,44 @@ test('only applied concerns with an expectation are checked', async (t) => {
   outcomes[0]!.result = 'unchanged';
   t.deepEqual(await verifyOutcomes(host, plan, outcomes, 300), []);
   t.deepEqual(host.ran, []);
+});
+
+test('a deferred concern (left to a stack that starts later) is not checked now: osconf verify does it', async (t) => {
+  const host = new FakeHost(true);
+  const { plan, outcomes } = planWith('dns', { kind: 'dns', source: 'resolved', nameservers: ['7.7.7.7'] });
+  plan.concerns[0]!.deferred = true;
+  t.deepEqual(await verifyOutcomes(host, plan, outcomes, 300), []);
+  t.is(outcomes[0]!.result, 'applied');
+  t.deepEqual(host.ran, []);
+});
+
+test('the deferred check says per concern what was expected, what the running system shows and what is missing', async (t) => {
+  // The stack applied another address (a DHCP lease, say) and no default route; resolved has our servers.
+  const addr = JSON.stringify([
+    { ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.0.2.15', prefixlen: 24 }] },
+    { ifname: 'eth9', addr_info: [{ family: 'inet', local: '192.168.9.9', prefixlen: 24 }] },
+  ]);
+  const route = JSON.stringify([{ dst: '10.0.2.0/24', gateway: '10.0.2.2', dev: 'eth0' }, { dst: 'default', gateway: '192.168.9.1', dev: 'eth9' }]);
+  const host = new FakeHost(true, {
+    ip: (argv) => ({ code: 0, stdout: argv[3] === 'addr' ? addr : route, stderr: '' }),
+    resolvectl: () => ({ code: 0, stdout: 'Global:\nLink 2 (eth0): 7.7.7.7 8.8.8.8\n', stderr: '' }),
+  });
+  const checks = await checkExpectations(
+    host,
+    [
+      { concern: 'network', expect: { kind: 'network', addresses: [{ name: 'eth0', cidr: '10.171.254.123/24' }], routes: ['0.0.0.0/0 via 10.171.254.1 dev eth0'] } },
+      { concern: 'dns', expect: { kind: 'dns', source: 'resolved', nameservers: ['7.7.7.7', '8.8.8.8'] } },
+    ],
+    300,
+  );
+  t.deepEqual(checks, [
+    {
+      concern: 'network',
+      result: 'failed',
+      expected: ['address 10.171.254.123/24 on eth0', 'route 0.0.0.0/0 via 10.171.254.1 dev eth0'],
+      seen: ['address 10.0.2.15/24 on eth0', 'route 10.0.2.0/24 via 10.0.2.2 dev eth0'],
+      missing: ['address 10.171.254.123/24 on eth0', 'route 0.0.0.0/0 via 10.171.254.1 dev eth0'],
+    },
+    { concern: 'dns', result: 'applied', expected: ['name server 7.7.7.7', 'name server 8.8.8.8'], seen: ['name server 7.7.7.7', 'name server 8.8.8.8'], missing: [] },
+  ]);
 });

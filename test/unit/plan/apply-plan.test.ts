@@ -216,7 +216,8 @@ test('live at boot: an enabled stack that has not started yet applies the files 
   const network = plan.concerns.find((c) => c.concern === 'network')!;
   t.is(network.reason, 'NetworkManager.service applies them when it starts');
   t.false(network.actions.some((a) => a.kind === 'exec'));
-  t.is(network.verify, undefined);
+  t.true(network.deferred, 'checked by osconf verify once NetworkManager is up, not now');
+  t.deepEqual(network.verify, { kind: 'network', addresses: [{ name: 'eth0', cidr: '10.171.254.123/24' }], routes: ['0.0.0.0/0 via 10.171.254.1 dev eth0'] });
 });
 
 /** A live Debian 12 with systemd-resolved (the package's resolv.conf link), under systemd; `active`: running units. */
@@ -280,7 +281,8 @@ test('at boot, resolved not started yet: the drop-in only, nothing to check now;
   const dns = plan.concerns.find((c) => c.concern === 'dns')!;
   t.deepEqual(describeActions(dns), ['write /etc/systemd/resolved.conf.d/90-osconf.conf']);
   t.regex(dns.reason!, /systemd-resolved reads it when it starts/);
-  t.is(dns.verify, undefined);
+  t.true(dns.deferred, 'resolved is enabled: osconf verify asks it once it has started');
+  t.deepEqual(dns.verify, { kind: 'dns', source: 'resolved', nameservers: ['7.7.7.7', '8.8.8.8'] });
   t.false(host.ran.some((r) => r.argv[0] === 'resolvectl'), 'resolved is not asked (nor started by D-Bus activation) before it runs');
   await executePlan(host, plan);
   host.symlinks.delete('/etc/resolv.conf');
@@ -355,7 +357,9 @@ test('at boot with the files already in place (a console password reset): networ
   t.is(network.state, 'unchanged');
   t.true(network.deferred);
   t.regex(network.reason!, /systemd-networkd\.service applies them when it starts/);
-  t.is(again.concerns[3]!.verify, undefined, 'the servers show only once networkd has started');
+  t.true(again.concerns[3]!.deferred, 'the servers show only once networkd has started: osconf verify asks then');
+  t.deepEqual(again.concerns[3]!.verify, { kind: 'dns', source: 'resolved', nameservers: ['7.7.7.7', '8.8.8.8'] });
+  t.deepEqual(network.verify, { kind: 'network', addresses: [{ name: 'eth0', cidr: '10.171.254.123/24' }], routes: ['0.0.0.0/0 via 10.171.254.1 dev eth0'] });
 });
 
 test('host names compare case-insensitively (RFC 4343): a lowercased running name is not set again', async (t) => {

@@ -1,0 +1,143 @@
+// The deferred verify step (osconf verify), with Debian 12's real systemd-networkd in a throwaway namespace
+// (test/helpers/netns.ts). At boot osconf runs before the network: systemd reports networkd enabled but not
+// started, so the apply writes its .network file, leaves the NIC to networkd, records what must then show and
+// keeps os.conf. The sandbox has no systemd as PID 1, so a stand-in `systemctl` answers the one question
+// osconf asks (`systemctl show`) as systemd does at that moment; networkd is then started by the script, as
+// systemd would start it, and `osconf verify` runs after it, as osconf-verify.service does. os.conf is found
+// again through osconf.conf's `[source] path` (a directory standing for the mounted first partition).
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readOsConf } from '../../src/config/validate.js';
+import { NetSandbox } from '../helpers/netns.js';
+import { examplesDir, osconfBin } from '../helpers/paths.js';
+
+const text = readFileSync(join(examplesDir, 'vpc.conf'), 'utf8');
+const config = readOsConf(text).config;
+
+// What systemd answers early at boot: networkd enabled, nothing started yet.
+const SYSTEMCTL = `#!/bin/sh
+[ "$1" = show ] || exit 0
+shift 3
+for u in "$@"; do
+  state=disabled; [ "$u" = systemd-networkd.service ] && state=enabled
+  printf 'Id=%s\\nActiveState=inactive\\nUnitFileState=%s\\n\\n' "$u" "$state"
+done
+`;
+
+/** The sections a script prints as `=== name` followed by its output. */
+function sections(stdout: string): Record<string, string> {
+  return Object.fromEntries(stdout.split(/^=== /m).slice(1).map((chunk) => [chunk.slice(0, chunk.indexOf('\n')), chunk.slice(chunk.indexOf('\n') + 1)]));
+}
+
+interface State {
+  osConf: string;
+  exitCode: number;
+  concerns: Array<{ concern: string; result: string; message?: string }>;
+  pending?: { concerns: Array<{ concern: string }>; osConf: { digest: string } };
+  verify?: { result: string; checks: Array<{ concern: string; result: string; expected: string[]; seen: string[]; missing: string[] }> };
+}
+
+/**
+ * The boot, in order: apply (networkd enabled, not started), `between` (what happens to the stack's files
+ * before it starts), networkd starts, osconf verify. Returns the script's sections.
+ */
+async function boot(between: string): Promise<{ box: NetSandbox; out: Record<string, string> }> {
+  const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));
+  try {
+    box.addTmpFile('osconf', readFileSync(osconfBin), 0o755);
+    box.addTmpFile('os.conf', text);
+    box.addTmpFile('systemctl', SYSTEMCTL, 0o755);
+    box.addEtcFiles([{ path: '/etc/osconf/osconf.conf', content: '[source]\npath = /tmp/part\n[network]\nstack = networkd\n', mode: 0o644 }]);
+    const r = await box.runInRoot(
+      `mkdir -p /tmp/part/aliyun_custom_image && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
+      # The stand-in, in this sandbox's own mount namespace only (osconf runs commands with a fixed PATH).
+      mkdir -p /run/systemd/system && mount --bind /tmp/systemctl /usr/bin/systemctl
+      echo "=== apply"; /tmp/osconf apply --json 2> /tmp/apply.log; echo "exit $?"
+      echo "=== apply.log"; cat /tmp/apply.log
+      echo "=== marker"; ls /run/osconf/verify-pending 2>&1
+      echo "=== partition after apply"; ls /tmp/part/aliyun_custom_image
+      umount /usr/bin/systemctl && rm -rf /run/systemd/system
+      ${between}
+      mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif
+      /lib/systemd/systemd-networkd > /run/networkd.log 2>&1 & pid=$!
+      echo "=== verify"; /tmp/osconf verify --timeout 10 --json 2> /tmp/verify.log; echo "exit $?"
+      echo "=== verify.log"; cat /tmp/verify.log
+      echo "=== status"; /tmp/osconf status
+      echo "=== marker after"; ls /run/osconf/verify-pending 2>&1
+      echo "=== partition"; ls /tmp/part/aliyun_custom_image
+      echo "=== again"; /tmp/osconf verify; echo "exit $?"
+      kill $pid; wait $pid || true
+      echo "=== networkd.log"; cat /run/networkd.log`,
+      120_000,
+    );
+    if (r.code !== 0) throw new Error(`sandbox script failed (${r.code}): ${r.stdout}${r.stderr}`);
+    return { box, out: sections(r.stdout) };
+  } catch (e) {
+    box.destroy();
+    throw e;
+  }
+}
+
+const json = (s: string) => JSON.parse(s.slice(s.indexOf('{'), s.lastIndexOf('}') + 1)) as State;
+
+function checkApply(t: import('ava').ExecutionContext, out: Record<string, string>): void {
+  const first = json(out.apply!);
+  t.regex(out.apply!, /^exit 0$/m, out['apply.log']);
+  t.is(first.osConf, 'kept until verified', `os.conf stays until the stack has shown the settings: ${out.apply}${out['apply.log']}`);
+  t.deepEqual(first.pending?.concerns.map((c) => c.concern), ['network']);
+  const network = first.concerns.find((c) => c.concern === 'network')!;
+  t.is(network.result, 'pending');
+  t.regex(network.message!, /systemd-networkd\.service applies them when it starts/);
+  t.regex(out.marker!, /^\/run\/osconf\/verify-pending$/m, 'the marker osconf-verify.service starts on');
+  t.regex(out['partition after apply']!, /^os\.conf$/m);
+}
+
+test('deferred verify: networkd starts after the apply and shows os.conf\'s address and routes; then os.conf goes', async (t) => {
+  const { box, out } = await boot('');
+  try {
+    checkApply(t, out);
+    t.regex(out.verify!, /^exit 0$/m, `${out['verify.log']}\n${out['networkd.log']}`);
+    const state = json(out.verify!);
+    t.is(state.verify?.result, 'passed');
+    t.deepEqual(state.verify?.checks.map((c) => [c.concern, c.result, c.missing]), [['network', 'applied', []]]);
+    t.is(state.concerns.find((c) => c.concern === 'network')!.result, 'applied');
+    t.is(state.pending, undefined);
+    t.is(state.osConf, 'removed');
+    t.is(state.exitCode, 0);
+    t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
+    t.notRegex(out.partition!, /os\.conf/, 'os.conf removed, aliyun_custom_image/ kept');
+    t.regex(out['marker after']!, /No such file/);
+    t.regex(out.status!, /^verify: \S+: passed$/m);
+    t.regex(out.again!, /nothing to verify/);
+    t.regex(out.again!, /^exit 0$/m);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('deferred verify: a .network file added after the apply wins over osconf\'s; verify fails, os.conf stays, status says what is missing', async (t) => {
+  // Something (a configuration agent, an admin) puts a file that sorts before osconf's 10-osconf-eth0.network.
+  const { box, out } = await boot(`printf '[Match]\\nName=eth0\\n\\n[Network]\\nAddress=10.99.0.5/24\\n' > /etc/systemd/network/05-other.network`);
+  try {
+    checkApply(t, out);
+    t.regex(out.verify!, /^exit 1$/m, out['verify.log']);
+    const state = json(out.verify!);
+    t.is(state.verify?.result, 'failed');
+    const check = state.verify!.checks.find((c) => c.concern === 'network')!;
+    t.deepEqual(check.missing, ['address 10.171.254.123/24 on eth0', 'route 0.0.0.0/0 via 10.171.254.1 dev eth0']);
+    t.true(check.seen.includes('address 10.99.0.5/24 on eth0'), JSON.stringify(check.seen));
+    const network = state.concerns.find((c) => c.concern === 'network')!;
+    t.is(network.result, 'failed');
+    t.regex(network.message!, /lacks address 10\.171\.254\.123\/24 on eth0/);
+    t.is(state.osConf, 'kept');
+    t.is(state.exitCode, 1);
+    t.regex(out.partition!, /^os\.conf$/m, 'os.conf stays for the next boot');
+    t.regex(out.status!, /^verify: \S+: failed$/m);
+    t.regex(out.status!, /missing: {2}address 10\.171\.254\.123\/24 on eth0; route 0\.0\.0\.0\/0 via 10\.171\.254\.1 dev eth0/);
+    t.regex(out.status!, /seen: {5}address 10\.99\.0\.5\/24 on eth0/);
+    t.regex(out['verify.log']!, /check: failed/);
+  } finally {
+    box.destroy();
+  }
+});

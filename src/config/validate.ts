@@ -300,6 +300,24 @@ function checkAcrossNics(interfaces: Interface[], entries: Map<number, Map<NicFi
       if (route.via === nic.address) out.error(entryOf(nic, 'route'), `route ${route.to}: gateway ${route.via} is ${nic.name}'s own address`, ['network']);
     }
   });
+  // The kernel refuses a next hop that is a local or broadcast address ("Nexthop has invalid gateway",
+  // fib_check_nh() in net/ipv4/fib_semantics.c: the gateway must be a unicast address), on-link or not, so no
+  // stack can install such a route.
+  for (const nic of interfaces) {
+    const hops: Array<[Entry, string, string]> = [
+      ...(nic.gateway ? [[entryOf(nic, 'gateway'), nic.gateway, ''] as [Entry, string, string]] : []),
+      ...nic.routes.map((r) => [entryOf(nic, 'route'), r.via, `route ${r.to}: gateway `] as [Entry, string, string]),
+    ];
+    for (const [entry, via, what] of hops) {
+      const owner = interfaces.find((n) => n !== nic && n.address === via);
+      if (owner) {
+        out.error(entry, `${what}${via} is ${owner.name}'s address; the kernel refuses a local address as a next hop`, ['network']);
+        continue;
+      }
+      const subnet = interfaces.find((n) => n.prefix <= 30 && broadcastOf(n.address, n.prefix) === via);
+      if (subnet) out.error(entry, `${what}${via} is the broadcast address of ${subnet.name}'s /${subnet.prefix} subnet; the kernel refuses it as a next hop`, ['network']);
+    }
+  }
 }
 
 function chooseDefaultRoute(

@@ -14,3 +14,12 @@ export function cloudInit(args: string[]): Promise<RunResult> {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(root, 'usr', 'lib', 'python3', 'dist-packages'), LANG: 'C.UTF-8' },
   });
 }
+
+/** Runs Python `code` (with `args` as sys.argv[1:]) against the same unpacked cloud-init, for batch calls into it. */
+export function cloudInitPython(code: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
+  if (!existsSync(entry)) throw new Error(`cloud-init is not unpacked at ${root}: run scripts/install-test-deps.sh`);
+  return run('/usr/bin/python3', ['-c', code, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(root, 'usr', 'lib', 'python3', 'dist-packages'), LANG: 'C.UTF-8' },
+    timeoutMs,
+  });
+}

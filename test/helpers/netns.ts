@@ -65,9 +65,11 @@ export class NetSandbox {
   /**
    * Runs a shell script chrooted into the Debian root, inside the sandbox's namespaces. With `offlineView`, the
    * sandbox's /etc and /var are also bound under /mnt/target, so that `osconf apply --root /mnt/target` writes
-   * the sandbox's files offline (as an image builder would), before a stack starts on them as at boot.
+   * the sandbox's files offline (as an image builder would), before a stack starts on them as at boot. With
+   * `peerView`, the peer namespace is bound at /run/netns/peer, so a script can make veth NICs itself
+   * (`ip link add eth0 address MAC type veth peer name p0 netns peer`) with their peers out of its sight.
    */
-  runInRoot(script: string, timeoutMs = 60_000, offlineView = false): Promise<RunResult> {
+  runInRoot(script: string, timeoutMs = 60_000, offlineView = false, peerView = false): Promise<RunResult> {
     const view = offlineView
       ? [
           `mount -t tmpfs tmpfs "$ROOT/mnt"`,
@@ -76,9 +78,11 @@ export class NetSandbox {
           `mount --bind "$ROOT/var" "$ROOT/mnt/target/var"`,
         ]
       : [];
+    const peer = peerView ? [`mkdir -p "$ROOT/run/netns"`, `touch "$ROOT/run/netns/peer"`, `mount --bind "/run/netns/$PEER" "$ROOT/run/netns/peer"`] : [];
     const setup = [
       'set -eu',
       `mount -t tmpfs tmpfs "$ROOT/run"`,
+      ...peer,
       `mount -t proc proc "$ROOT/proc"`,
       `mount -t sysfs -o ro sysfs "$ROOT/sys"`,
       `mount -t overlay overlay -o "lowerdir=$ROOT/etc,upperdir=$BOX/upper,workdir=$BOX/work" "$ROOT/etc"`,
@@ -89,7 +93,7 @@ export class NetSandbox {
       `exec chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 sh -c "$1"`,
     ].join('\n');
     return runInSandbox({ netns: this.ns }, 'sh', ['-c', setup, 'sh', script], {
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ROOT: debianRoot, BOX: this.dir },
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ROOT: debianRoot, BOX: this.dir, PEER: `${this.ns}-peer` },
       timeoutMs,
     });
   }

@@ -1,5 +1,5 @@
-// Fuzzing the renderers and the planner with random valid settings (fast-check, fixed seed in CI;
-// `npm run fuzz` for long runs): every file parses back in its own format to exactly the settings, nothing
+// Fuzzing the renderers and the planner with random valid settings (the shared generator,
+// test/helpers/os-conf-gen.ts; fast-check, fixed seed in CI; `npm run fuzz` for long runs): every file parses back in its own format to exactly the settings, nothing
 // in a value can change a file's meaning, and no write is planned outside the files osconf manages.
 import test from 'ava';
 import fc from 'fast-check';
@@ -15,50 +15,11 @@ import { renderSystem } from '../../src/render/system.js';
 import { CLOUD_CFG_NETWORK_OFF } from '../../src/plan/handoff-plan.js';
 import { FakeHost } from '../helpers/fake-host.js';
 import { RESOLVERS } from '../fixtures/resolvers.js';
+import { osConfArb as osConf } from '../helpers/os-conf-gen.js';
 
 setLogLevel('error');
 const SEED = Number(process.env.OSCONF_FC_SEED ?? 20261125);
 const RUNS = Number(process.env.OSCONF_FC_RUNS ?? 300);
-
-const octet = fc.integer({ min: 1, max: 223 }).filter((n) => n !== 127);
-const label = fc.stringMatching(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?$/);
-// RFC 1123 §2.1: the last label is never all digits; the loopback names are refused too (config/hostname.ts).
-const hostname = fc
-  .array(label, { minLength: 1, maxLength: 3 })
-  .map((ls) => ls.join('.'))
-  .filter((h) => !/(^|\.)[0-9]+$/.test(h) && !/(^|\.)localhost(\.localdomain)?$/i.test(h));
-const mac = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => {
-  b[0] = (b[0]! & 0xfe) | 0x02; // unicast, locally administered
-  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
-});
-const quote = fc.constantFrom((v: string) => v, (v: string) => `"${v}"`, (v: string) => `'${v}'`);
-// Values with spaces must be quoted, as in a shell.
-const quoteSpaced = fc.constantFrom((v: string) => `"${v}"`, (v: string) => `'${v}'`);
-
-/** A valid os.conf with 1 to 3 NICs on distinct /24 subnets. */
-const osConf = fc
-  .record({
-    hostname,
-    password: fc.string({ minLength: 8, maxLength: 30 }).filter((p) => !/[\x00-\x1f\x7f]/.test(p) && p.trim() === p),
-    nics: fc.uniqueArray(fc.tuple(octet, fc.integer({ min: 0, max: 255 }), mac), { minLength: 1, maxLength: 3, selector: (n) => `${n[0]}.${n[1]}|${n[2]}` }),
-    dns: fc.array(fc.tuple(octet, octet), { maxLength: 3 }),
-    routes: fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.constantFrom(8, 12, 16)), { maxLength: 3 }),
-    q: quote,
-    qs: quoteSpaced,
-  })
-  .filter((c) => new Set(c.nics.map((n) => `${n[0]}.${n[1]}`)).size === c.nics.length && new Set(c.nics.map((n) => n[2])).size === c.nics.length)
-  .map((c) => {
-    const lines = [`hostname=${c.q(c.hostname)}`, `password=${Buffer.from(c.password).toString('base64')}`];
-    c.nics.forEach(([a, b, m], i) => {
-      const net = `${a}.${b}.7`;
-      lines.push(`eth${i}_ip_addr=${net}.10`, `eth${i}_mac_addr=${m}`, `eth${i}_netmask=255.255.255.0`, `eth${i}_gateway=${net}.1`);
-      const routes = c.routes.map(([x, p]) => `${x}.0.0.0/${p} ${net}.1`.replace(/^(\d+)\.0\.0\.0\/(12|16)/, (all, o, pr) => `${o}.${pr === '12' ? '16' : '0'}.0.0/${pr}`));
-      if (i === (c.nics.length > 1 ? 1 : 0)) routes.push(`0.0.0.0/0 ${net}.1`);
-      if (routes.length) lines.push(`eth${i}_route=${c.qs(routes.join(';'))}`);
-    });
-    if (c.dns.length) lines.push(`dns_nameserver=${c.qs(c.dns.map(([x, y]) => `${x}.${y}.1.1`).join(' '))}`);
-    return lines.join('\n');
-  });
 
 /** The registry's managed paths (plus the cloud-init network switch); an osconf name must be for one of os.conf's NICs. */
 const ALLOWED = {
@@ -75,7 +36,7 @@ function checkFile(path: string, content: string): string | null {
     const doc = parseYaml(content) as { network?: { ethernets?: Record<string, { addresses?: string[] }> } };
     if (!doc?.network?.ethernets) return `${path}: not a netplan document`;
   } else if (/\.(network|nmconnection)$/.test(path)) {
-    for (const line of content.split('\n')) if (line !== '' && !/^(#.*|\[[A-Za-z0-9-]+\]|[A-Za-z0-9-]+=[^\n]*)$/.test(line)) return `${path}: stray line ${JSON.stringify(line)}`;
+    for (const line of content.split('\n')) if (line !== '' && !/^(#.*|\[[A-Za-z0-9-]+\]|[A-Za-z0-9_-]+=[^\n]*)$/.test(line)) return `${path}: stray line ${JSON.stringify(line)}`;
   } else if (/\/(ifcfg|route|ifroute)-|\/sysconfig\/network(\/config)?$/.test(path)) {
     if (/ifcfg-|\/config$|\/sysconfig\/network$/.test(path)) {
       const parsed = parseOsConf(content);
@@ -111,7 +72,7 @@ test('every renderer, fed random valid settings, writes files that parse back, a
       return true;
     }),
     // No shrinking: these generators shrink slowly, and the first counterexample is readable as it is.
-    { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true },
+    { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true, includeErrorInReport: true },
   );
   t.pass();
 });
@@ -130,7 +91,7 @@ test('the planner, fed random valid settings, plans writes only to the files osc
       return true;
     }),
     // No shrinking: these generators shrink slowly, and the first counterexample is readable as it is.
-    { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true },
+    { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true, includeErrorInReport: true },
   );
   t.pass();
 });

@@ -138,6 +138,9 @@ const errorCases: Array<[string, string, string, RegExp, string]> = [
   ['eth0_gateway', '127.0.0.1', 'eth0_gateway', /loopback/, 'network'],
   ['eth0_gateway', '224.0.0.1', 'eth0_gateway', /multicast/, 'network'],
   ['eth0_route', '"10.0.0.0/8 10.171.254.123"', 'eth0_route', /own address/, 'network'],
+  // The kernel refuses a broadcast next hop, on-link or not (found while building the real-tool property test).
+  ['eth0_gateway', '10.171.254.255', 'eth0_gateway', /^10\.171\.254\.255 is the broadcast address of eth0's \/24 subnet; the kernel refuses it as a next hop$/, 'network'],
+  ['eth0_route', '"10.0.0.0/8 10.171.254.255"', 'eth0_route', /^route 10\.0\.0\.0\/8: gateway 10\.171\.254\.255 is the broadcast address/, 'network'],
   ['eth0_route', '"10.0.0.0/8 0.0.0.0"', 'eth0_route', /unspecified/, 'network'],
   ['hostname', `${'a'.repeat(64)}`, 'hostname', /64 characters; at most 63/, 'hostname'],
   ['hostname', `${'abcdefghi.'.repeat(25)}abcd`, 'hostname', /254 characters long/, 'hostname'],
@@ -171,6 +174,20 @@ for (const [key, value, issueKey, message, concern] of errorCases) {
     }
   });
 }
+
+test("a next hop that is another NIC's address or its subnet's broadcast is refused on the route's line", (t) => {
+  const classic = `eth0_ip_addr=10.0.0.5\neth0_mac_addr=02:00:00:00:00:05\neth0_netmask=255.255.255.0\neth0_route="172.16.0.0/12 192.168.1.9"\neth1_ip_addr=192.168.1.9\neth1_mac_addr=02:00:00:00:00:09\neth1_netmask=255.255.255.0\neth1_gateway=192.168.1.1\neth1_route="203.0.113.0/24 10.0.0.255"\n`;
+  const r = readOsConf(classic);
+  t.deepEqual(
+    r.errors.map((e) => [e.line, e.key, e.message]),
+    [
+      [4, 'eth0_route', "route 172.16.0.0/12: gateway 192.168.1.9 is eth1's address; the kernel refuses a local address as a next hop"],
+      [9, 'eth1_route', "route 203.0.113.0/24: gateway 10.0.0.255 is the broadcast address of eth0's /24 subnet; the kernel refuses it as a next hop"],
+    ],
+  );
+  t.false(r.valid.network);
+  t.true(r.valid.dns && r.valid.hostname && r.valid.password);
+});
 
 test("the issue's example message format", (t) => {
   const text = vpcBase.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0');

@@ -207,7 +207,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       const detection = detectProfile(facts, override);
       run.detection = detection;
       // Nothing is handed to a cloud-init that will not read the seed this boot (see cloudInitUsability).
-      const cloudInit = settings.mode === 'standalone' ? null : cloudInitUsability(facts, (await probeCloudInitBoot(host)) ?? undefined);
+      const cloudInit = settings.mode === 'standalone' ? null : cloudInitUsability(facts, (await probeCloudInitBoot(host)) ?? undefined, detection.profile.stack);
       const chosen = cloudInit ? chooseMode(settings.mode, cloudInit) : { mode: 'standalone' as const };
       if (chosen.error !== undefined) throw new OperationalError(chosen.error);
       run.mode = chosen.mode;

@@ -36,6 +36,8 @@ export const PROBE_PATHS = [
   '/etc/cloud/cloud-init.disabled',
   '/etc/cloud/cloud-init.enabled',
   '/etc/cloud/cloud.cfg.d',
+  '/sbin/route',
+  '/usr/sbin/route',
 ] as const;
 
 /**
@@ -74,9 +76,12 @@ function cmdlineSwitch(cmdline: string): 'enabled' | 'disabled' | null {
  * disabled`, else /etc/cloud/cloud-init.enabled, else /etc/cloud/cloud-init.disabled; then, on a running
  * system, the generator's verdict for this boot (ds-identify disables cloud-init when it finds no
  * datasource) and the datasource_list ds-identify chose, which must hold NoCloud for the seed to be read.
- * Without `boot` (an offline root, `osconf check`) only the static rules apply. Pure.
+ * Without `boot` (an offline root, `osconf check`) only the static rules apply. With `stack` eni: cloud-init
+ * 22.4's ENI renderer writes every route, the default one included, as `post-up route add ... || true`
+ * (cloudinit/net/eni.py), so without route(8) (net-tools, which Debian's cloud-init package does not pull in)
+ * the instance would silently come up without routes. Pure.
  */
-export function cloudInitUsability(facts: DetectFacts, boot?: CloudInitBoot): CloudInitUsability {
+export function cloudInitUsability(facts: DetectFacts, boot?: CloudInitBoot, stack?: Stack | null): CloudInitUsability {
   const no = (reason: string): CloudInitUsability => ({ usable: false, reason });
   if (!facts.paths.has('/usr/bin/cloud-init')) return no('cloud-init is not installed (no /usr/bin/cloud-init)');
   if (!CLOUD_INIT_UNITS.some((u) => facts.enabled.has(u))) return no('cloud-init is installed but its units are not enabled');
@@ -84,6 +89,9 @@ export function cloudInitUsability(facts: DetectFacts, boot?: CloudInitBoot): Cl
   if (switched === 'disabled') return no('cloud-init is disabled on the kernel command line (cloud-init=disabled)');
   if (switched === null && !facts.paths.has('/etc/cloud/cloud-init.enabled') && facts.paths.has('/etc/cloud/cloud-init.disabled')) {
     return no('cloud-init is disabled by /etc/cloud/cloud-init.disabled');
+  }
+  if (stack === 'eni' && !facts.paths.has('/sbin/route') && !facts.paths.has('/usr/sbin/route')) {
+    return no('cloud-init would lose every route: it writes ifupdown routes with route(8), and net-tools is not installed');
   }
   if (boot?.generator === 'disabled') return no('cloud-init-generator disabled cloud-init for this boot (ds-identify found no datasource)');
   if (boot?.datasourceList && !boot.datasourceList.includes('NoCloud')) {

@@ -68,6 +68,14 @@ for (const [name, facts, b, reason] of unusable) {
   });
 }
 
+test('ifupdown without route(8): cloud-init would lose every route, so it is not used; netplan does not need it', (t) => {
+  const u = cloudInitUsability(withCloudInit(), boot(), 'eni');
+  t.false(u.usable);
+  t.regex(u.reason, /route\(8\).*net-tools/);
+  t.true(cloudInitUsability(withCloudInit(['/usr/sbin/route']), boot(), 'eni').usable);
+  t.true(cloudInitUsability(withCloudInit(), boot(), 'netplan').usable);
+});
+
 test('the kernel command line wins over the files, as in cloud-init-generator; the enabled file over the disabled one', (t) => {
   t.true(cloudInitUsability(withCloudInit(['/etc/cloud/cloud-init.disabled']), boot({ cmdline: 'ro cloud-init=enabled' })).usable);
   t.true(cloudInitUsability(withCloudInit(['/etc/cloud/cloud-init.disabled', '/etc/cloud/cloud-init.enabled'])).usable);

@@ -43,8 +43,9 @@ export async function executePlan(host: Host, plan: ApplyPlan, options: ExecuteO
       logStep('prepare', 'failed', message);
       return plan.concerns.map((c) => ({ concern: c.concern, result: 'failed', message: `preparation failed: ${message}`, files: [], commands: [] }));
     }
-    // The preparation's files are reported with the first concern that changes.
-    const first = plan.concerns.find((c) => c.state === 'change');
+    // The preparation's files (the hand-off's seed) are reported with the network when it changes, else with
+    // the first concern that does.
+    const first = plan.concerns.find((c) => c.concern === 'network' && c.state === 'change') ?? plan.concerns.find((c) => c.state === 'change');
     for (const c of plan.concerns) {
       const outcome = await executeConcern(host, c, selinux, options);
       if (c === first) outcome.files.unshift(...prep.files);

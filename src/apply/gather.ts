@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ReadResult } from '../config/model.js';
 import { saltFromBytes } from '../config/password-hash.js';
-import type { Detection, DetectFacts } from '../distro/detect.js';
+import { parseDatasourceList, type CloudInitBoot, type Detection, type DetectFacts } from '../distro/detect.js';
 import { enabledServices, probeWith, type ProbeAccess } from '../distro/facts.js';
 import { OperationalError } from '../errors.js';
 import type { Host } from '../host/host.js';
@@ -88,6 +88,20 @@ async function readStackConfig(host: Host, stack: Stack): Promise<ForeignFile[]>
     }
   }
   return out;
+}
+
+/**
+ * This boot's cloud-init facts on a running system (distro/detect.ts cloudInitUsability): the kernel command
+ * line, cloud-init-generator's verdict (/run/cloud-init/enabled or disabled) and ds-identify's datasource_list
+ * (/run/cloud-init/cloud.cfg). Null on an offline root. Unreadable files count as absent.
+ */
+export async function probeCloudInitBoot(host: Host): Promise<CloudInitBoot | null> {
+  if (!host.live) return null;
+  const exists = async (p: string) => (await host.info(p).catch(() => null)) !== null;
+  const cmdline = (await host.read('/proc/cmdline').catch(() => null)) ?? '';
+  const generator = (await exists('/run/cloud-init/enabled')) ? 'enabled' : (await exists('/run/cloud-init/disabled')) ? 'disabled' : null;
+  const cfg = await host.read('/run/cloud-init/cloud.cfg').catch(() => null);
+  return { cmdline, generator, datasourceList: cfg === null ? null : parseDatasourceList(cfg) };
 }
 
 export interface LiveNics {

@@ -210,16 +210,20 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     run: async (run) => {
       const skip = noOsConf(run);
       if (skip) return skip;
-      const { gather, probeHost, waitForNics } = await import('./gather.js');
-      const { cloudInitEnabled, detectProfile } = await import('../distro/detect.js');
+      const { gather, probeCloudInitBoot, probeHost, waitForNics } = await import('./gather.js');
+      const { chooseMode, cloudInitUsability, detectProfile } = await import('../distro/detect.js');
       const { host, settings, request } = run;
       const result = run.result!;
       const facts = await probeHost(host);
       const override = request.stack ? { stack: request.stack } : settings.profile ? { profile: settings.profile } : settings.stack ? { stack: settings.stack } : undefined;
       const detection = detectProfile(facts, override);
       run.detection = detection;
-      run.mode = settings.mode === 'auto' ? (cloudInitEnabled(facts) ? 'cloud-init' : 'standalone') : settings.mode;
-      log().info(`profile: ${detection.label} (${detection.profile.id}); ${detection.reasons[detection.reasons.length - 1]}; mode ${run.mode}`);
+      // Nothing is handed to a cloud-init that will not read the seed this boot (see cloudInitUsability).
+      const cloudInit = settings.mode === 'standalone' ? null : cloudInitUsability(facts, (await probeCloudInitBoot(host)) ?? undefined, detection.profile.stack);
+      const chosen = cloudInit ? chooseMode(settings.mode, cloudInit) : { mode: 'standalone' as const };
+      if (chosen.error !== undefined) throw new OperationalError(chosen.error);
+      run.mode = chosen.mode;
+      log().info(`profile: ${detection.label} (${detection.profile.id}); ${detection.reasons[detection.reasons.length - 1]}; mode ${run.mode}${cloudInit ? ` (${cloudInit.reason})` : ''}`);
       if (host.live && run.mode === 'standalone' && result.valid.network && result.config.interfaces.length > 0) {
         await notifyStatus('waiting for NICs');
         const missing = await waitForNics(host, result.config.interfaces.map((n) => n.mac), settings.nicWaitSeconds * 1000);
@@ -236,12 +240,11 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       if (skip) return skip;
       const input = run.input!;
       const detection = run.detection!;
+      const { planApply } = await import('../plan/apply-plan.js');
       if (run.mode === 'cloud-init') {
-        const [{ planHandoff }, { instanceId }] = await Promise.all([import('../plan/handoff-plan.js'), import('../datasource/instance-id.js')]);
-        const id = instanceId(input.result.config, { dmiProductUuid: input.dmiProductUuid }).id;
-        run.plan = planHandoff({ result: input.result, config: input.result.config, instanceId: id, files: input.files, salt: input.salt }, `${detection.label} (${detection.profile.id})`);
+        const { instanceId } = await import('../datasource/instance-id.js');
+        run.plan = planApply(input, { instanceId: instanceId(input.result.config, { dmiProductUuid: input.dmiProductUuid }).id });
       } else {
-        const { planApply } = await import('../plan/apply-plan.js');
         run.plan = planApply(input);
       }
       for (const note of run.plan.notes) log().info(note);

@@ -2,7 +2,7 @@
 // order and with its names, then osconf's own. Each reads the target through RootView and returns OK,
 // FAILED (an instance from the image will not start or cannot be configured) or WARNING (it starts, but
 // something will not work as the platform expects), with the reason and the fix.
-import { cloudInitEnabled, type DetectFacts } from '../distro/detect.js';
+import { cloudInitUsability, detectProfile, parseDatasourceList, type DetectFacts } from '../distro/detect.js';
 import { parseOsRelease } from '../distro/os-release.js';
 import { initSystem, probeWith, SSH_HOST_KEY, type InitSystem } from '../distro/facts.js';
 import { parseOsconfConf } from '../settings/osconf-conf.js';
@@ -383,10 +383,30 @@ const ITEMS: ItemSpec[] = [
     code: 2300,
     needs: 'root',
     async run(_t, root, s) {
-      if (!cloudInitEnabled(s.facts)) return ok('osconf is the only configuration agent');
-      const mode = parseOsconfConf((await root.read('/etc/osconf/osconf.conf')) ?? '').conf.mode;
+      const settings = parseOsconfConf((await root.read('/etc/osconf/osconf.conf')) ?? '').conf;
+      const mode = settings.mode;
+      const enabledNow = cloudInitUsability(s.facts);
+      if (!enabledNow.usable) {
+        if (mode === 'cloud-init') return failed(2302, `mode = cloud-init, but ${enabledNow.reason}`, 'nothing would apply os.conf (osconf exits 1 and keeps it): set mode = auto in /etc/osconf/osconf.conf, or install and enable cloud-init');
+        return ok('osconf is the only configuration agent');
+      }
       if (mode === 'standalone') return failed(2301, 'cloud-init is enabled and osconf runs standalone: both configure the network', 'set mode = auto (or cloud-init) in /etc/osconf/osconf.conf, or disable cloud-init');
-      return ok(`cloud-init enabled; osconf mode ${mode} hands os.conf to it`);
+      const stack = detectProfile(s.facts, settings.profile ? { profile: settings.profile } : settings.stack ? { stack: settings.stack } : undefined).profile.stack;
+      const cloudInit = cloudInitUsability(s.facts, undefined, stack);
+      if (!cloudInit.usable) {
+        if (mode === 'cloud-init') return failed(2302, `mode = cloud-init, but ${cloudInit.reason}`, 'osconf exits 1 and keeps os.conf: install net-tools, or set mode = auto');
+        return warning(2304, `cloud-init is enabled, but ${cloudInit.reason}`, 'osconf (mode auto) configures the instance itself and keeps cloud-init off the network; install net-tools to hand the network to cloud-init');
+      }
+      // ds-identify looks for a datasource before osconf writes its seed: only NoCloud alone in the list
+      // enables cloud-init without looking (cloud-init 22.4 ds-identify: "single entry in datasource_list").
+      const list = await configuredDatasourceList(root);
+      if (!list || list.filter((d) => d !== 'None').join() !== 'NoCloud') {
+        const found = list ? `datasource_list is [ ${list.join(', ')} ]` : 'no datasource_list in /etc/cloud/cloud.cfg(.d)';
+        const effect = mode === 'cloud-init' ? 'at first boot ds-identify finds no seed yet, cloud-init is disabled or reads another datasource, and osconf (mode = cloud-init) exits 1' : 'at first boot ds-identify finds no seed yet: cloud-init is disabled or reads another datasource, and osconf runs standalone on every boot';
+        const fix = `put "datasource_list: [ NoCloud, None ]" in /etc/cloud/cloud.cfg.d/90-osconf-datasource.cfg: ${effect}`;
+        return mode === 'cloud-init' ? failed(2303, `cloud-init enabled, but ${found}`, fix) : warning(2303, `cloud-init enabled, but ${found}`, fix);
+      }
+      return ok(`cloud-init enabled with NoCloud; osconf mode ${mode} hands the network to it`);
     },
   },
   {
@@ -462,4 +482,12 @@ export async function systemInfo(root: RootView | null): Promise<SystemInfo> {
   }
   const [major = '', minor = ''] = version.split('.');
   return { platform: os.NAME?.replace(/ GNU\/Linux$/, '') ?? 'unknown', major, minor, architecture: root ? await architecture(root) : 'unknown' };
+}
+
+/** The datasource_list cloud-init's configuration sets: the last one in cloud.cfg, then cloud.cfg.d/*.cfg in name order, as ds-identify's check_config reads them; null when none. */
+async function configuredDatasourceList(root: RootView): Promise<string[] | null> {
+  const files = ['/etc/cloud/cloud.cfg', ...(await root.list('/etc/cloud/cloud.cfg.d')).filter((n) => n.endsWith('.cfg')).sort().map((n) => `/etc/cloud/cloud.cfg.d/${n}`)];
+  let list: string[] | null = null;
+  for (const f of files) list = parseDatasourceList((await root.read(f)) ?? '') ?? list;
+  return list;
 }

@@ -34,13 +34,94 @@ export const PROBE_PATHS = [
   '/sbin/openrc',
   '/usr/bin/cloud-init',
   '/etc/cloud/cloud-init.disabled',
+  '/etc/cloud/cloud-init.enabled',
   '/etc/cloud/cloud.cfg.d',
+  '/sbin/route',
+  '/usr/sbin/route',
 ] as const;
 
-/** cloud-init is installed and will run at boot (its local stage is enabled and it is not disabled). */
+/**
+ * What this boot says about cloud-init, read on the running system after systemd's generators ran (osconf
+ * starts before cloud-init-local.service, after them). Empty on an offline root or when not read.
+ */
+export interface CloudInitBoot {
+  /** The kernel command line (/proc/cmdline). */
+  cmdline: string;
+  /** cloud-init-generator's verdict for this boot: /run/cloud-init/enabled or /run/cloud-init/disabled; null when neither exists (no generator ran: another init system). */
+  generator: 'enabled' | 'disabled' | null;
+  /** The datasource_list ds-identify wrote for this boot (/run/cloud-init/cloud.cfg); null when it wrote none. */
+  datasourceList: string[] | null;
+}
+
+export interface CloudInitUsability {
+  usable: boolean;
+  /** Why, in one phrase: what was found, or the first rule that rules cloud-init out. */
+  reason: string;
+}
+
+/** The units cloud-init's packages enable: systemd units in cloud-init.target.wants, SysV/OpenRC scripts. */
+const CLOUD_INIT_UNITS = ['cloud-init-local.service', 'cloud-init.service', 'cloud-init-local', 'cloud-init'];
+
+/** The last `cloud-init=` word on a kernel command line, as cloud-init-generator reads it (`${cmdline##* cloud-init=}`). */
+function cmdlineSwitch(cmdline: string): 'enabled' | 'disabled' | null {
+  const words = cmdline.split(/\s+/).filter((w) => w.startsWith('cloud-init='));
+  const value = words.length ? words[words.length - 1]!.slice('cloud-init='.length) : '';
+  return value === 'enabled' || value === 'disabled' ? value : null;
+}
+
+/**
+ * Will cloud-init read osconf's NoCloud seed on this boot? The rules of cloud-init 22.4's systemd generator
+ * (systemd/cloud-init-generator.tmpl) and ds-identify, in their order:
+ * installed (/usr/bin/cloud-init); its units enabled; the kernel command line's last `cloud-init=enabled|
+ * disabled`, else /etc/cloud/cloud-init.enabled, else /etc/cloud/cloud-init.disabled; then, on a running
+ * system, the generator's verdict for this boot (ds-identify disables cloud-init when it finds no
+ * datasource) and the datasource_list ds-identify chose, which must hold NoCloud for the seed to be read.
+ * Without `boot` (an offline root, `osconf check`) only the static rules apply. With `stack` eni: cloud-init
+ * 22.4's ENI renderer writes every route, the default one included, as `post-up route add ... || true`
+ * (cloudinit/net/eni.py), so without route(8) (net-tools, which Debian's cloud-init package does not pull in)
+ * the instance would silently come up without routes. Pure.
+ */
+export function cloudInitUsability(facts: DetectFacts, boot?: CloudInitBoot, stack?: Stack | null): CloudInitUsability {
+  const no = (reason: string): CloudInitUsability => ({ usable: false, reason });
+  if (!facts.paths.has('/usr/bin/cloud-init')) return no('cloud-init is not installed (no /usr/bin/cloud-init)');
+  if (!CLOUD_INIT_UNITS.some((u) => facts.enabled.has(u))) return no('cloud-init is installed but its units are not enabled');
+  const switched = boot ? cmdlineSwitch(boot.cmdline) : null;
+  if (switched === 'disabled') return no('cloud-init is disabled on the kernel command line (cloud-init=disabled)');
+  if (switched === null && !facts.paths.has('/etc/cloud/cloud-init.enabled') && facts.paths.has('/etc/cloud/cloud-init.disabled')) {
+    return no('cloud-init is disabled by /etc/cloud/cloud-init.disabled');
+  }
+  if (stack === 'eni' && !facts.paths.has('/sbin/route') && !facts.paths.has('/usr/sbin/route')) {
+    return no('cloud-init would lose every route: it writes ifupdown routes with route(8), and net-tools is not installed');
+  }
+  if (boot?.generator === 'disabled') return no('cloud-init-generator disabled cloud-init for this boot (ds-identify found no datasource)');
+  if (boot?.datasourceList && !boot.datasourceList.includes('NoCloud')) {
+    return no(`ds-identify chose ${boot.datasourceList.join(', ')} for this boot: cloud-init will not read the NoCloud seed`);
+  }
+  return { usable: true, reason: boot?.generator === 'enabled' ? 'cloud-init is enabled for this boot' : 'cloud-init is installed and enabled' };
+}
+
+/** cloud-init is installed and will run at boot (the static rules of cloudInitUsability). */
 export function cloudInitEnabled(facts: DetectFacts): boolean {
-  if (!facts.paths.has('/usr/bin/cloud-init') || facts.paths.has('/etc/cloud/cloud-init.disabled')) return false;
-  return ['cloud-init-local.service', 'cloud-init.service', 'cloud-init-local', 'cloud-init.target'].some((u) => facts.enabled.has(u));
+  return cloudInitUsability(facts).usable;
+}
+
+/**
+ * The mode of this run from osconf.conf's `mode` and cloud-init's usability: `auto` takes cloud-init only when
+ * it is usable; an explicit `cloud-init` without a usable cloud-init is an error, as nothing would apply
+ * os.conf. Pure.
+ * @returns the mode, or `error` with the message for an OperationalError.
+ */
+export function chooseMode(setting: 'auto' | 'standalone' | 'cloud-init', usability: CloudInitUsability): { mode: 'standalone' | 'cloud-init'; error?: undefined } | { mode?: undefined; error: string } {
+  if (setting === 'standalone') return { mode: 'standalone' };
+  if (usability.usable) return { mode: 'cloud-init' };
+  if (setting === 'auto') return { mode: 'standalone' };
+  return { error: `mode = cloud-init, but ${usability.reason}: nothing would apply os.conf; it is kept. Set mode = auto (or standalone) in /etc/osconf/osconf.conf, or enable cloud-init` };
+}
+
+/** Parses `datasource_list: [ A, B ]` as ds-identify writes it in /run/cloud-init/cloud.cfg (one line); null without one. */
+export function parseDatasourceList(text: string): string[] | null {
+  const m = /^datasource_list:\s*\[([^\]]*)\]/m.exec(text);
+  return m ? m[1]!.split(',').map((s) => s.trim().replace(/^["']|["']$/g, '')).filter(Boolean) : null;
 }
 
 export interface Detection {

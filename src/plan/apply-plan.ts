@@ -18,7 +18,7 @@ import { renderSystem, type RenderedFile } from '../render/system.js';
 import type { Action, ApplyPlan, ConcernPlan, NetworkExpectation } from './actions.js';
 import { expectedNameservers, nameserverSource, nameserversMatch } from './live-dns.js';
 import { activation, dnsActivation, type ServiceState } from './activation.js';
-import { CLOUD_CFG_NETWORK_OFF, NETWORK_OFF_SNIPPET } from './handoff-plan.js';
+import { CLOUD_CFG_NETWORK_OFF, NETWORK_OFF_SNIPPET, planHandoff } from './handoff-plan.js';
 import { findForeignConfig, type ForeignFile, type NicRef } from './foreign-config.js';
 import { missingFromLive, type LiveNetwork } from './live-network.js';
 
@@ -59,9 +59,16 @@ export interface ApplyInput {
 
 export const CONCERN_ORDER: readonly Concern[] = ['password', 'network', 'hostname', 'dns'];
 
-export function planApply(input: ApplyInput): ApplyPlan {
+/**
+ * The plan of one apply. `handoff` (cloud-init mode, see handoff-plan.ts): the network goes to cloud-init in a
+ * NoCloud seed with this instance-id, and so do the name servers when the DNS table puts them in the stack's
+ * files (cloud-init writes those); the password, the host name and name servers kept elsewhere (resolv.conf, a
+ * resolved drop-in) are applied by osconf as in standalone mode. Pure.
+ */
+export function planApply(input: ApplyInput, handoff?: { instanceId: string }): ApplyPlan {
   const { result, profile } = input;
   const config = effectiveConfig(result);
+  const handed = handoff ? planHandoff({ result, config, instanceId: handoff.instanceId, files: input.files, stack: profile.stack }) : null;
   const rendered = renderSystem({
     config,
     profile,
@@ -87,17 +94,26 @@ export function planApply(input: ApplyInput): ApplyPlan {
         concerns.push(planPassword(config.password!, input));
         break;
       case 'network':
-        concerns.push(planNetwork(config, rendered.files, input, rendered.dns));
+        concerns.push(handed ? handed.network : planNetwork(config, rendered.files, input, rendered.dns));
         break;
       case 'hostname':
         concerns.push(planHostname(config, rendered.files, input));
         break;
       case 'dns':
+        if (handed && rendered.dns!.place === 'stack' && handed.network.state !== 'not-set') {
+          concerns.push({ concern: 'dns', state: 'unchanged', reason: `in the NoCloud network-config (cloud-init renders them: ${rendered.dns!.how})`, actions: [] });
+          break;
+        }
         concerns.push(planDns(config, rendered.dns!, rendered.files, input, concerns.find((c) => c.concern === 'network')));
         break;
     }
   }
-  return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns: concerns.map((c) => failIfUnreadable(c, rendered.files, input)), notes: rendered.notes };
+  const checked = concerns.map((c) => failIfUnreadable(c, rendered.files, input));
+  if (handed) {
+    const notes = [`mode cloud-init: cloud-init configures the network from the NoCloud seed; osconf applies the rest itself`];
+    return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns: checked, notes, preamble: handed.preamble };
+  }
+  return { profile: `${input.label} (${profile.id})`, stack: profile.stack, concerns: checked, notes: rendered.notes };
 }
 
 /**

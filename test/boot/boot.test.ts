@@ -266,3 +266,86 @@ test('image builders: osconf prepare seals the image, check passes it (root and 
     rmSync(reports, { recursive: true, force: true });
   }
 });
+
+// cloud-init mode (issue 18): Debian's cloud-init package beside osconf in auto mode. cloud-init renders the
+// network from osconf's NoCloud seed at every boot; osconf sets the password and host name itself; the
+// instance-id stays, so the host keys cloud-init made on the first boot stay too.
+const AFTER_PROBE = `#!/bin/sh
+# The second boot only: the administrator changes root's password and the host name on the instance.
+n=$(( $(cat /var/lib/osconf-test/boots 2>/dev/null || echo 0) + 1 ))
+mkdir -p /var/lib/osconf-test && echo "$n" > /var/lib/osconf-test/boots
+if [ "$n" = 2 ]; then
+  printf 'OnInstance789\\nOnInstance789\\n' | passwd root >/dev/null 2>&1 && echo "passwd: done"
+  hostnamectl set-hostname on-the-instance && echo "hostnamectl: done"
+fi
+# passwd writes yescrypt ($y$), which only the guest's libcrypt checks: ask it, with a wrong password as control.
+for pw in OnInstance789 SecondPass456; do
+  python3 -W ignore -c 'import crypt, sys; h = next(l.split(":")[1] for l in open("/etc/shadow") if l.startswith("root:")); print(sys.argv[1], "verifies" if crypt.crypt(sys.argv[1], h) == h else "does not verify")' "$pw"
+done
+`;
+const cloudInitFile = { eni: '/etc/network/interfaces.d/50-cloud-init', netplan: '/etc/netplan/50-cloud-init.yaml' } as const;
+
+for (const stack of ['eni', 'netplan'] as const) {
+  test(`boot life cycle with cloud-init (${stack}, mode auto): cloud-init configures from the seed, every os.conf change arrives, host keys and changes made on the instance stay`, async (t) => {
+    // Three boots with cloud-init's four stages under TCG: longer than ava's 10-minute inactivity timeout on a busy machine.
+    t.timeout(50 * 60_000, 'three boots with cloud-init');
+    const config = readOsConf(texts.classic).config;
+    const macs = config.interfaces.map((n) => n.mac);
+    const guest = await Guest.create({ stack, p1fs: 'vfat', osConf: texts.classic, expectAddresses: 2, cloudInit: true, extraFiles: { '/etc/osconf-test/after-probe': { content: AFTER_PROBE, mode: 0o755 } } });
+    const byCloudInit = (p: Probe, boot: string) => {
+      t.true(p.stackFiles.includes(cloudInitFile[stack]), `${boot}: cloud-init's network file: ${p.stackFiles.join(' ')}`);
+      t.deepEqual(p.stackFiles.filter((f) => f.includes('osconf')), [], `${boot}: no network file of osconf`);
+      t.regex(p.cloudInit, /Applying network configuration from ds/, `${boot}: cloud-init rendered the network from the seed\n${p.cloudInit}`);
+    };
+    try {
+      // Boot 1: cloud-init configures the network from the seed; osconf the password and host name.
+      const first = await guest.boot(macs, { persist: true, timeoutSeconds: 900 });
+      t.deepEqual(first.addresses, expectedAddresses(config), 'boot 1: addresses');
+      t.deepEqual(first.routes, expectedRoutes(config), 'boot 1: routes');
+      t.is(first.hostname, config.hostname!);
+      for (const ns of config.nameservers) t.regex(first.resolv, new RegExp(`nameserver ${ns.replace(/\./g, '\\.')}`), `boot 1: name server ${ns}`);
+      t.true(rootHashVerifies(first.shadowRoot, PASSWORD), 'boot 1: the os.conf password');
+      t.like(first.status as object, { mode: 'cloud-init', exitCode: 0, osConf: 'removed' });
+      byCloudInit(first, 'boot 1');
+      t.regex(first.cloudInit, /^datasource_list: \[ NoCloud, None \]$/m);
+      const baked = readdirSync(join(vmDir, 'rootfs', 'etc', 'ssh')).filter((n) => /^ssh_host_.*_key\.pub$/.test(n)).map((n) => fingerprint(readFileSync(join(vmDir, 'rootfs', 'etc', 'ssh', n), 'utf8')));
+      t.true(first.sshHostKeys.length >= 3, first.sshHostKeys.join('; '));
+      for (const line of first.sshHostKeys) t.false(baked.includes(line.split(' ')[1]!), `boot 1: cloud-init made a fresh key: ${line}`);
+      t.false(first.journal.includes(PASSWORD));
+
+      // Boot 2: the console changed the password, host name, an address and a route while the instance was off.
+      const changedText = texts.classic
+        .replace(/^password=.*$/m, `password=${Buffer.from('SecondPass456\n').toString('base64')}`)
+        .replace('hostname=iZ23r29djmjZ', 'hostname=renamed-by-console')
+        .replace('eth0_ip_addr=10.171.254.123', 'eth0_ip_addr=10.171.254.124')
+        .replace('172.16.0.0/12 10.171.254.1', '192.168.0.0/16 10.171.254.1');
+      const changed = readOsConf(changedText).config;
+      guest.writeOsConf(changedText, 'vfat');
+      const second = await guest.boot(macs, { persist: true, timeoutSeconds: 900 });
+      t.deepEqual(second.addresses, expectedAddresses(changed), 'boot 2: addresses');
+      t.deepEqual(second.routes, expectedRoutes(changed), 'boot 2: routes');
+      t.is(second.hostname, 'renamed-by-console');
+      t.true(rootHashVerifies(second.shadowRoot, 'SecondPass456'), 'boot 2: the changed password reached /etc/shadow');
+      t.like(second.status as object, { mode: 'cloud-init', exitCode: 0, osConf: 'removed' });
+      t.deepEqual(second.status?.concerns.map((c) => `${c.concern} ${c.result}`), ['password applied', 'network applied', 'hostname applied', 'dns unchanged']);
+      t.deepEqual(second.sshHostKeys, first.sshHostKeys, 'boot 2: host keys unchanged (same instance-id)');
+      byCloudInit(second, 'boot 2');
+      t.deepEqual(guest.partitionListing('vfat'), []);
+      t.regex(second.afterProbe, /passwd: done/);
+      t.regex(second.afterProbe, /hostnamectl: done/);
+
+      // Boot 3: no os.conf: nothing changes, and what was changed on the instance stays.
+      const third = await guest.boot(macs, { persist: true, timeoutSeconds: 900 });
+      t.deepEqual(third.addresses, expectedAddresses(changed), 'boot 3: addresses');
+      t.deepEqual(third.routes, expectedRoutes(changed), 'boot 3: routes');
+      t.is(third.hostname, 'on-the-instance', 'boot 3: the name set with hostnamectl stays');
+      t.regex(third.afterProbe, /^OnInstance789 verifies$/m, 'boot 3: the password set with passwd stays');
+      t.regex(third.afterProbe, /^SecondPass456 does not verify$/m);
+      for (const ns of changed.nameservers) t.regex(third.resolv, new RegExp(`nameserver ${ns.replace(/\./g, '\\.')}`));
+      t.deepEqual(third.sshHostKeys, first.sshHostKeys, 'boot 3: host keys unchanged');
+      t.regex(third.unitStatus, /StatusText=no os\.conf; nothing to apply/);
+    } finally {
+      guest.destroy();
+    }
+  });
+}

@@ -54,6 +54,8 @@ export interface DiskSpec {
   init?: 'systemd' | 'sysvinit';
   /** The boot benchmark's cloud-init runs: osconf off, cloud-init on with this NoCloud seed directory. */
   cloudInitSeed?: string;
+  /** cloud-init enabled beside osconf (mode auto), NoCloud alone in its datasource_list (see make-disk.sh). */
+  cloudInit?: boolean;
   /** Seal the image with osconf prepare and check it (see make-disk.sh); outputs and reports go here. */
   prepareReports?: string;
   /** Files put into the root as they are (path → content, mode, or a symbolic link), as an image carries them from its source. */
@@ -85,7 +87,7 @@ export class Guest {
         else writeFileSync(join(extraRoot, path), f.content, { mode: f.mode });
       }
     }
-    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' ') };
+    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', CLOUD_INIT: spec.cloudInit ? '1' : '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' ') };
     const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();
@@ -94,14 +96,18 @@ export class Guest {
     return g;
   }
 
-  /** Boots once; `persist` keeps what the guest wrote for the next boot (else every boot starts pristine). */
-  async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean; init?: 'systemd' | 'sysvinit'; append?: string } = {}): Promise<Probe> {
+  /**
+   * Boots once; `persist` keeps what the guest wrote for the next boot (else every boot starts pristine).
+   * `timeoutSeconds`: until qemu is stopped (default OSCONF_VM_TIMEOUT, else 300; cloud-init's four stages
+   * under TCG need more).
+   */
+  async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean; init?: 'systemd' | 'sysvinit'; append?: string; timeoutSeconds?: number } = {}): Promise<Probe> {
     const serial = join(this.dir, `serial-${++this.boots}.log`);
     const append = `${options.ifnames === false ? '' : 'net.ifnames=0'} ${options.append ?? ''}`.trim();
     const dir = options.init === 'sysvinit' ? vmSysvDir : vmDir;
-    // boot.sh's own bound (OSCONF_VM_TIMEOUT, 300 s) ends qemu first; this one only catches a hung script.
-    const timeoutMs = (Number(process.env.OSCONF_VM_TIMEOUT ?? 300) + 100) * 1000;
-    const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs }));
+    const timeout = options.timeoutSeconds ?? Number(process.env.OSCONF_VM_TIMEOUT ?? 300);
+    const env = { ...process.env, OSCONF_VM_TIMEOUT: String(timeout) };
+    const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: (timeout + 100) * 1000, env }));
     const probeText = existsSync(`${serial}.probe`) ? readFileSync(`${serial}.probe`, 'latin1') : '';
     if (!probeText.includes('OSCONF-PROBE-END')) {
       const console = existsSync(serial) ? readFileSync(serial, 'latin1').slice(-4000) : '(no console output)';
@@ -169,6 +175,12 @@ export interface Probe {
   sshHostKeys: string[];
   sshActive: string;
   machineId: string;
+  /** The network stacks' configuration files (/etc/network/interfaces.d, /etc/netplan, /etc/systemd/network). */
+  stackFiles: string[];
+  /** `cloud-init status --long` and cloud-init's log lines of this boot about the network. */
+  cloudInit: string;
+  /** What the image's after-probe hook printed (/etc/osconf-test/after-probe), if it has one. */
+  afterProbe: string;
 }
 
 export function parseProbe(text: string): Probe {
@@ -212,5 +224,8 @@ export function parseProbe(text: string): Probe {
     sshHostKeys: get('ssh-host-keys').split('\n').map((l) => l.trim()).filter(Boolean),
     sshActive: get('ssh-active').trim(),
     machineId: get('machine-id').trim(),
+    stackFiles: get('stack-files').split('\n').map((l) => l.trim()).filter(Boolean),
+    cloudInit: get('cloud-init'),
+    afterProbe: get('after-probe'),
   };
 }

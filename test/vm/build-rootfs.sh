@@ -2,15 +2,16 @@
 # Builds (once, cached) the Debian 12 guest root for the real-boot tests: kernel and initramfs, Debian's
 # nodejs, and every network stack the matrix boots with (ifupdown, systemd-networkd, netplan, NetworkManager),
 # none of them enabled (each boot's disk enables one, see make-disk.sh), plus cloud-init, disabled, for the
-# boot benchmark. With INIT=sysvinit: sysvinit-core instead of systemd as PID 1, and ifupdown only.
+# boot benchmark and the cloud-init boots (which enable it). With INIT=sysvinit: sysvinit-core instead of
+# systemd as PID 1, and ifupdown only.
 # Usage: build-rootfs.sh DIR [systemd|sysvinit]   (DIR/rootfs, DIR/vmlinuz, DIR/initrd.img)
 set -euo pipefail
 out=${1:?usage: build-rootfs.sh DIR [systemd|sysvinit]}
 init=${2:-systemd}
 case "$out" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
 stamp="$out/rootfs.stamp"
-# Bump when the package list or setup below changes (per init: the other root is not rebuilt).
-case "$init" in sysvinit) version=5-sysvinit ;; *) version=6-systemd ;; esac
+# Bump when the package list or setup below changes (per init system: each root is rebuilt only when its own changes).
+if [ "$init" = sysvinit ]; then version=5-sysvinit; else version=7-systemd; fi
 if [ "$(cat "$stamp" 2>/dev/null || true)" = "$version" ] && [ -f "$out/vmlinuz" ]; then
   echo "guest root is up to date in $out"
   exit 0
@@ -25,8 +26,10 @@ if [ "$init" = sysvinit ]; then
   packages="linux-image-amd64 initramfs-tools ifupdown e2fsprogs procps openssl"
 else
   base=systemd-sysv,udev,kmod,iproute2,nodejs
-  # systemd-resolved (disabled like the stacks) for the boot cells whose image runs it.
-  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager systemd-resolved e2fsprogs procps openssl cloud-init openssh-server"
+  # systemd-resolved (disabled like the stacks) for the boot cells whose image runs it; net-tools: cloud-init
+  # 22.4 writes ifupdown routes as `post-up route add` (route(8)), which Debian's cloud-init package does not
+  # pull in; the cloud-init boots need it (the image builder's guide says so).
+  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager systemd-resolved e2fsprogs procps openssl cloud-init openssh-server net-tools"
 fi
 bash "$(dirname "$0")/../../scripts/debian-root.sh" "$staging" "$base" "$packages" "$log"
 rm -f -- "$staging/usr/sbin/policy-rc.d"

@@ -5,6 +5,8 @@
 # (scripts/sandbox.sh: private mount, UTS and network namespaces) and written with mkfs.ext4 -d; partitions are placed with dd.
 # Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
 # With CLOUD_INIT_SEED=DIR (the boot benchmark): osconf disabled, cloud-init enabled with that NoCloud seed.
+# With CLOUD_INIT=1: cloud-init enabled beside osconf (mode auto), the image prepared as docs/image-builders.md
+# says: NoCloud alone in datasource_list, so ds-identify enables cloud-init before osconf has written its seed.
 # With EXTRA_ROOT=DIR: DIR's files are copied into the root as they are (leftovers of the system an image was
 # made from), after the stack is set up. With ENABLE_UNITS="UNIT ...": those units are enabled too.
 # With PREPARE_REPORTS=DIR (ext4 partition 1 only): the image is sealed with `osconf prepare` (root and
@@ -24,7 +26,7 @@ if [ -n "$reports" ]; then
   mkdir -p "$reports"
 fi
 
-bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" EXTRA="${EXTRA_ROOT:-}" UNITS="${ENABLE_UNITS:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
+bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" CLOUD_INIT="${CLOUD_INIT:-}" EXTRA="${EXTRA_ROOT:-}" UNITS="${ENABLE_UNITS:-}" REPORTS="$reports" OSCONF="$osconf_bin" sh -c '
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"
@@ -38,6 +40,13 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
     rm -f "$M/etc/cloud/cloud-init.disabled"
     printf "datasource_list: [ NoCloud, None ]\n" > "$M/etc/cloud/cloud.cfg.d/90-bench.cfg"
     mkdir -p "$M/etc/osconf" && touch "$M/etc/osconf/disabled"
+  fi
+  if [ -n "$CLOUD_INIT" ]; then
+    rm -f "$M/etc/cloud/cloud-init.disabled"
+    printf "datasource_list: [ NoCloud, None ]\n" > "$M/etc/cloud/cloud.cfg.d/90-osconf-datasource.cfg"
+    # The modules that touch what os.conf sets stay; the others (locales, apt, ntp, ...) take minutes under TCG.
+    printf "%s\n" "cloud_init_modules: [migrator, seed_random, bootcmd, write-files, set_hostname, update_hostname, update_etc_hosts, users-groups, ssh]" \
+      "cloud_config_modules: [set-passwords]" "cloud_final_modules: [final-message]" > "$M/etc/cloud/cloud.cfg.d/95-osconf-test.cfg"
   fi
   mount -t proc proc "$M/proc"
   chroot "$M" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "

@@ -189,15 +189,65 @@ test('standalone with cloud-init installed: cloud-init is told to leave the netw
   t.regex(host.files.get('/etc/cloud/cloud.cfg.d/99-osconf-network-disabled.cfg')!.content, /^network: \{config: disabled\}$/m);
 });
 
-test('cloud-init hand-off: a second run keeps the user-data hash that still matches, so nothing changes', async (t) => {
-  const { planHandoff } = await import('../../../src/plan/handoff-plan.js');
-  const result = readOsConf(vpcText);
-  const first = planHandoff({ result, config: result.config, instanceId: 'iid-1', files: new Map(), salt: 'aaaaaaaaaaaaaaaa' }, 'x');
-  const written = new Map<string, string | null>();
-  for (const a of [...first.preamble!, ...first.concerns.flatMap((c) => c.actions)]) if (a.kind === 'write') written.set(a.path, a.content);
-  const second = planHandoff({ result, config: result.config, instanceId: 'iid-1', files: written, salt: 'bbbbbbbbbbbbbbbb' }, 'x');
-  t.deepEqual(second.preamble, []);
-  t.deepEqual(second.concerns.map((c) => c.state), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+/** One cloud-init-mode apply (planApply with a hand-off) on `host`, written with the executor. */
+async function handOffOnce(host: FakeHost, text: string, id: ProfileId = 'debian-ifupdown') {
+  const plan = planApply(await gather(host, readOsConf(text), detection(id)), { instanceId: 'iid-1' });
+  return { plan, outcomes: await executePlan(host, plan) };
+}
+
+test('cloud-init mode: osconf sets the password and host name itself; the network goes to cloud-init in the seed, no hash in it', async (t) => {
+  const host = offlineHost().put('/usr/bin/cloud-init', '#!/usr/bin/python3\n', 0o755).put('/etc/cloud/cloud.cfg.d/99-osconf-network-disabled.cfg', 'network: {config: disabled}\n');
+  const { plan, outcomes } = await handOffOnce(host, vpcText);
+  t.deepEqual(outcomes.map((o) => [o.concern, o.result]), [
+    ['password', 'applied'],
+    ['network', 'applied'],
+    ['hostname', 'applied'],
+    ['dns', 'applied'],
+  ]);
+  t.true(verify('qwHr1234', host.files.get('/etc/shadow')!.content.split(':')[1]!), 'root password set by osconf');
+  t.is(host.files.get('/etc/hostname')!.content, 'iZ23r29djmjZ\n');
+  t.is(host.files.get('/etc/resolv.conf')!.content, 'search corp\nnameserver 7.7.7.7\nnameserver 8.8.8.8\n', 'Debian ifupdown without resolvconf: resolv.conf is written by osconf');
+  t.regex(host.files.get('/var/lib/cloud/seed/nocloud/network-config')!.content, /macaddress: 00:8c:fa:5e:14:23/);
+  t.regex(host.files.get('/var/lib/cloud/seed/nocloud/meta-data')!.content, /^instance-id: iid-1$/m);
+  const userData = host.files.get('/var/lib/cloud/seed/nocloud/user-data')!;
+  t.is(userData.mode, 0o600);
+  t.regex(userData.content, /^#cloud-config/);
+  t.notRegex(userData.content, /password|chpasswd/, 'no password for cloud-init: set_passwords runs once per instance');
+  const snippet = host.files.get('/etc/cloud/cloud.cfg.d/90-osconf-datasource.cfg')!.content;
+  t.regex(snippet, /^datasource_list: \[ NoCloud, None \]$/m);
+  t.regex(snippet, /^preserve_hostname: true$/m);
+  t.regex(snippet, /^ {4}when: \[boot-new-instance, boot\]$/m);
+  t.regex(snippet, /^ {4}renderers: \[ eni \]$/m);
+  t.false(host.files.has('/etc/cloud/cloud.cfg.d/99-osconf-network-disabled.cfg'), "standalone mode's network switch removed");
+  t.false([...host.files.keys()].some((p) => p.startsWith('/etc/network/interfaces.d/')), 'no network files of osconf');
+  t.regex(plan.notes.join('\n'), /cloud-init configures the network/);
+});
+
+test('cloud-init mode: a second run changes nothing; a changed password reaches /etc/shadow with the same instance-id', async (t) => {
+  const host = offlineHost();
+  await handOffOnce(host, vpcText);
+  const writes = host.writes.length;
+  const second = await handOffOnce(host, vpcText);
+  t.deepEqual(second.plan.preamble, []);
+  t.true(second.outcomes.every((o) => o.result === 'unchanged'));
+  t.is(host.writes.length, writes);
+  const changed = vpcText.replace(/^password=.*$/m, `password=${Buffer.from('SecondPass456').toString('base64')}`);
+  const third = await handOffOnce(host, changed);
+  t.deepEqual(third.outcomes.map((o) => `${o.concern} ${o.result}`), ['password applied', 'network unchanged', 'hostname unchanged', 'dns unchanged']);
+  t.true(verify('SecondPass456', host.files.get('/etc/shadow')!.content.split(':')[1]!));
+  t.regex(host.files.get('/var/lib/cloud/seed/nocloud/meta-data')!.content, /^instance-id: iid-1$/m);
+});
+
+test('cloud-init mode with resolved behind networkd: the name servers travel in the network-config, osconf writes no DNS file', async (t) => {
+  const host = offlineHost().put('/etc/systemd/system/multi-user.target.wants/systemd-resolved.service', '');
+  host.files.delete('/etc/resolv.conf');
+  await host.symlink('../run/systemd/resolve/stub-resolv.conf', '/etc/resolv.conf');
+  const { plan } = await handOffOnce(host, vpcText, 'debian-networkd');
+  const dns = plan.concerns.find((c) => c.concern === 'dns')!;
+  t.is(dns.state, 'unchanged');
+  t.regex(dns.reason ?? '', /NoCloud network-config/);
+  t.regex(host.files.get('/var/lib/cloud/seed/nocloud/network-config')!.content, /7\.7\.7\.7/);
+  t.regex(host.files.get('/etc/cloud/cloud.cfg.d/90-osconf-datasource.cfg')!.content, /renderers: \[ networkd \]/);
 });
 
 test('live at boot: an enabled stack that has not started yet applies the files itself; osconf does not touch the NICs', async (t) => {

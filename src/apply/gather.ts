@@ -12,7 +12,7 @@ import { CLOUD_CFG_NETWORK_OFF, CLOUD_CFG_SNIPPET, NOCLOUD_SEED_DIR } from '../p
 import type { ServiceState } from '../plan/activation.js';
 import { nameserverSource, parseResolvectlDns } from '../plan/live-dns.js';
 import type { NameserverSource } from '../plan/actions.js';
-import { parseLiveNetwork, type LiveNetwork } from '../plan/live-network.js';
+import { parseLiveNetwork, parseLiveNetworkText, type LiveNetwork } from '../plan/live-network.js';
 import type { Stack } from '../distro/profiles.js';
 import { log } from '../log.js';
 import type { ForeignFile, NicRef } from '../plan/foreign-config.js';
@@ -145,8 +145,12 @@ export async function readLiveNetwork(host: Host): Promise<LiveNetwork | null> {
   if (!host.live) return null;
   const addr = await host.exec(['ip', '-j', '-4', 'addr', 'show']);
   const route = await host.exec(['ip', '-j', '-4', 'route', 'show']);
-  if (addr.code !== 0 || route.code !== 0) return null;
-  return parseLiveNetwork(addr.stdout, route.stdout);
+  // iproute2 before 4.17 refuses -j (4.11) or prints text for routes (4.14-4.16): read its text output.
+  if (addr.code === 0 && route.code === 0 && /^\s*\[/.test(addr.stdout) && /^\s*\[/.test(route.stdout)) return parseLiveNetwork(addr.stdout, route.stdout);
+  const addrText = await host.exec(['ip', '-o', '-4', 'addr', 'show']);
+  const routeText = await host.exec(['ip', '-4', 'route', 'show']);
+  if (addrText.code !== 0 || routeText.code !== 0) return null;
+  return parseLiveNetworkText(addrText.stdout, routeText.stdout);
 }
 
 /**
@@ -157,7 +161,11 @@ export async function readLiveNetwork(host: Host): Promise<LiveNetwork | null> {
 export async function readNameservers(host: Host, source: NameserverSource): Promise<string[] | null> {
   if (source === 'resolved') {
     const r = await host.exec(['resolvectl', 'dns'], { timeoutMs: 5_000 }).catch(() => null);
-    return r?.code === 0 ? parseResolvectlDns(r.stdout) : null;
+    if (r?.code === 0) return parseResolvectlDns(r.stdout);
+    // No resolvectl (systemd < 239: Ubuntu 18.04, CentOS 7): resolved's own list of every upstream server,
+    // systemd-resolved(8)'s /run/systemd/resolve/resolv.conf.
+    const upstream = await hostProbeAccess(host).read('/run/systemd/resolve/resolv.conf');
+    return upstream === null ? null : nameserversOf(upstream);
   }
   const text = await hostProbeAccess(host).read(RESOLV_CONF);
   return text === null ? [] : nameserversOf(text);

@@ -1,5 +1,5 @@
 // One apply at a time: a kernel lock, flock(2), on /run/osconf/apply.lock. Node has no flock without a native
-// addon, so util-linux flock(1) takes it on a descriptor this process holds and passes down (the shell's
+// addon, so flock(1) (util-linux or BusyBox) takes it on a descriptor this process holds and passes down (the shell's
 // `exec 9>file; flock 9` idiom): the lock belongs to the open file, which only this process keeps open, so only
 // closing it releases the lock, and the kernel drops it when the process ends however it ends. No stale lock is
 // ever taken over and no file is removed. The PID written into the file is for messages only.
@@ -8,8 +8,8 @@ import { constants, promises as fs } from 'node:fs';
 import { OperationalError, describeSystemError, errorCode } from '../errors.js';
 
 export const LOCK_FILE = '/run/osconf/apply.lock';
-/** flock(1)'s exit code for "held by another" (-E): apart from its own errors (1). */
-const CONFLICT = 75;
+/** How often a waiting apply tries the lock again, in milliseconds. */
+const RETRY_MS = 200;
 
 /**
  * Takes the apply lock at `path`, waiting at most `waitMs` milliseconds for another holder; resolves to the
@@ -30,8 +30,7 @@ export async function acquireLock(path: string, waitMs: number): Promise<() => P
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new OperationalError(`failed to take the lock ${path}: not a regular file (${stat.isFIFO() ? 'a FIFO' : `mode ${(stat.mode & 0o170000).toString(8)}`})`);
-    const code = await runFlock(handle.fd, waitMs);
-    if (code === CONFLICT) {
+    if (!(await takeFlock(handle.fd, waitMs))) {
       const owner = Number.parseInt((await handle.readFile('utf8').catch(() => '')).trim(), 10);
       const who = Number.isInteger(owner) && owner > 0 ? ` (pid ${owner})` : '';
       throw new OperationalError(`another osconf apply${who} is running; gave up after ${Math.round(waitMs / 1000)} s`);
@@ -50,20 +49,36 @@ export async function acquireLock(path: string, waitMs: number): Promise<() => P
   };
 }
 
-/** flock(1) -x on descriptor 3 of its own, a duplicate of `fd`: its exit code (0 taken, CONFLICT held by another). */
-function runFlock(fd: number, waitMs: number): Promise<number> {
-  const wait = waitMs > 0 ? ['-w', (waitMs / 1000).toFixed(3)] : ['-n'];
+/**
+ * `flock -x -n 3` on a duplicate of `fd`, tried again every RETRY_MS until `waitMs` has passed: true once
+ * taken, false while another holds it. Only the options every flock(1) has (util-linux since 2.13, BusyBox):
+ * `-w` and `-E` are newer (util-linux 2.22; BusyBox has neither). Held by another is exit 1 with nothing on
+ * stderr; anything else is an error.
+ * @throws OperationalError (flock missing, or failing for another reason).
+ */
+async function takeFlock(fd: number, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (await tryFlock(fd)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MS, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+function tryFlock(fd: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['-x', ...wait, '-E', String(CONFLICT), '3'], {
+    const child = spawn('flock', ['-x', '-n', '3'], {
       stdio: ['ignore', 'ignore', 'pipe', fd],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
     });
     const err: Buffer[] = [];
     child.stderr!.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => reject(new OperationalError(`failed to run flock (util-linux) for the apply lock: ${describeSystemError(e)}`, { cause: e })));
+    child.on('error', (e) => reject(new OperationalError(`failed to run flock for the apply lock: ${describeSystemError(e)}`, { cause: e })));
     child.on('close', (code, signal) => {
-      if (code === 0 || code === CONFLICT) resolve(code);
-      else reject(new OperationalError(`flock (util-linux) failed to take the apply lock: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code ?? signal}`}`));
+      const message = Buffer.concat(err).toString('utf8').trim();
+      if (code === 0) resolve(true);
+      else if (code === 1 && message === '') resolve(false);
+      else reject(new OperationalError(`flock failed to take the apply lock: ${message || `exit ${code ?? signal}`}`));
     });
   });
 }

@@ -28,6 +28,31 @@ export function parseLiveNetwork(addrJson: string, routeJson: string): LiveNetwo
   };
 }
 
+/**
+ * The same from iproute2's text output, for versions whose `-j` is missing or partial (JSON came in 4.14 for
+ * addresses and 4.17 for routes: CentOS 7's 4.11, Ubuntu 18.04's 4.15). `addrText`: `ip -o -4 addr show`, one
+ * address per line (`2: eth0    inet 10.0.0.5/24 brd ... scope global eth0\ ...`); `routeText`: `ip -4 route
+ * show` (`default via GW dev NIC ...`, `DEST via GW dev NIC ...`). Source: ip-address(8), ip-route(8).
+ */
+export function parseLiveNetworkText(addrText: string, routeText: string): LiveNetwork {
+  const addresses: NicExpectation[] = [];
+  for (const line of addrText.split('\n')) {
+    const m = /^\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+\.\d+\/\d+)\s/.exec(line);
+    // `eth0@if7` names a veth's peer; the NIC is eth0.
+    if (m) addresses.push({ name: m[1]!.replace(/@.*$/, ''), cidr: m[2]! });
+  }
+  const routes: string[] = [];
+  for (const line of routeText.split('\n')) {
+    const words = line.trim().split(/\s+/);
+    const via = words.indexOf('via');
+    const dev = words.indexOf('dev');
+    if (via < 0 || dev < 0 || !words[via + 1] || !words[dev + 1]) continue;
+    const dst = words[0] === 'default' ? '0.0.0.0/0' : words[0]!.includes('/') ? words[0]! : `${words[0]}/32`;
+    routes.push(`${dst} via ${words[via + 1]} dev ${words[dev + 1]}`);
+  }
+  return { addresses, routes };
+}
+
 /** Human-readable items of the expectation the live network lacks; empty when everything is there. */
 export function missingFromLive(expected: NetworkExpectation, live: LiveNetwork): string[] {
   const missing: string[] = [];

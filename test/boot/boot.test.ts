@@ -67,17 +67,17 @@ function checkVerified(t: import('ava').ExecutionContext, probe: Probe, after: s
   t.is(probe.status?.osConf, 'removed');
 }
 
-// Every stack × classic and VPC × kernel and predictable NIC names; partition 1 is FAT32, or ext4 in two cells.
+// Every stack × classic and VPC; kernel and predictable NIC names alternate so that every stack and both
+// networks boot with each (the naming is orthogonal to the network type: 8 boots instead of 16, which the
+// suite's time limit needs). Partition 1 is FAT32, or ext4 in two cells.
 const stacks: Array<DiskSpec['stack']> = ['eni', 'networkd', 'netplan', 'network-manager'];
-const matrix = stacks.flatMap((stack) =>
-  (['vpc', 'classic'] as const).flatMap((net) =>
-    [true, false].map((ifnames) => ({
-      stack,
-      net,
-      ifnames,
-      p1fs: ((stack === 'eni' && net === 'classic' && !ifnames) || (stack === 'netplan' && net === 'vpc' && ifnames) ? 'ext4' : 'vfat') as DiskSpec['p1fs'],
-    })),
-  ),
+const matrix = stacks.flatMap((stack, i) =>
+  (['vpc', 'classic'] as const).map((net, j) => ({
+    stack,
+    net,
+    ifnames: (i + j) % 2 === 0,
+    p1fs: ((stack === 'eni' && net === 'classic') || (stack === 'netplan' && net === 'vpc') ? 'ext4' : 'vfat') as DiskSpec['p1fs'],
+  })),
 );
 
 for (const c of matrix) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireLock } from '../../src/host/lock.js';
+import { runInSandbox } from '../helpers/sandbox.js';
 
 const LOCK_MODULE = fileURLToPath(new URL('../../src/host/lock.js', import.meta.url));
 
@@ -114,6 +115,37 @@ test('a symbolic link at the lock path is refused, its target untouched; a link 
     const viaLink = join(w.dir, 'fifo.lock');
     symlinkSync(fifo, viaLink);
     await t.throwsAsync(acquireLock(viaLink, 3_600_000), { message: /: it is a symbolic link$/ });
+  } finally {
+    w.done();
+  }
+});
+
+test("a flock with only BusyBox's options (-s -x -u -n, as on Alpine) takes the lock, sees it held, and waits for it", async (t) => {
+  const w = workDir();
+  try {
+    const lock = join(w.dir, 'apply.lock');
+    const wrapper = join(w.dir, 'flock');
+    const real = join(w.dir, 'flock.real');
+    execFileSync('cp', ['/usr/bin/flock', real]);
+    // Debian's busybox is built without flock: util-linux's, refusing what BusyBox's does not have (-w, -E, ...).
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nfor a; do case "$a" in -s|-x|-u|-n|[0-9]*) ;; *) echo "flock: unrecognized option '$a'" >&2; exit 1 ;; esac; done\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const script = `
+      const { acquireLock } = await import(${JSON.stringify(LOCK_MODULE)});
+      const first = await acquireLock(${JSON.stringify(lock)}, 0);
+      const busy = await acquireLock(${JSON.stringify(lock)}, 600).then(() => 'taken twice', (e) => e.message);
+      setTimeout(() => first(), 300);
+      const waited = await acquireLock(${JSON.stringify(lock)}, 30000).then(async (release) => { await release(); return 'taken after the wait'; }, (e) => e.message);
+      console.log(JSON.stringify({ busy, waited }));`;
+    // /usr/bin/flock is replaced inside a sandbox's own mount namespace only.
+    const r = await runInSandbox('none', 'sh', ['-c', `mount --bind ${wrapper} /usr/bin/flock && exec ${process.execPath} --input-type=module -e "$0"`, script]);
+    t.is(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { busy: string; waited: string };
+    t.regex(out.busy, /another osconf apply \(pid \d+\) is running/);
+    t.is(out.waited, 'taken after the wait');
   } finally {
     w.done();
   }

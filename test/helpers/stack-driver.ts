@@ -66,10 +66,12 @@ function sh(argv: string[], notes?: string[], input?: string): string {
 }
 
 /** Runs `ip` commands (argv without the leading `ip`) in one process: `ip -batch`, every line run (-force). */
-function ipBatch(commands: string[][], notes?: string[], netns?: string): void {
+function ipBatch(commands: string[][], notes?: string[], inPeer = false): void {
   if (commands.length === 0) return;
   const argv = ['ip', '-force', '-batch', '-'];
-  sh(netns ? ['nsenter', `--net=${netns}`, ...argv] : argv, notes, commands.map((c) => `${c.join(' ')}\n`).join(''));
+  // The sandbox's own peer namespace, bound into this chroot by NetSandbox.runInRoot (`ip -n` cannot: it
+  // remounts / in the chroot). Nothing outside the sandbox is reachable from here.
+  sh(inPeer ? ['nsenter', '--net=/run/netns/peer', ...argv] : argv, notes, commands.map((c) => `${c.join(' ')}\n`).join(''));
 }
 
 /** Addresses and routes in one `ip` run (a poll costs one process: they are the slow part in a sandbox). */
@@ -258,7 +260,7 @@ async function main(): Promise<void> {
     if (stackName === 'network-manager') await stack.apply(c, notes);
     ipBatch(c.nics.map((n, i) => ['link', 'add', n.name, 'address', n.mac, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', 'peer']), notes);
     // `ip -n` remounts /sys, which a chroot cannot; nsenter only enters the namespace.
-    ipBatch(c.nics.map((_, i) => ['link', 'set', `p${i}`, 'up']), notes, '/run/netns/peer');
+    ipBatch(c.nics.map((_, i) => ['link', 'set', `p${i}`, 'up']), notes, true);
     const setup = Date.now() - started;
     if (stackName !== 'network-manager') await stack.apply(c, notes);
     const applied = Date.now() - started;

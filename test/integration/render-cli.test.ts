@@ -58,7 +58,7 @@ test('render --root detects the distribution, edits its files in place, and chan
 test('render: usage errors exit 2, a rejected os.conf exits 3 and prints nothing', async (t) => {
   t.is((await osconf(['render', '--conf', join(examplesDir, 'vpc.conf'), '--stack', 'wicked'])).code, 2);
   const bad = await osconf(['render', '--conf', join(examplesDir, 'vpc.conf'), '--stack', 'eni', '--root', '/nonexistent-root-for-osconf']);
-  t.is(bad.code, 0, 'a missing root reads as empty');
+  t.is(bad.code, 2, 'a missing root is a usage error (issue 19), not an empty root rendered');
   t.regex((await osconf(['render', '--help'])).stdout, /--stack <name>/);
   const dir = buildRoot({ osRelease: '', files: [], extra: { '/os.conf': 'hostname=$(reboot)\n' } });
   try {

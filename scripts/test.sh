@@ -61,8 +61,15 @@ if [ "$suite" = boot ] || [ "$suite" = all ]; then
   # The guest roots (kernel, initramfs, every stack) take minutes to build the first time: built and cached
   # here, before the tests and their time limits start, and before the tripwire's first look.
   tools_dir="${OSCONF_TOOLS_DIR:-$PWD/.tools}"
-  bash test/vm/build-rootfs.sh "$tools_dir/vm" systemd
-  bash test/vm/build-rootfs.sh "$tools_dir/vm-sysv" sysvinit
+  # Both at once: each is mostly downloads and dpkg, one core each (each writes only its own directory).
+  bash test/vm/build-rootfs.sh "$tools_dir/vm" systemd &
+  systemd_root=$!
+  bash test/vm/build-rootfs.sh "$tools_dir/vm-sysv" sysvinit &
+  sysv_root=$!
+  built=0
+  wait "$systemd_root" || built=1
+  wait "$sysv_root" || built=1
+  [ "$built" -eq 0 ] || { echo "building a guest root failed (see .tools/vm*/build.log)" >&2; exit 1; }
 fi
 prune_stale_tests
 state=$(mktemp /tmp/osconf-tripwire.XXXXXX)

@@ -26,6 +26,14 @@ function expectedRoutes(config: InstanceConfig): string[] {
 }
 const stackUnit = { eni: 'networking.service', networkd: 'systemd-networkd.service', netplan: 'systemd-networkd.service', 'network-manager': 'NetworkManager.service' } as const;
 
+/** What a failed boot test needs to be understood from CI's output alone (ava prints t.log for failed tests). */
+function logBoot(t: import('ava').ExecutionContext, probe: Probe): void {
+  t.log(`osconf.service: ${probe.unitStatus.trim().replace(/\n/g, '; ')}`);
+  t.log(`osconf-verify.service: ${probe.verifyUnitStatus.trim().replace(/\n/g, '; ')}`);
+  t.log(`boot: ${probe.analyze}; ${probe.unitTimes.trim().replace(/\n\s*/g, '; ')}`);
+  t.log(`journal:\n${probe.journal.trim().split('\n').slice(-60).join('\n')}`);
+}
+
 function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config: InstanceConfig, stack: DiskSpec['stack']): void {
   t.deepEqual(probe.addresses, expectedAddresses(config), 'addresses by MAC');
   t.deepEqual(probe.routes, expectedRoutes(config), 'routes');
@@ -86,6 +94,7 @@ for (const c of matrix) {
     const guest = await Guest.create({ stack: c.stack, p1fs: c.p1fs, osConf: texts[c.net], expectAddresses: config.interfaces.length });
     try {
       const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: c.ifnames, persist: true });
+      logBoot(t, probe);
       checkConfigured(t, probe, config, c.stack);
       t.is(probe.status?.exitCode, 0);
       t.is(probe.status?.osConf, 'removed');
@@ -113,6 +122,7 @@ test("boot: an image made from a cloud image keeps netplan's catch-all DHCP file
   });
   try {
     const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: true, persist: true });
+    logBoot(t, probe);
     // The name servers go through netplan to networkd, which hands them to resolved: both checked after both started.
     t.regex(probe.unitStatus, /StatusText=applied: password applied, network pending, hostname applied, dns pending; os\.conf kept until verified/);
     checkVerified(t, probe, ['systemd-networkd.service', 'systemd-resolved.service'], ['network', 'dns']);
@@ -146,6 +156,7 @@ test('boot: a .network file osconf cannot judge wins at boot; osconf-verify fail
   });
   try {
     const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: true, persist: true });
+    logBoot(t, probe);
     t.regex(probe.unitStatus, /StatusText=applied: .*network pending.*; os\.conf kept until verified/);
     t.regex(probe.verifyUnitStatus, /ActiveState=failed/);
     t.regex(probe.verifyUnitStatus, /StatusText=failed: network missing address 10\.171\.254\.123\/24 on eth0, route 0\.0\.0\.0\/0 via 10\.171\.254\.1 dev eth0; os\.conf kept/);
@@ -169,12 +180,14 @@ test('boot life cycle: apply, then exactly the change, then no os.conf keeps eve
   const guest = await Guest.create({ stack: 'networkd', p1fs: 'vfat', osConf: texts.classic, expectAddresses: 2 });
   try {
     const first = await guest.boot(macs, { persist: true });
+    logBoot(t, first);
     checkConfigured(t, first, config, 'networkd');
 
     // The console changes the host name and an intranet route while the instance is stopped.
     const changedText = texts.classic.replace('hostname=iZ23r29djmjZ', 'hostname=renamed-by-console').replace('172.16.0.0/12 10.171.254.1', '192.168.0.0/16 10.171.254.1');
     guest.writeOsConf(changedText, 'vfat');
     const second = await guest.boot(macs, { persist: true });
+    logBoot(t, second);
     const changed = readOsConf(changedText).config;
     t.deepEqual(second.addresses, expectedAddresses(changed));
     t.deepEqual(second.routes, expectedRoutes(changed));
@@ -184,6 +197,7 @@ test('boot life cycle: apply, then exactly the change, then no os.conf keeps eve
 
     // No os.conf: nothing changes, and nothing falls back to DHCP.
     const third = await guest.boot(macs, { persist: true });
+    logBoot(t, third);
     t.deepEqual(third.addresses, expectedAddresses(changed));
     t.deepEqual(third.routes, expectedRoutes(changed));
     t.is(third.hostname, 'renamed-by-console');
@@ -192,6 +206,7 @@ test('boot life cycle: apply, then exactly the change, then no os.conf keeps eve
     // An invalid os.conf: the system boots cleanly with the previous configuration; the file is kept aside.
     guest.writeOsConf(changedText.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0').replace('hostname=renamed-by-console', 'hostname=bad_name'), 'vfat');
     const fourth = await guest.boot(macs, { persist: true });
+    logBoot(t, fourth);
     t.deepEqual(fourth.addresses, expectedAddresses(changed));
     t.is(fourth.hostname, 'renamed-by-console');
     t.is(fourth.status?.exitCode, 3);
@@ -207,6 +222,7 @@ test('boot with SysV init (sysvinit-core): osconf starts before networking and c
   const guest = await Guest.create({ stack: 'eni', p1fs: 'vfat', osConf: texts.classic, expectAddresses: 2, init: 'sysvinit' });
   try {
     const probe = await guest.boot(config.interfaces.map((n) => n.mac), { persist: true, init: 'sysvinit' });
+    logBoot(t, probe);
     t.deepEqual(probe.addresses, expectedAddresses(config));
     t.deepEqual(probe.routes, expectedRoutes(config));
     t.is(probe.hostname, config.hostname!);
@@ -254,6 +270,7 @@ test('image builders: osconf prepare seals the image, check passes it (root and 
       .map((n) => fingerprint(readFileSync(join(vmDir, 'rootfs', 'etc', 'ssh', n), 'utf8')));
     t.true(baked.length >= 3, 'the guest root was built with host keys, as a source machine has');
     const probe = await guest.boot(config.interfaces.map((n) => n.mac), { persist: true });
+    logBoot(t, probe);
     checkConfigured(t, probe, config, 'eni');
     t.true(probe.sshHostKeys.length >= 3, `host keys after first boot: ${probe.sshHostKeys.join('; ')}`);
     for (const type of ['RSA', 'ECDSA', 'ED25519']) t.true(probe.sshHostKeys.some((l) => l.endsWith(`(${type})`)), `${type} key`);
@@ -300,6 +317,7 @@ for (const stack of ['eni', 'netplan'] as const) {
     try {
       // Boot 1: cloud-init configures the network from the seed; osconf the password and host name.
       const first = await guest.boot(macs, { persist: true, timeoutSeconds: 900 });
+      logBoot(t, first);
       t.deepEqual(first.addresses, expectedAddresses(config), 'boot 1: addresses');
       t.deepEqual(first.routes, expectedRoutes(config), 'boot 1: routes');
       t.is(first.hostname, config.hostname!);
@@ -322,6 +340,7 @@ for (const stack of ['eni', 'netplan'] as const) {
       const changed = readOsConf(changedText).config;
       guest.writeOsConf(changedText, 'vfat');
       const second = await guest.boot(macs, { persist: true, timeoutSeconds: 900 });
+      logBoot(t, second);
       t.deepEqual(second.addresses, expectedAddresses(changed), 'boot 2: addresses');
       t.deepEqual(second.routes, expectedRoutes(changed), 'boot 2: routes');
       t.is(second.hostname, 'renamed-by-console');
@@ -336,6 +355,7 @@ for (const stack of ['eni', 'netplan'] as const) {
 
       // Boot 3: no os.conf: nothing changes, and what was changed on the instance stays.
       const third = await guest.boot(macs, { persist: true, timeoutSeconds: 900 });
+      logBoot(t, third);
       t.deepEqual(third.addresses, expectedAddresses(changed), 'boot 3: addresses');
       t.deepEqual(third.routes, expectedRoutes(changed), 'boot 3: routes');
       t.is(third.hostname, 'on-the-instance', 'boot 3: the name set with hostnamectl stays');

@@ -98,14 +98,14 @@ export class Guest {
 
   /**
    * Boots once; `persist` keeps what the guest wrote for the next boot (else every boot starts pristine).
-   * `timeoutSeconds`: until qemu is stopped (default OSCONF_VM_TIMEOUT, else 600; cloud-init's four stages
+   * `timeoutSeconds`: until qemu is stopped (default OSCONF_VM_TIMEOUT, else 900; cloud-init's four stages
    * under TCG need more).
    */
   async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean; init?: 'systemd' | 'sysvinit'; append?: string; timeoutSeconds?: number } = {}): Promise<Probe> {
     const serial = join(this.dir, `serial-${++this.boots}.log`);
     const append = `${options.ifnames === false ? '' : 'net.ifnames=0'} ${options.append ?? ''}`.trim();
     const dir = options.init === 'sysvinit' ? vmSysvDir : vmDir;
-    const timeout = options.timeoutSeconds ?? Number(process.env.OSCONF_VM_TIMEOUT ?? 600);
+    const timeout = options.timeoutSeconds ?? Number(process.env.OSCONF_VM_TIMEOUT ?? 900);
     const env = { ...process.env, OSCONF_VM_TIMEOUT: String(timeout) };
     const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: (timeout + 100) * 1000, env }));
     const probeText = existsSync(`${serial}.probe`) ? readFileSync(`${serial}.probe`, 'latin1') : '';

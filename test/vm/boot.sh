@@ -6,7 +6,7 @@
 # Usage: boot.sh VMDIR DISK SERIAL_LOG "MAC [MAC...]" [APPEND_EXTRA] [snapshot|persist]
 set -euo pipefail
 vmdir=${1:?} disk=${2:?} serial=${3:?} macs=${4:?} extra=${5:-} mode=${6:-snapshot}
-timeout_s=${OSCONF_VM_TIMEOUT:-600}
+timeout_s=${OSCONF_VM_TIMEOUT:-900}
 # Software emulation by default: on these machines /dev/kvm may exist without working.
 accel=${OSCONF_VM_ACCEL:-tcg,thread=multi}
 nics=()

@@ -146,14 +146,17 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('prepare')
-    .description('seal an image before capture: remove SSH host keys, machine id, leases, logs, history, state; enable osconf')
+    .description("seal an image before capture: remove SSH host keys, authorized_keys, machine id, leases, logs, history, cloud-init's and osconf's state; enable osconf")
     .option('--root <dir>', 'prepare an offline root directory instead of the running system')
     .option('--first-partition <dir>', "where the image's partition 1 is mounted (default on a running system: found like apply finds it)")
     .option('--dry-run', 'list what would be removed, emptied, created or enabled; change nothing')
     .option('--yes', 'really prepare the running system (not needed with --root)')
+    .option('--keep-authorized-keys', "keep root's and users' ~/.ssh/authorized_keys and authorized_keys2 (removed by default)")
     .option('--json', 'print the actions as JSON')
     .addHelpText('after', '\nEvery removal is listed. Exit code 1 when something could not be done (it is listed as "not done").')
-    .action(async (opts: { root?: string; firstPartition?: string; dryRun?: boolean; yes?: boolean; json?: boolean }) => setExit(await (await import('./cli/prepare.js')).runPrepare(opts, write)));
+    .action(async (opts: { root?: string; firstPartition?: string; dryRun?: boolean; yes?: boolean; keepAuthorizedKeys?: boolean; json?: boolean }) =>
+      setExit(await (await import('./cli/prepare.js')).runPrepare(opts, write)),
+    );
 
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

@@ -139,7 +139,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText(
       'after',
       "\nItems: those of the platform guide's compliance tool (image_check) and osconf's own (first partition,\n" +
-        'aliyun_custom_image/, osconf enabled, one network agent, no SSH host keys, sshd settings, DHCP fallback).\n' +
+        'aliyun_custom_image/ without a leftover os.conf, osconf enabled, one network agent, no SSH host keys, sshd\n' +
+        'settings, DHCP fallback, a boot loader, no authorized_keys).\n' +
         'Each is OK, FAILED or WARNING with a reason and a fix. Exit code 1 when any item FAILED.',
     )
     .action(async (opts: { root?: string; image?: string; path?: string; json?: boolean }) => setExit(await (await import('./cli/check.js')).runCheck(opts, write)));

@@ -139,21 +139,25 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText(
       'after',
       "\nItems: those of the platform guide's compliance tool (image_check) and osconf's own (first partition,\n" +
-        'aliyun_custom_image/, osconf enabled, one network agent, no SSH host keys, sshd settings, DHCP fallback).\n' +
+        'aliyun_custom_image/ without a leftover os.conf, osconf enabled, one network agent, no SSH host keys, sshd\n' +
+        'settings, DHCP fallback, a boot loader, no authorized_keys).\n' +
         'Each is OK, FAILED or WARNING with a reason and a fix. Exit code 1 when any item FAILED.',
     )
     .action(async (opts: { root?: string; image?: string; path?: string; json?: boolean }) => setExit(await (await import('./cli/check.js')).runCheck(opts, write)));
 
   program
     .command('prepare')
-    .description('seal an image before capture: remove SSH host keys, machine id, leases, logs, history, state; enable osconf')
+    .description("seal an image before capture: remove SSH host keys, authorized_keys, machine id, leases, logs, history, cloud-init's and osconf's state; enable osconf")
     .option('--root <dir>', 'prepare an offline root directory instead of the running system')
     .option('--first-partition <dir>', "where the image's partition 1 is mounted (default on a running system: found like apply finds it)")
     .option('--dry-run', 'list what would be removed, emptied, created or enabled; change nothing')
     .option('--yes', 'really prepare the running system (not needed with --root)')
+    .option('--keep-authorized-keys', "keep root's and users' ~/.ssh/authorized_keys and authorized_keys2 (removed by default)")
     .option('--json', 'print the actions as JSON')
     .addHelpText('after', '\nEvery removal is listed. Exit code 1 when something could not be done (it is listed as "not done").')
-    .action(async (opts: { root?: string; firstPartition?: string; dryRun?: boolean; yes?: boolean; json?: boolean }) => setExit(await (await import('./cli/prepare.js')).runPrepare(opts, write)));
+    .action(async (opts: { root?: string; firstPartition?: string; dryRun?: boolean; yes?: boolean; keepAuthorizedKeys?: boolean; json?: boolean }) =>
+      setExit(await (await import('./cli/prepare.js')).runPrepare(opts, write)),
+    );
 
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

@@ -21,11 +21,12 @@ import { notifyReady, notifyStatus } from '../notify.js';
 import type { ApplyPlan } from '../plan/actions.js';
 import type { ApplyInput } from '../plan/apply-plan.js';
 import { locate, OS_CONF_DIR, OS_CONF_NAME, type Located } from '../source/locate.js';
-import { readOsConfFile, readPartitionOsConf, removePartitionOsConf, setAsideOsConf, type OsConfBytes } from '../host/os-conf-file.js';
+import { readOsConfFile, readPartitionOsConf, removePartitionOsConf, setAsideFailedOsConf, setAsideOsConf, type OsConfBytes } from '../host/os-conf-file.js';
 import { VERSION } from '../version.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 import { acquireLock, LOCK_FILE } from '../host/lock.js';
 import { sshHostKeysAction, sshHostKeysMissing } from './ssh-host-keys.js';
+import type { AttemptRecord } from './retry.js';
 import type { ApplyState, PendingVerify } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
 
@@ -77,6 +78,8 @@ interface ApplyRun {
   osConf: ApplyState['osConf'];
   /** Concerns left to a stack that starts after osconf, for `osconf verify` (null: none). */
   pending: PendingVerify | null;
+  /** The repeated failure this run continued or began (retry.ts); null when nothing failed. */
+  attempts: AttemptRecord | null;
   state: ApplyState | null;
 }
 
@@ -140,6 +143,30 @@ function pendingOf(run: ApplyRun): PendingVerify | null {
   if (concerns.length === 0) return null;
   // The digest is filled in by the record step (its key is created on first use, never on a dry run).
   return { concerns, osConf: { path: run.confPath!, explicit: !!run.request.conf, digest: '', size: run.file.size } };
+}
+
+/**
+ * Counts this failure against the retry limit (retry.ts): the same os.conf failing the same concerns as at the
+ * previous boots. At the limit os.conf is renamed aside (never deleted) and the reason returned; else null and
+ * os.conf stays for the next boot.
+ * @throws OperationalError (the digest key, the rename).
+ */
+async function retryLimit(run: ApplyRun): Promise<string | null> {
+  const { bootId, limitReached, nextAttempts, RETRY_LIMIT } = await import('./retry.js');
+  const { osConfDigest, readState } = await import('./state.js');
+  const previous = (await readState(run.host).catch(() => null))?.attempts;
+  const failed = run.outcomes.filter((o) => o.result === 'failed').map((o) => o.concern);
+  run.attempts = nextAttempts(previous, await osConfDigest(run.host, run.file!.bytes), failed, await bootId(run.host));
+  if (!limitReached(run.attempts)) {
+    log().warn(`cleanup: ${run.attempts.failed.join(', ')} failed the same way at ${run.attempts.boots.length} of ${RETRY_LIMIT} consecutive boots; at ${RETRY_LIMIT} os.conf is set aside`);
+    return null;
+  }
+  const aside = await setAsideFailedOsConf(run.located!.base);
+  run.attempts.setAside = aside;
+  run.osConf = 'set aside after repeated failures';
+  const why = `${run.attempts.failed.join(', ')} failed the same way at ${run.attempts.boots.length} consecutive boots; set aside as ${aside} (the other concerns were applied; a new os.conf starts over)`;
+  log().warn(`cleanup: ${run.confPath}: ${why}`);
+  return why;
 }
 
 const STEPS: ReadonlyArray<Step<ApplyRun>> = [
@@ -309,6 +336,10 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       run.exitCode = rejected ? ExitCode.rejected : failed || run.extras.some((e) => e.result === 'failed') ? ExitCode.failure : ExitCode.ok;
       run.request.onBoundary?.('cleanup');
       try {
+        if (failed && !rejected && !run.request.conf) {
+          const aside = await retryLimit(run);
+          if (aside) return { detail: `os.conf ${run.osConf}: ${aside}` };
+        }
         run.osConf = await osConfFate(run.confPath!, run.request.conf ? null : run.located!.base, rejected, failed, run.pending !== null);
         return { detail: `os.conf ${run.osConf}` };
       } catch (e) {
@@ -344,6 +375,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         errors: run.result!.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
         steps: [...run.steps],
         ...(run.pending ? { pending: run.pending } : {}),
+        ...(run.attempts ? { attempts: run.attempts } : {}),
       };
       run.request.onBoundary?.('record');
       await writeState(run.host, run.state);
@@ -383,6 +415,7 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     exitCode: ExitCode.ok,
     osConf: 'absent',
     pending: null,
+    attempts: null,
     state: null,
   };
   const { steps, stopped } = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);

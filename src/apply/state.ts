@@ -7,6 +7,7 @@ import type { Concern } from '../config/model.js';
 import type { Host } from '../host/host.js';
 import type { Expectation } from '../plan/actions.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
+import type { AttemptRecord } from './retry.js';
 import type { StepRecord } from './steps.js';
 
 export const STATE_FILE = '/var/lib/osconf/state.json';
@@ -18,8 +19,8 @@ export interface ApplyState {
   source: string | null;
   /** `hmac-sha256:HEX` of os.conf's bytes keyed with DIGEST_KEY_FILE: the same file gives the same digest. */
   digest: string | null;
-  /** What happened to os.conf: removed, kept (to retry), rejected (renamed), absent. */
-  osConf: 'removed' | 'kept' | 'rejected' | 'absent' | 'left in place (--conf)' | 'kept until verified';
+  /** What happened to os.conf: removed, kept (to retry), rejected (renamed), absent, set aside (renamed) at the retry limit. */
+  osConf: 'removed' | 'kept' | 'rejected' | 'absent' | 'left in place (--conf)' | 'kept until verified' | 'set aside after repeated failures';
   exitCode: number;
   profile: string | null;
   /** standalone: osconf configured the instance; cloud-init: it handed a NoCloud seed to cloud-init. */
@@ -33,6 +34,8 @@ export interface ApplyState {
   pending?: PendingVerify;
   /** What the deferred verify step (`osconf verify`) found, once it ran. */
   verify?: VerifyRecord;
+  /** The failure that repeats (same os.conf, same failed concerns) and at which boots: the retry limit (retry.ts). */
+  attempts?: AttemptRecord;
 }
 
 /** The apply's deferred concerns: what the running system must show once the stack is up, and which os.conf. */

@@ -15,9 +15,10 @@ import { probeFilesystem, readDiskLayout, type DiskLayout, type Partition } from
 import { fatRootEntries } from './fat-directory.js';
 import { fstabEntries } from './items.js';
 import { RootView } from './root-view.js';
-import type { CheckTarget, Usage } from './target.js';
+import type { BootLoaderFacts, CheckTarget, Usage } from './target.js';
 
 const EXT = new Set(['ext2', 'ext3', 'ext4']);
+const ESP_GPT_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
 
 async function hasDebugfs(): Promise<boolean> {
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
@@ -57,6 +58,45 @@ async function firstPartitionEntries(disk: DiskFile, layout: DiskLayout, debugfs
   return { firstPartitionEntries: null, firstPartitionMissing: `partition 1 is ${p1.fs.type}` };
 }
 
+/** Names in aliyun_custom_image/ on a FAT partition, listed by mtools' mdir without mounting. */
+function mdirListing(image: string, offset: number): Promise<Pick<CheckTarget, 'customImageEntries' | 'customImageMissing'>> {
+  // mtools reads IMAGE@@OFFSET: a path that holds "@@" itself cannot be named.
+  if (image.includes('@@')) return Promise.resolve({ customImageMissing: `mtools cannot name ${image}` });
+  const dir = '::/aliyun_custom_image/';
+  return new Promise((resolve) => {
+    // MTOOLS_SKIP_CHECK: geometry checks meant for floppies refuse valid partitions.
+    execFile('mdir', ['-b', '-i', `${image}@@${offset}`, dir.slice(0, -1)], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') resolve({ customImageMissing: 'mdir (mtools) is not installed' });
+      else if (error && /not found/.test(stderr)) resolve({ customImageEntries: [] });
+      else if (error) resolve({ customImageMissing: `mdir failed: ${stderr.trim().split('\n')[0] ?? error.message}` });
+      else resolve({ customImageEntries: stdout.split('\n').filter((l) => l.startsWith(dir)).map((l) => l.slice(dir.length).replace(/\/$/, '')).filter(Boolean) });
+    });
+  });
+}
+
+/** Names inside partition 1's aliyun_custom_image/, read from its bytes (debugfs for ext, mtools for FAT). */
+async function customImageListing(disk: DiskFile, layout: DiskLayout, debugfs: boolean): Promise<Pick<CheckTarget, 'customImageEntries' | 'customImageMissing'>> {
+  const p1 = layout.partitions.find((p) => p.number === 1);
+  if (!p1) return { customImageMissing: 'the disk has no partition 1' };
+  if (p1.fs.type === 'vfat') return mdirListing(disk.path, p1.offset);
+  if (!EXT.has(p1.fs.type)) return { customImageMissing: `partition 1 is ${p1.fs.type}` };
+  if (!debugfs) return { customImageMissing: 'debugfs (e2fsprogs) is not installed' };
+  const view = new RootView(new DebugfsReader(disk.path, p1.offset, `${disk.path} partition 1`));
+  return { customImageEntries: (await view.lstat('/aliyun_custom_image'))?.type === 'dir' ? await view.list('/aliyun_custom_image') : [] };
+}
+
+/** target.ts BootLoaderFacts: the MBR's boot code area and the EFI system partitions. */
+async function bootLoaderFacts(disk: DiskFile, layout: DiskLayout): Promise<BootLoaderFacts> {
+  // A bare file system has no MBR: its first bytes are its own.
+  const code = layout.table === 'none' ? Buffer.alloc(0) : await disk.readAt(0, 440);
+  const esps: BootLoaderFacts['efiSystemPartitions'] = [];
+  for (const p of layout.partitions.filter((q) => q.type.toLowerCase() === 'ef' || q.type.toUpperCase() === ESP_GPT_TYPE)) {
+    const top = p.fs.type === 'vfat' ? await fatRootEntries(disk.readAt, p.offset).catch(() => []) : [];
+    esps.push({ number: p.number, efiDirectory: top.some((e) => e.directory && e.name.toUpperCase() === 'EFI') });
+  }
+  return { mbrBootCode: code.some((b) => b !== 0), efiSystemPartitions: esps };
+}
+
 /** The partition holding the image's root file system: the first ext partition with /etc and an init. */
 async function findRoot(disk: DiskFile, layout: DiskLayout): Promise<{ partition: Partition | null; view: RootView | null; why?: string }> {
   // A bare file system image (no partition table) is its own root candidate.
@@ -93,6 +133,8 @@ export async function imageTarget(path: string): Promise<CheckTarget> {
       blocks: fsInfo?.blocks ?? null,
       inodes: fsInfo?.inodes ?? null,
       ...(await firstPartitionEntries(disk, layout, debugfs)),
+      ...(await customImageListing(disk, layout, debugfs)),
+      bootLoader: await bootLoaderFacts(disk, layout),
     };
   } finally {
     await disk.close();
@@ -151,6 +193,8 @@ export async function runningTarget(): Promise<CheckTarget> {
       disk: layout,
       rootFs: rootType ? { type: rootType, features: rootPartition?.fs.features } : null,
       ...(await firstPartitionEntries(disk, layout, await hasDebugfs())),
+      ...(await customImageListing(disk, layout, await hasDebugfs())),
+      bootLoader: await bootLoaderFacts(disk, layout),
     };
   } finally {
     await disk.close();

@@ -6,6 +6,7 @@ import { cloudInitUsability, detectProfile, parseDatasourceList, type DetectFact
 import { parseOsRelease } from '../distro/os-release.js';
 import { initSystem, probeWith, SSH_HOST_KEY, type InitSystem } from '../distro/facts.js';
 import { parseOsconfConf } from '../settings/osconf-conf.js';
+import { authorizedKeysFiles } from './accounts.js';
 import type { RootView } from './root-view.js';
 import { STACK_RENDERERS } from '../render/index.js';
 
@@ -356,12 +357,17 @@ const ITEMS: ItemSpec[] = [
     name: 'aliyun_custom_image',
     code: 2100,
     needs: 'none',
-    async run(t) {
+    async run(t, root) {
+      const left = await settingsLeftovers(t, root);
+      if (left.found.length > 0) {
+        return failed(2103, `settings of an earlier instance left in the image (they hold a root password): ${left.found.join(', ')}`, 'run osconf prepare (it removes them) or delete them: anyone with the image reads the password');
+      }
       const entries = t.firstPartitionEntries;
       if (!entries) return warning(2102, `aliyun_custom_image/ not checked: ${t.firstPartitionMissing}`, 'create aliyun_custom_image/ at the top of partition 1 (osconf prepare does)');
       const dir = entries.find((e) => e.name === 'aliyun_custom_image');
       if (!dir?.directory) return warning(2101, 'partition 1 has no aliyun_custom_image/ directory', 'create it (osconf prepare does): the platform writes os.conf there');
-      return ok('aliyun_custom_image/ is on partition 1');
+      if (left.missing) return warning(2104, `aliyun_custom_image/ is on partition 1, but its contents were not checked: ${left.missing}`, 'make sure no os.conf, os.conf.rejected* or os.conf.failed* is left in it (osconf prepare removes them)');
+      return ok('aliyun_custom_image/ is on partition 1, without a leftover os.conf');
     },
   },
   {
@@ -436,7 +442,51 @@ const ITEMS: ItemSpec[] = [
       return warning(2501, 'no DHCP configuration found', 'configure DHCP on eth0: an instance without os.conf (or with an unreadable one) then still gets a network');
     },
   },
+  {
+    name: 'boot_loader',
+    code: 2600,
+    needs: 'disk',
+    async run(t) {
+      // What counts is in target.ts (BootLoaderFacts): BIOS boot code in the MBR, or an EFI system partition
+      // with an EFI/ directory. Whether that code finds a kernel is not checked.
+      const b = t.bootLoader;
+      if (!b) return warning(2699, 'boot loader not checked: the disk was not read', 'run osconf check --image on the disk image before importing it');
+      const esp = b.efiSystemPartitions.find((e) => e.efiDirectory);
+      const found = [...(b.mbrBootCode ? ['boot code in the MBR (BIOS)'] : []), ...(esp ? [`EFI system partition ${esp.number} with EFI/ (UEFI)`] : [])];
+      if (found.length > 0) return ok(found.join('; '));
+      const fix = 'install the boot loader on the disk (grub-install --target=i386-pc /dev/DISK for BIOS; for UEFI an EFI system partition with grub-install --target=x86_64-efi): an instance from this image does not start';
+      if (b.efiSystemPartitions.length > 0) return failed(2602, `no boot code in the MBR, and EFI system partition ${b.efiSystemPartitions.map((e) => e.number).join(', ')} has no EFI/ directory`, fix);
+      return failed(2601, 'no boot loader: the MBR boot code area is all zero and there is no EFI system partition', fix);
+    },
+  },
+  {
+    name: 'authorized_keys',
+    code: 2700,
+    needs: 'root',
+    async run(_t, root) {
+      const files = await authorizedKeysFiles(root);
+      if (files.length > 0) return warning(2701, `SSH authorized_keys in the image: ${files.join(', ')}`, 'run osconf prepare (it removes them unless --keep-authorized-keys): these keys log in to every instance made from the image');
+      return ok('no SSH authorized_keys in the image');
+    },
+  },
 ];
+
+/** An earlier instance's os.conf, as the platform wrote it or as apply set it aside (rejected, failed). */
+const LEFTOVER = /^os\.conf(\.rejected.*|\.failed.*)?$/;
+
+/**
+ * Leftover os.conf files: on partition 1 when its aliyun_custom_image/ was read; otherwise in the root, where
+ * partition 1 is the root file system (/aliyun_custom_image) or mounted at /boot. `missing`: why partition 1's
+ * directory was not read, when it was not.
+ */
+async function settingsLeftovers(t: CheckTarget, root: RootView | null): Promise<{ found: string[]; missing?: string }> {
+  if (t.customImageEntries) return { found: t.customImageEntries.filter((n) => LEFTOVER.test(n)).map((n) => `partition 1: aliyun_custom_image/${n}`) };
+  const found: string[] = [];
+  for (const dir of root ? ['/aliyun_custom_image', '/boot/aliyun_custom_image'] : []) {
+    for (const name of await root!.list(dir)) if (LEFTOVER.test(name)) found.push(`${dir}/${name}`);
+  }
+  return { found, missing: t.customImageMissing };
+}
 
 export const ITEM_NAMES = ITEMS.map((i) => i.name);
 

@@ -62,6 +62,7 @@ async function report(outcome: ApplyOutcome, json: boolean, out: (text: string) 
       }
       out(`${state.source}: ${state.exitCode === 0 ? 'applied' : state.exitCode === 3 ? `rejected (${result.errors.length} errors)` : 'failed'}\n`);
       out(`${state.concerns.map((o) => `  ${o.concern.padEnd(9)} ${o.result}${o.message ? `: ${o.message}` : ''}`).join('\n')}\n`);
+      if (state.attempts) out(`${(await import('../apply/retry.js')).describeAttempts(state.attempts)}\n`);
     }
   }
 }

@@ -16,6 +16,8 @@ export interface PrepareOptions {
   root?: string;
   firstPartition?: string;
   dryRun?: boolean;
+  /** Leave authorized_keys files in place. */
+  keepAuthorizedKeys?: boolean;
   json?: boolean;
 }
 
@@ -25,10 +27,10 @@ export async function runPrepare(given: PrepareOptions, out: (text: string) => v
   const host = new NodeHost(root);
   // Like waagent -deprovision: sealing the machine you are logged into takes an explicit yes.
   if (host.live && !options.dryRun && !options.yes) {
-    throw new UsageError('prepare changes this running system (its SSH host keys, machine id, logs, histories): see what with --dry-run, do it with --yes');
+    throw new UsageError('prepare changes this running system (its SSH host keys, authorized_keys, machine id, logs, histories): see what with --dry-run, do it with --yes');
   }
   const view = new RootView(new DirectoryReader(root));
-  const plan = await planPrepare(view, { live: host.live });
+  const plan = await planPrepare(view, { live: host.live, keepAuthorizedKeys: options.keepAuthorizedKeys === true });
   const notes: string[] = [];
 
   let located: Located | null = null;

@@ -1,4 +1,5 @@
 // `osconf status`: what the last apply did, from /var/lib/osconf/state.json.
+import { describeAttempts } from '../apply/retry.js';
 import { readState } from '../apply/state.js';
 import { NodeHost } from '../host/node-host.js';
 import { rootOption } from './paths.js';
@@ -15,6 +16,7 @@ export async function runStatus(options: { root?: string; json?: boolean }, out:
   }
   out(`last apply: ${state.time} (osconf ${state.version}), exit ${state.exitCode}\n`);
   out(`os.conf: ${state.source ?? '(none)'} ${state.digest ? `${state.digest.slice(0, 'hmac-sha256:'.length + 16)}…` : ''}, ${state.osConf}\n`);
+  if (state.attempts) out(`${describeAttempts(state.attempts)}\n`);
   if (state.profile) out(`profile: ${state.profile}\n`);
   for (const c of state.concerns) {
     out(`  ${c.concern.padEnd(9)} ${c.result}${c.message ? `: ${c.message}` : ''}\n`);

@@ -21,6 +21,8 @@ export interface OsConfBytes {
 export const OS_CONF_DIR = 'aliyun_custom_image';
 export const OS_CONF_NAME = 'os.conf';
 export const REJECTED_NAME = `${OS_CONF_NAME}.rejected`;
+/** Where os.conf goes after failing the same way at the retry limit (apply/retry.ts). */
+export const FAILED_NAME = `${OS_CONF_NAME}.failed`;
 
 /** What kind of entry lstat found, for messages. */
 function kindOf(stat: Stats): string {
@@ -210,9 +212,29 @@ async function lstatOrNull(path: string): Promise<Stats | null> {
   });
 }
 
-function uniqueName(): string {
+function uniqueName(prefix = REJECTED_NAME): string {
   const time = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  return `${REJECTED_NAME}-${time}-${randomBytes(3).toString('hex')}`;
+  return `${prefix}-${time}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Renames os.conf to os.conf.failed, or to a unique os.conf.failed-TIME-RANDOM when that name is taken (nothing
+ * set aside earlier is replaced), through the open aliyun_custom_image directory. Returns the new path.
+ * @throws OperationalError (the directory vanished, the rename failed).
+ */
+export async function setAsideFailedOsConf(base: string): Promise<string> {
+  const dir = await ConfDir.open(base);
+  if (!dir) throw new OperationalError(`${base}/${OS_CONF_DIR}: vanished before os.conf was set aside`);
+  try {
+    const target = (await lstatOrNull(dir.at(FAILED_NAME))) ? uniqueName(FAILED_NAME) : FAILED_NAME;
+    await fs.rename(dir.at(OS_CONF_NAME), dir.at(target));
+    await dir.sync();
+    return dir.shown(target);
+  } catch (e) {
+    throw new OperationalError(`failed to set ${dir.shown(OS_CONF_NAME)} aside: ${describeSystemError(e)}`, { cause: e });
+  } finally {
+    await dir.close();
+  }
 }
 
 async function setAsideIn(dir: ConfDir, name: string): Promise<string> {

@@ -2,9 +2,12 @@
 // of `cloud-init clean`, `waagent -deprovision` and virt-sysprep. Planned from a RootView (read-only), so
 // --dry-run shows exactly what a real run does. A path is acted on only when no component of it is a
 // symbolic link: nothing here can reach outside the root being prepared.
+import { authorizedKeysFiles } from '../check/accounts.js';
 import type { RootView } from '../check/root-view.js';
 import { initSystem, SSH_HOST_KEY_FILE } from '../distro/facts.js';
 import type { Action } from '../plan/actions.js';
+import { NOCLOUD_SEED_DIR } from '../plan/handoff-plan.js';
+import { GENERATED_BY } from '../render/format/yaml.js';
 
 /** prepare's actions are apply's (one Action type, one executor); each says why (`purpose`). */
 export type PrepareAction = Exclude<Action, { kind: 'write' }>;
@@ -139,7 +142,43 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
   return { actions, problems };
 }
 
-export async function planPrepare(view: RootView, options: { live: boolean }): Promise<PreparePlan> {
+/**
+ * cloud-init's state of the source machine, as `cloud-init clean` removes it (cloudinit/cmd/clean.py,
+ * remove_artifacts: every entry of /var/lib/cloud but seed/), and /run/cloud-init on a running system (the
+ * generator's verdict and instance data of this boot). In seed/, only osconf's own NoCloud files go (they name
+ * osconf in their first lines, render/format/yaml.ts GENERATED_BY): they hold the builder's host name,
+ * addresses and instance-id; a seed the builder made on purpose stays.
+ */
+async function cloudInitActions(view: RootView, live: boolean): Promise<PrepareAction[]> {
+  const actions: PrepareAction[] = [];
+  const purpose = 'cloud-init instance state of the source machine (as cloud-init clean)';
+  if (await realDir(view, '/var/lib/cloud')) {
+    for (const name of await view.list('/var/lib/cloud')) {
+      if (name === 'seed') continue;
+      const path = `/var/lib/cloud/${name}`;
+      actions.push(...((await view.reader.lstat(path))?.type === 'dir' ? await removeTree(view, path, purpose, true) : await removeFile(view, path, purpose)));
+    }
+  }
+  if (await realDir(view, NOCLOUD_SEED_DIR)) {
+    for (const name of await view.list(NOCLOUD_SEED_DIR)) {
+      const path = `${NOCLOUD_SEED_DIR}/${name}`;
+      if ((await view.reader.lstat(path))?.type !== 'file') continue;
+      const head = ((await view.reader.readFile(path, 512))?.toString('utf8') ?? '').split('\n').slice(0, 2);
+      if (head.includes(`# ${GENERATED_BY}`)) actions.push({ kind: 'remove', path, purpose: "osconf's NoCloud seed of the source machine (its host name, addresses, instance-id)" });
+    }
+  }
+  if (live) actions.push(...(await removeTree(view, '/run/cloud-init', 'cloud-init state of this boot', true)));
+  return actions;
+}
+
+export interface PrepareOptions {
+  /** Preparing the running system (commands may run). */
+  live: boolean;
+  /** Leave every authorized_keys file in place (`--keep-authorized-keys`). */
+  keepAuthorizedKeys?: boolean;
+}
+
+export async function planPrepare(view: RootView, options: PrepareOptions): Promise<PreparePlan> {
   const actions: PrepareAction[] = [];
   actions.push(...(await removeMatching(view, '/etc/ssh', SSH_HOST_KEY_FILE, 'SSH host key: every instance makes its own at first boot')));
   actions.push(...(await emptyFile(view, '/etc/machine-id', 'machine id: generated at first boot')));
@@ -163,12 +202,13 @@ export async function planPrepare(view: RootView, options: { live: boolean }): P
   for (const home of homes) {
     for (const name of HISTORY_FILES) actions.push(...(await removeFile(view, `${home}/${name}`, 'shell history of the source machine')));
   }
-  actions.push(...(await logActions(view)));
-  // cloud-init's instance state, as `cloud-init clean` removes it.
-  actions.push(...(await removeFile(view, '/var/lib/cloud/instance', 'cloud-init instance state')));
-  for (const dir of ['/var/lib/cloud/instances', '/var/lib/cloud/data', '/var/lib/cloud/sem', '/var/lib/cloud/handlers']) {
-    actions.push(...(await removeTree(view, dir, 'cloud-init instance state', false)));
+  if (!options.keepAuthorizedKeys) {
+    for (const path of await authorizedKeysFiles(view)) {
+      actions.push(...(await removeFile(view, path, 'SSH keys of the source machine: they would log in to every instance (--keep-authorized-keys keeps them)')));
+    }
   }
+  actions.push(...(await logActions(view)));
+  actions.push(...(await cloudInitActions(view, options.live)));
   const enable = await enableActions(view, options.live);
   actions.push(...enable.actions);
   return { actions, problems: enable.problems };
@@ -183,10 +223,11 @@ export async function planFirstPartition(view: RootView): Promise<PrepareAction[
   for (const name of ['os.conf', 'os.conf.rejected']) {
     actions.push(...(await removeFile(view, `/aliyun_custom_image/${name}`, purpose)));
   }
-  // What apply set aside under a unique name (host/os-conf-file.ts): a file, a link, a FIFO or a directory.
+  // What apply set aside (host/os-conf-file.ts): rejected under a unique name (a file, a link, a FIFO or a
+  // directory), and os.conf.failed* after the retry limit (apply/retry.ts).
   if ((await view.lstat('/aliyun_custom_image'))?.type === 'dir') {
     for (const name of await view.list('/aliyun_custom_image')) {
-      if (!/^os\.conf\.rejected-/.test(name)) continue;
+      if (!/^os\.conf\.(rejected-|failed)/.test(name)) continue;
       const path = `/aliyun_custom_image/${name}`;
       actions.push(...((await view.reader.lstat(path))?.type === 'dir' ? await removeTree(view, path, purpose, true) : await removeFile(view, path, purpose)));
     }

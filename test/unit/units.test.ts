@@ -64,7 +64,7 @@ const REVIEWED: Record<string, number> = {
   CacheDirectory: 235,
   RestrictSUIDSGID: 242,
   ProtectKernelLogs: 244,
-  PathExists: 0,
+  PathChanged: 0,
   Unit: 0,
 };
 
@@ -101,4 +101,26 @@ test('the deny list catches what it lists (ProtectClock=yes in osconf.service fa
   const service = units.find((u) => u.name === 'osconf.service')!;
   const broken = service.text.replace('[Service]\n', '[Service]\nProtectClock=yes\n');
   t.true(settings(broken).some((k) => k in DENIED));
+});
+
+/** systemd.path(5): the unit is started again as long as these hold, whatever the last run did. */
+const LEVEL_TRIGGERED = ['PathExists', 'PathExistsGlob', 'DirectoryNotEmpty'];
+
+test('osconf.path triggers on a change, never on existence: a failing os.conf cannot start osconf in a loop (issue 16 reproduction 11)', (t) => {
+  const path = units.find((u) => u.name === 'osconf.path')!;
+  const keys = settings(path.text);
+  for (const key of LEVEL_TRIGGERED) t.false(keys.includes(key), `osconf.path uses ${key}=: re-triggers while os.conf exists`);
+  // The directory, so a new os.conf is seen when it is created and closed (a watch on a missing file is set
+  // only once the file exists, after its writer may have closed it).
+  t.true(/^PathChanged=\/boot\/aliyun_custom_image$/m.test(path.text));
+  t.true(/^Unit=osconf-retrigger\.service$/m.test(path.text));
+  // The service it starts runs once and ends: nothing restarts it.
+  const service = units.find((u) => u.name === 'osconf-retrigger.service')!;
+  t.true(/^Type=oneshot$/m.test(service.text));
+  t.false(settings(service.text).some((k) => k === 'Restart' || k === 'RemainAfterExit'));
+});
+
+test("the loop check fails on the old osconf.path (PathExists= on os.conf)", (t) => {
+  const old = '[Path]\nPathExists=/boot/aliyun_custom_image/os.conf\nUnit=osconf-retrigger.service\n';
+  t.true(settings(old).some((k) => LEVEL_TRIGGERED.includes(k)));
 });

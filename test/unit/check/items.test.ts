@@ -22,6 +22,8 @@ function target(root: MemoryRoot, over: Partial<CheckTarget> = {}): CheckTarget 
     blocks: { total: 1000, free: 600 },
     inodes: { total: 1000, free: 900 },
     firstPartitionEntries: [{ name: 'aliyun_custom_image', directory: true }],
+    customImageEntries: [],
+    bootLoader: { mbrBootCode: true, efiSystemPartitions: [] },
     ...over,
   };
 }
@@ -76,6 +78,10 @@ const defects: Array<[string, (r: MemoryRoot) => void, Partial<CheckTarget>, str
   ['read-only ext4 partition 1', () => undefined, { disk: { ...MBR_DISK!, partitions: [{ ...MBR_DISK!.partitions[0]!, fs: { type: 'ext4', readOnly: true } }] } }, 'first_partition', 'FAILED', '2004'],
   ['no aliyun_custom_image/', () => undefined, { firstPartitionEntries: [{ name: 'grub', directory: true }] }, 'aliyun_custom_image', 'WARNING', '2101'],
   ['a file named aliyun_custom_image', () => undefined, { firstPartitionEntries: [{ name: 'aliyun_custom_image', directory: false }] }, 'aliyun_custom_image', 'WARNING', '2101'],
+  ['os.conf left on partition 1 (issue 16 reproduction 10)', () => undefined, { customImageEntries: ['os.conf', 'notes.txt'] }, 'aliyun_custom_image', 'FAILED', '2103'],
+  ['os.conf set aside after failures on partition 1', () => undefined, { customImageEntries: ['os.conf.failed-20261130T054500-a1b2c3'] }, 'aliyun_custom_image', 'FAILED', '2103'],
+  ['os.conf.rejected in a root whose partition 1 is mounted at /boot', (r) => r.file('/boot/aliyun_custom_image/os.conf.rejected', 'password=x'), { customImageEntries: undefined }, 'aliyun_custom_image', 'FAILED', '2103'],
+  ["partition 1's aliyun_custom_image/ unread (no mtools)", () => undefined, { customImageEntries: undefined, customImageMissing: 'mdir (mtools) is not installed' }, 'aliyun_custom_image', 'WARNING', '2104'],
   ['osconf missing', (r) => r.remove('/usr/bin/osconf'), {}, 'osconf', 'FAILED', '2201'],
   ['osconf disabled', (r) => r.file('/etc/osconf/disabled'), {}, 'osconf', 'FAILED', '2202'],
   ['osconf not enabled', (r) => r.remove('/etc/systemd/system/multi-user.target.wants/osconf.service'), {}, 'osconf', 'FAILED', '2203'],
@@ -90,6 +96,10 @@ const defects: Array<[string, (r: MemoryRoot) => void, Partial<CheckTarget>, str
   ['baked SSH host keys', (r) => r.file('/etc/ssh/ssh_host_ed25519_key', 'KEY').file('/etc/ssh/ssh_host_ed25519_key.pub', 'PUB'), {}, 'ssh_host_keys', 'FAILED', '2401'],
   ['no DHCP', (r) => r.file('/etc/network/interfaces', 'auto lo\niface lo inet loopback\n'), {}, 'dhcp_fallback', 'WARNING', '2501'],
   ['DHCP in netplan', (r) => r.file('/etc/network/interfaces', '').file('/etc/netplan/50-cloud.yaml', 'network:\n  ethernets:\n    eth0:\n      dhcp4: true\n'), {}, 'dhcp_fallback', 'OK', '0'],
+  ['no boot loader: zero boot code, no EFI system partition (issue 16 reproduction 10)', () => undefined, { bootLoader: { mbrBootCode: false, efiSystemPartitions: [] } }, 'boot_loader', 'FAILED', '2601'],
+  ['an EFI system partition without EFI/', () => undefined, { bootLoader: { mbrBootCode: false, efiSystemPartitions: [{ number: 1, efiDirectory: false }] } }, 'boot_loader', 'FAILED', '2602'],
+  ['UEFI only: an EFI system partition with EFI/', () => undefined, { bootLoader: { mbrBootCode: false, efiSystemPartitions: [{ number: 1, efiDirectory: true }] } }, 'boot_loader', 'OK', '0'],
+  ["the builder's authorized_keys", (r) => r.file('/root/.ssh/authorized_keys', 'ssh-ed25519 AAAA builder'), {}, 'authorized_keys', 'WARNING', '2701'],
   ['DHCP in ifcfg', (r) => r.file('/etc/network/interfaces', '').file('/etc/sysconfig/network-scripts/ifcfg-eth0', 'DEVICE=eth0\nBOOTPROTO=dhcp\n'), {}, 'dhcp_fallback', 'OK', '0'],
 ];
 
@@ -107,8 +117,8 @@ for (const [name, seed, over, item, result, code] of defects) {
 }
 
 test('a directory root reports the disk items as not checked (WARNING), never OK', async (t) => {
-  const all = await verdicts(target(debianRoot(), { kind: 'root', disk: null, diskMissing: 'a directory has no disk', firstPartitionEntries: null, firstPartitionMissing: 'a directory has no first partition' }));
-  for (const item of ['partition_table', 'disk_size', 'first_partition', 'lvm', 'aliyun_custom_image']) {
+  const all = await verdicts(target(debianRoot(), { kind: 'root', disk: null, diskMissing: 'a directory has no disk', firstPartitionEntries: null, firstPartitionMissing: 'a directory has no first partition', customImageEntries: undefined, bootLoader: undefined }));
+  for (const item of ['partition_table', 'disk_size', 'first_partition', 'lvm', 'aliyun_custom_image', 'boot_loader']) {
     t.is(all[item]!.result, 'WARNING', item);
     t.regex(all[item]!.description, /not checked/);
   }

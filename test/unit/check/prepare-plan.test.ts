@@ -78,3 +78,65 @@ test("prepare removes osconf's per-machine digest key with its state", async (t)
   t.true(planned.includes('remove /var/lib/osconf/state.json'));
   t.true(planned.includes('remove /var/lib/osconf/digest.key'));
 });
+
+test("cloud-init's instance state goes as `cloud-init clean` removes it, and osconf's own NoCloud seed with it (issue 16 reproduction 10)", async (t) => {
+  const { renderMetaData } = await import('../../../src/datasource/meta-data.js');
+  const { renderUserData } = await import('../../../src/datasource/user-data.js');
+  const seedMeta = renderMetaData({ hostname: 'builder', interfaces: [] } as never, 'iid-builder');
+  const root = debianRoot()
+    .link('/var/lib/cloud/instance', '/var/lib/cloud/instances/iid-builder')
+    .file('/var/lib/cloud/instances/iid-builder/obj.pkl', 'x')
+    .file('/var/lib/cloud/data/result.json', '{}')
+    .file('/var/lib/cloud/sem/config_scripts_per_once.once', '')
+    .dir('/var/lib/cloud/scripts/per-boot')
+    .file('/var/lib/cloud/seed/nocloud/meta-data', seedMeta)
+    .file('/var/lib/cloud/seed/nocloud/user-data', renderUserData(null))
+    .file('/var/lib/cloud/seed/nocloud/network-config', "#cloud-config\n# the builder's own seed\nversion: 2\n")
+    .file('/run/cloud-init/enabled', '');
+  const offline = paths((await planPrepare(root.view(), { live: false })).actions);
+  t.deepEqual(offline, [
+    'remove /var/lib/cloud/data/result.json',
+    'remove-dir /var/lib/cloud/data',
+    'remove /var/lib/cloud/instance',
+    'remove /var/lib/cloud/instances/iid-builder/obj.pkl',
+    'remove-dir /var/lib/cloud/instances/iid-builder',
+    'remove-dir /var/lib/cloud/instances',
+    'remove-dir /var/lib/cloud/scripts/per-boot',
+    'remove-dir /var/lib/cloud/scripts',
+    'remove /var/lib/cloud/sem/config_scripts_per_once.once',
+    'remove-dir /var/lib/cloud/sem',
+    'remove /var/lib/cloud/seed/nocloud/meta-data',
+    'remove /var/lib/cloud/seed/nocloud/user-data',
+  ], "a seed osconf did not write stays; /run is this boot's, left alone offline");
+  const live = paths((await planPrepare(root.view(), { live: true })).actions);
+  t.deepEqual(live.slice(-2), ['remove /run/cloud-init/enabled', 'remove-dir /run/cloud-init']);
+});
+
+test("authorized_keys of root and of every account with a home go, each listed, unless --keep-authorized-keys (issue 16 reproduction 10)", async (t) => {
+  const root = debianRoot()
+    .file('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nalice:x:1000:1000::/home/alice:/bin/bash\nbob:x:1001:1001::/srv/bob:/bin/sh\ncarol:x:1002:1002::/home/carol:/bin/sh\n')
+    .file('/root/.ssh/authorized_keys', 'ssh-ed25519 AAAA builder')
+    .file('/root/.ssh/known_hosts', 'kept')
+    .file('/home/alice/.ssh/authorized_keys2', 'ssh-rsa AAAA alice')
+    .link('/srv/bob', '/data/bob')
+    .file('/data/bob/.ssh/authorized_keys', 'ssh-rsa AAAA bob')
+    .link('/home/carol/.ssh/authorized_keys', '/etc/shadow')
+    .file('/home/dave/.ssh/authorized_keys', 'no passwd entry: not a user home');
+  const plan = await planPrepare(root.view(), { live: false });
+  const removed = plan.actions.filter((a) => a.kind === 'remove' && /authorized_keys/.test(a.path));
+  t.deepEqual(paths(removed), [
+    'remove /root/.ssh/authorized_keys',
+    'remove /home/alice/.ssh/authorized_keys2',
+    'remove /data/bob/.ssh/authorized_keys',
+    'remove /home/carol/.ssh/authorized_keys',
+  ], "bob's linked home is resolved inside the root; carol's link is removed itself, never followed");
+  const { describeAction } = await import('../../../src/prepare/plan.js');
+  t.regex(describeAction(removed[0]!, true), /^would remove \/root\/\.ssh\/authorized_keys \(SSH keys of the source machine/);
+  const kept = await planPrepare(root.view(), { live: false, keepAuthorizedKeys: true });
+  t.false(kept.actions.some((a) => 'path' in a && /authorized_keys/.test(a.path)));
+});
+
+test('first partition: an os.conf set aside after the retry limit goes too (it holds a password)', async (t) => {
+  const used = new MemoryRoot().file('/aliyun_custom_image/os.conf.failed', 'password=x').file('/aliyun_custom_image/os.conf.failed-20261130T054500-a1b2c3', 'password=y');
+  t.deepEqual(paths(await planFirstPartition(used.view())), ['remove /aliyun_custom_image/os.conf.failed', 'remove /aliyun_custom_image/os.conf.failed-20261130T054500-a1b2c3']);
+});

@@ -26,6 +26,8 @@ apt_packages=(
   btrfs-progs
   # the real-boot tests: qemu, and tools that build disk images without mounting (mtools, sfdisk, mkfs.vfat)
   qemu-system-x86 mtools dosfstools fdisk
+  # syslinux's MBR boot code for the sealed test disk, which `osconf check` wants bootable
+  syslinux-common
 )
 missing=()
 for p in "${apt_packages[@]}"; do

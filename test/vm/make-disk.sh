@@ -75,17 +75,24 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
   mkfs.ext4 -q -F -L osconf-root -d "$M" "$W/root.img" 2400M
 '
 
-# Partition 1: aliyun_custom_image/ (and os.conf when given), as the platform leaves it.
+# Partition 1: aliyun_custom_image/ (and os.conf when given, $1 = with), as the platform leaves it.
 p1_mib=64
-if [ "$p1fs" = vfat ]; then
-  mkfs.vfat -F 32 -n OSCONFP1 -C "$work/p1.img" $((p1_mib * 1024)) >/dev/null
-  mmd -i "$work/p1.img" ::/aliyun_custom_image
-  [ "$osconf" = - ] || mcopy -i "$work/p1.img" "$osconf" ::/aliyun_custom_image/os.conf
-else
-  [ -n "$reports" ] || mkdir -p "$work/p1/aliyun_custom_image"
-  [ "$osconf" = - ] || cp "$osconf" "$work/p1/aliyun_custom_image/os.conf"
-  mkfs.ext4 -q -F -L osconfp1 -d "$work/p1" "$work/p1.img" ${p1_mib}M
-fi
+make_p1() {
+  rm -f -- "$work/p1.img"
+  if [ "$p1fs" = vfat ]; then
+    mkfs.vfat -F 32 -n OSCONFP1 -C "$work/p1.img" $((p1_mib * 1024)) >/dev/null
+    mmd -i "$work/p1.img" ::/aliyun_custom_image
+    [ "$osconf" = - ] || [ "$1" != with ] || mcopy -i "$work/p1.img" "$osconf" ::/aliyun_custom_image/os.conf
+  else
+    [ -n "$reports" ] || mkdir -p "$work/p1/aliyun_custom_image"
+    rm -f -- "$work/p1/aliyun_custom_image/os.conf"
+    [ "$osconf" = - ] || [ "$1" != with ] || cp "$osconf" "$work/p1/aliyun_custom_image/os.conf"
+    mkfs.ext4 -q -F -L osconfp1 -d "$work/p1" "$work/p1.img" ${p1_mib}M
+  fi
+}
+# A sealed image is checked as its builder checks it, before import: without os.conf, which the platform
+# writes only later (check FAILs a leftover one: it holds a password).
+if [ -n "$reports" ]; then make_p1 without; else make_p1 with; fi
 
 root_mib=2400
 total_mib=$((1 + p1_mib + root_mib + 1))
@@ -97,5 +104,12 @@ printf 'label: dos\nstart=2048, size=%d, type=%s\nstart=%d, size=%d, type=83\n' 
   $((p1_mib * 2048)) "$p1type" $((2048 + p1_mib * 2048)) $((root_mib * 2048)) | sfdisk -q "$out"
 dd if="$work/p1.img" of="$out" bs=1M seek=1 conv=notrunc,sparse status=none
 dd if="$work/root.img" of="$out" bs=1M seek=$((1 + p1_mib)) conv=notrunc,sparse status=none
-[ -z "$reports" ] || node "$osconf_bin" check --image "$out" -p "$reports/image" --json > "$reports/check-image.json" || true
+if [ -n "$reports" ]; then
+  # A bootable disk has boot code in its MBR (qemu starts this one's kernel directly; check looks for the code).
+  dd if=/usr/lib/syslinux/mbr/mbr.bin of="$out" bs=440 count=1 conv=notrunc status=none
+  node "$osconf_bin" check --image "$out" -p "$reports/image" --json > "$reports/check-image.json" || true
+  # Then the platform's os.conf, as it arrives on the imported image.
+  make_p1 with
+  dd if="$work/p1.img" of="$out" bs=1M seek=1 conv=notrunc,sparse status=none
+fi
 echo "$out"

@@ -124,3 +124,24 @@ test("the loop check fails on the old osconf.path (PathExists= on os.conf)", (t)
   const old = '[Path]\nPathExists=/boot/aliyun_custom_image/os.conf\nUnit=osconf-retrigger.service\n';
   t.true(settings(old).some((k) => LEVEL_TRIGGERED.includes(k)));
 });
+
+/** The sandboxing lines of a unit's [Service] section (everything but how it runs), sorted. */
+function sandboxing(text: string): string[] {
+  const how = new Set(['Type', 'NotifyAccess', 'ExecStart', 'RemainAfterExit', 'TimeoutStartSec']);
+  const section = text.slice(text.indexOf('[Service]'), text.indexOf('[Install]') < 0 ? undefined : text.indexOf('[Install]'));
+  return section
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[A-Za-z]+=/.test(l) && !how.has(l.slice(0, l.indexOf('='))))
+    .sort();
+}
+
+test('osconf-retrigger.service and osconf-verify.service are sandboxed as osconf.service (issue 20 item 8)', (t) => {
+  const main = sandboxing(units.find((u) => u.name === 'osconf.service')!.text);
+  t.true(main.length >= 10);
+  for (const name of ['osconf-retrigger.service', 'osconf-verify.service']) {
+    t.deepEqual(sandboxing(units.find((u) => u.name === name)!.text), main, name);
+  }
+  // The comparison sees a dropped line.
+  t.notDeepEqual(sandboxing(units.find((u) => u.name === 'osconf.service')!.text.replace('PrivateTmp=yes\n', '')), main);
+});

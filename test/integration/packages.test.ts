@@ -97,16 +97,22 @@ test("the tarball's install.sh installs, enables for systemd, and uninstalls", a
      ./install.sh
      osconf --version
      ls /etc/systemd/system/multi-user.target.wants/
+     cat /etc/systemd/system-preset/80-osconf.preset | grep -v '^#'
+     zcat /usr/share/man/man5/osconf.conf.5.gz | head -1
      ./install.sh --uninstall
-     [ -e /usr/bin/osconf ] && echo "left /usr/bin/osconf" || true`,
+     [ -e /usr/bin/osconf ] && echo "left /usr/bin/osconf" || true
+     [ -e /etc/systemd/system-preset/80-osconf.preset ] && echo "left the preset" || true`,
   );
   try {
     t.is(r.code, 0, r.stdout + r.stderr);
     t.regex(r.stdout, /osconf installed and enabled \(systemd\)/);
     t.regex(r.stdout, new RegExp(`^${version.replace(/\./g, '\\.')}$`, 'm'));
     t.regex(r.stdout, /^osconf\.service$/m);
+    t.regex(r.stdout, /^enable osconf\.service$/m);
+    t.regex(r.stdout, /^\.TH OSCONF\.CONF 5 /m);
     t.regex(r.stdout, /osconf removed \(systemd\)/);
     t.notRegex(r.stdout, /left \/usr\/bin\/osconf/);
+    t.notRegex(r.stdout, /left the preset/);
   } finally {
     r.cleanup();
   }

@@ -21,6 +21,8 @@ const result = await build({
   inject: [new URL('../src/launcher/node10.mjs', import.meta.url).pathname],
   minify: true,
   legalComments: 'none',
+  // The files bundled, read by scripts/notices.mjs to list the third-party code the bundle carries.
+  metafile: true,
   define: { OSCONF_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
@@ -41,4 +43,5 @@ const literal = JSON.stringify(bundle).replace(/[\u2028\u2029]/g, (c) => `\\u${c
 await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => literal)}`, 0o755);
 // Inside this repository package.json says "type": "module"; this marks dist/ as CommonJS. Installed copies
 // (/usr/bin/osconf) have no package.json above them and are CommonJS by default.
+await replace(new URL('../dist/osconf.meta.json', import.meta.url).pathname, JSON.stringify(result.metafile), 0o644);
 await replace(new URL('../dist/package.json', import.meta.url).pathname, '{ "type": "commonjs" }\n', 0o644);

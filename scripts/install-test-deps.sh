@@ -22,6 +22,9 @@ apt_packages=(
   openssl dash debootstrap iproute2
   # rpmbuild and rpm build and inspect the .rpm; e2fsprogs makes the test partitions
   rpm e2fsprogs man-db
+  # npm run package builds the .deb with debhelper; each package's own checker judges it (test/integration/
+  # packages.test.ts): lintian, rpmlint (cpio unpacks the .rpm), packer validates the Packer example
+  debhelper dpkg-dev lintian rpmlint cpio packer
   # btrfs-progs makes the btrfs root of the locate test (a root whose mountinfo has no block device)
   btrfs-progs
   # the real-boot tests: qemu, and tools that build disk images without mounting (mtools, sfdisk, mkfs.vfat)

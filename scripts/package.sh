@@ -1,77 +1,104 @@
 #!/usr/bin/env bash
-# `npm run package`: the .deb, the .rpm and a .tar.gz with install.sh, in dist/packages/.
+# `npm run package`: the .deb (debian/, built with debhelper), the .rpm (packaging/rpm/osconf.spec) and a
+# .tar.gz with install.sh, in dist/packages/.
+# Needs Node.js and npm (the bundle), and from Debian: dpkg-dev and debhelper (the .deb), rpm (rpmbuild).
+# A missing tool is named with the command that installs it; with --install-deps (as root, on Debian or
+# Ubuntu) they are installed with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+install_deps=no
+for arg in "$@"; do
+  case "$arg" in
+    --install-deps) install_deps=yes ;;
+    *) echo "usage: scripts/package.sh [--install-deps]" >&2; exit 2 ;;
+  esac
+done
+
+# command → the Debian package that provides it.
+declare -A needs=([dpkg-buildpackage]=dpkg-dev [dh]=debhelper [rpmbuild]=rpm [gzip]=gzip [tar]=tar)
+missing=()
+for cmd in "${!needs[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$install_deps" = yes ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "npm run package needs: ${missing[*]} (Debian packages). Install them with:" >&2
+    echo "  apt-get install --no-install-recommends ${missing[*]}" >&2
+    echo "or run as root: npm run package -- --install-deps" >&2
+    exit 1
+  fi
+fi
+
 bash scripts/ensure-node-modules.sh
 node scripts/build.mjs
 version=$(node -p 'require("./package.json").version')
+[ "$(dpkg-parsechangelog -S Version)" = "$version" ] || { echo "debian/changelog's version is not package.json's $version" >&2; exit 1; }
 out="$PWD/dist/packages"
 work=$(mktemp -d)
 [ -n "$work" ] && [ -d "$work" ] || exit 1
 trap 'rm -rf -- "$work"' EXIT
 mkdir -p "$out"
 
-node scripts/man.mjs | gzip -9n > "$work/osconf.8.gz"
+# Generated from the code (scripts/man.mjs) and from what the bundle carries (scripts/notices.mjs).
+node scripts/man.mjs dist/man
+node scripts/notices.mjs > dist/THIRD-PARTY-NOTICES.tmp
+mv dist/THIRD-PARTY-NOTICES.tmp dist/THIRD-PARTY-NOTICES
 docs=(README.md docs/operators.md docs/image-builders.md docs/design.md)
 
-# stage DIR UNITDIR INITDIR: the installed tree.
-stage() {
-  local root=$1 unitdir=$2 initdir=$3
-  install -D -m 0755 dist/osconf "$root/usr/bin/osconf"
-  for u in units/*; do install -D -m 0644 "$u" "$root$unitdir/$(basename "$u")"; done
-  install -D -m 0755 init.d/osconf "$root$initdir/osconf"
-  install -D -m 0755 init.d/osconf-verify "$root$initdir/osconf-verify"
-  install -D -m 0644 packaging/osconf.conf "$root/etc/osconf/osconf.conf"
-  for d in "${docs[@]}"; do install -D -m 0644 "$d" "$root/usr/share/doc/osconf/$(basename "$d")"; done
-  install -D -m 0644 "$work/osconf.8.gz" "$root/usr/share/man/man8/osconf.8.gz"
-  # The launcher's V8 code cache (see src/launcher/launcher.cjs); root's alone.
-  install -d -m 0755 "$root/var/cache/osconf"
-}
+# The tree the deb and the rpm are built from: the repository's files they install, and dist/ with the
+# bundle's interpreter named by path (distribution packages run their own /usr/bin/node; `env` in a
+# shebang is what rpmlint and Debian policy reject).
+src="$work/osconf-$version"
+mkdir -p "$src/dist"
+cp -a debian units init.d packaging docs README.md LICENSE "$src/"
+cp -a dist/man dist/THIRD-PARTY-NOTICES "$src/dist/"
+sed '1s|^#!/usr/bin/env node$|#!/usr/bin/node|' dist/osconf > "$src/dist/osconf"
+chmod 0755 "$src/dist/osconf"
+head -1 "$src/dist/osconf" | grep -qx '#!/usr/bin/node' || { echo "dist/osconf has an unexpected first line" >&2; exit 1; }
 
-# .deb
-deb="$work/deb"
-stage "$deb" /lib/systemd/system /etc/init.d
-mkdir -p "$deb/DEBIAN"
-size=$(du -sk --exclude=DEBIAN "$deb" | cut -f1)
-cat > "$deb/DEBIAN/control" <<CONTROL
-Package: osconf
-Version: $version
-Architecture: all
-Maintainer: osconf developers <osconf@localhost>
-Depends: nodejs (>= 10)
-Recommends: iproute2
-Section: admin
-Priority: optional
-Installed-Size: $size
-Description: apply Alibaba Cloud Customized Linux settings from os.conf
- osconf reads aliyun_custom_image/os.conf from the system disk's first partition as data
- (never executing it) and applies the root password, network, host name and DNS with the
- distribution's own tools at boot.
-CONTROL
-printf '/etc/osconf/osconf.conf\n/etc/init.d/osconf\n/etc/init.d/osconf-verify\n' > "$deb/DEBIAN/conffiles"
-for s in postinst prerm postrm; do install -m 0755 "packaging/deb/$s" "$deb/DEBIAN/$s"; done
-dpkg-deb --root-owner-group -Zxz --build "$deb" "$out/osconf_${version}_all.deb" >/dev/null
+# .deb: dpkg-buildpackage writes it next to the source tree, in $work.
+(cd "$src" && SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -S Timestamp) dpkg-buildpackage -b -us -uc >"$work/deb.log" 2>&1) ||
+  { cat "$work/deb.log" >&2; echo "dpkg-buildpackage failed" >&2; exit 1; }
+cp "$work/osconf_${version}_all.deb" "$out/"
 
-# .rpm
+# .rpm, from a staged tree (nothing to compile). Man pages compressed here, as rpm's brp-compress would.
 rpmstage="$work/rpmstage"
-stage "$rpmstage" /usr/lib/systemd/system /etc/rc.d/init.d
+install -D -m 0755 "$src/dist/osconf" "$rpmstage/usr/bin/osconf"
+for u in units/*; do install -D -m 0644 "$u" "$rpmstage/usr/lib/systemd/system/$(basename "$u")"; done
+install -D -m 0644 packaging/80-osconf.preset "$rpmstage/usr/lib/systemd/system-preset/80-osconf.preset"
+install -D -m 0755 init.d/osconf "$rpmstage/etc/rc.d/init.d/osconf"
+install -D -m 0755 init.d/osconf-verify "$rpmstage/etc/rc.d/init.d/osconf-verify"
+install -D -m 0644 packaging/osconf.conf "$rpmstage/etc/osconf/osconf.conf"
+install -d -m 0755 "$rpmstage/var/cache/osconf"
+install -d -m 0755 "$rpmstage/usr/share/man/man8" "$rpmstage/usr/share/man/man5"
+gzip -9n < dist/man/osconf.8 > "$rpmstage/usr/share/man/man8/osconf.8.gz"
+gzip -9n < dist/man/osconf.conf.5 > "$rpmstage/usr/share/man/man5/osconf.conf.5.gz"
+for d in "${docs[@]}"; do install -D -m 0644 "$d" "$rpmstage/usr/share/doc/osconf/$(basename "$d")"; done
+install -D -m 0644 LICENSE "$rpmstage/usr/share/licenses/osconf/LICENSE"
+install -D -m 0644 dist/THIRD-PARTY-NOTICES "$rpmstage/usr/share/licenses/osconf/THIRD-PARTY-NOTICES"
 rpmbuild -bb --quiet \
   --define "_topdir $work/rpmbuild" --define "osconf_version $version" --define "staging $rpmstage" \
   --define "_rpmdir $work/rpms" --define '_build_id_links none' --define '__os_install_post %{nil}' \
-  packaging/rpm/osconf.spec >/dev/null
+  --define "_source_date_epoch_from_changelog 1" --define "use_source_date_epoch_as_buildtime 1" \
+  packaging/rpm/osconf.spec >"$work/rpm.log" 2>&1 || { cat "$work/rpm.log" >&2; echo "rpmbuild failed" >&2; exit 1; }
 cp "$work"/rpms/noarch/osconf-"$version"-1.noarch.rpm "$out/"
 
-# .tar.gz with install.sh
-tarroot="$work/osconf-$version"
+# .tar.gz with install.sh: the bundle keeps `#!/usr/bin/env node` (Node.js may live anywhere there).
+tarroot="$work/osconf-$version-tarball/osconf-$version"
 mkdir -p "$tarroot/units" "$tarroot/init.d/openrc" "$tarroot/doc"
 install -m 0755 dist/osconf packaging/tarball/install.sh "$tarroot/"
-install -m 0644 units/* "$tarroot/units/"
+install -m 0644 units/* packaging/80-osconf.preset "$tarroot/units/"
 install -m 0755 init.d/osconf "$tarroot/init.d/osconf"
 install -m 0755 init.d/openrc/osconf "$tarroot/init.d/openrc/osconf"
 install -m 0755 init.d/osconf-verify "$tarroot/init.d/osconf-verify"
 install -m 0755 init.d/openrc/osconf-verify "$tarroot/init.d/openrc/osconf-verify"
-install -m 0644 packaging/osconf.conf "$work/osconf.8.gz" "$tarroot/"
+install -m 0644 packaging/osconf.conf LICENSE dist/THIRD-PARTY-NOTICES "$tarroot/"
+gzip -9n < dist/man/osconf.8 > "$tarroot/osconf.8.gz"
+gzip -9n < dist/man/osconf.conf.5 > "$tarroot/osconf.conf.5.gz"
 install -m 0644 "${docs[@]}" "$tarroot/doc/"
-tar -C "$work" --owner=0 --group=0 -czf "$out/osconf-$version.tar.gz" "osconf-$version"
+tar -C "$(dirname "$tarroot")" --owner=0 --group=0 -czf "$out/osconf-$version.tar.gz" "osconf-$version"
 
 ls -l "$out"

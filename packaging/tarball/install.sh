@@ -32,11 +32,11 @@ fi
 
 if [ "$action" = uninstall ]; then
   case $init in
-    systemd) systemctl disable osconf.service >/dev/null 2>&1 || true; rm -f /etc/systemd/system/osconf.service /etc/systemd/system/osconf.path /etc/systemd/system/osconf-retrigger.service /etc/systemd/system/osconf-verify.service ;;
+    systemd) systemctl disable osconf.service >/dev/null 2>&1 || true; rm -f /etc/systemd/system/osconf.service /etc/systemd/system/osconf.path /etc/systemd/system/osconf-retrigger.service /etc/systemd/system/osconf-verify.service /etc/systemd/system-preset/80-osconf.preset ;;
     openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rc-update del osconf-verify default >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
     sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; (update-rc.d osconf-verify remove || chkconfig --del osconf-verify) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
   esac
-  rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz"
+  rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
   rm -rf /var/cache/osconf
   echo "osconf removed ($init); /etc/osconf and /var/lib/osconf kept"
   exit 0
@@ -46,6 +46,7 @@ install -D -m 0755 "$here/osconf" "$prefix/bin/osconf"
 install -d -m 0755 /var/cache/osconf
 if [ "$prefix" != /usr ]; then ln -sf "$prefix/bin/osconf" /usr/bin/osconf; fi
 install -D -m 0644 "$here/osconf.8.gz" "$prefix/share/man/man8/osconf.8.gz"
+install -D -m 0644 "$here/osconf.conf.5.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
 [ -f /etc/osconf/osconf.conf ] || install -D -m 0644 "$here/osconf.conf" /etc/osconf/osconf.conf
 case $init in
   systemd)
@@ -53,6 +54,8 @@ case $init in
     install -D -m 0644 "$here/units/osconf.path" /etc/systemd/system/osconf.path
     install -D -m 0644 "$here/units/osconf-retrigger.service" /etc/systemd/system/osconf-retrigger.service
     install -D -m 0644 "$here/units/osconf-verify.service" /etc/systemd/system/osconf-verify.service
+    # Keeps osconf enabled when `systemctl preset` runs over a `disable *` default (systemd.preset(5)).
+    install -D -m 0644 "$here/units/80-osconf.preset" /etc/systemd/system-preset/80-osconf.preset
     systemctl enable osconf.service >/dev/null 2>&1 || true
     ;;
   openrc)

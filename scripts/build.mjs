@@ -21,10 +21,20 @@ const result = await build({
   inject: [new URL('../src/launcher/node10.mjs', import.meta.url).pathname],
   minify: true,
   legalComments: 'none',
+  // `--debug` traces name src/*.ts lines (issue 19): the map travels in the launcher beside the bundle (one
+  // installed file), without the sources' text (a stack trace needs only positions); see launcher.cjs.
+  sourcemap: 'external',
+  sourcesContent: false,
   define: { OSCONF_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
-const bundle = result.outputFiles[0].text;
+const bundle = result.outputFiles.find((f) => f.path === outfile).text;
+const map = JSON.parse(result.outputFiles.find((f) => f.path === `${outfile}.map`).text);
+// The launcher compiles the bundle one line below its function wrapper: the map's generated lines move down one
+// (an empty first line in VLQ mappings, source map v3). Sources are named from the repository's root
+// (src/cli/status.ts), not from dist/.
+map.mappings = `;${map.mappings}`;
+map.sources = map.sources.map((s) => s.replace(/^\.\.\//, ''));
 const launcher = await readFile(new URL('../src/launcher/launcher.cjs', import.meta.url), 'utf8');
 if (!launcher.includes('__OSCONF_BUNDLE__')) throw new Error('launcher.cjs lacks the __OSCONF_BUNDLE__ placeholder');
 // Tests run dist/osconf while others rebuild it (package.sh): replace files whole, never truncate them in place.
@@ -38,7 +48,13 @@ async function replace(path, content, mode) {
 // U+2028 and U+2029 are legal in JSON strings but end a JavaScript string before ES2019 (Node.js < 10): escaped,
 // so that the launcher parses on old Node.js and can say which version it needs.
 const literal = JSON.stringify(bundle).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => literal)}`, 0o755);
+if (!launcher.includes('__OSCONF_SOURCE_MAP__')) throw new Error('launcher.cjs lacks the __OSCONF_SOURCE_MAP__ placeholder');
+const mapLiteral = JSON.stringify(JSON.stringify(map)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+await replace(
+  outfile,
+  `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => literal).replace('__OSCONF_SOURCE_MAP__', () => mapLiteral)}`,
+  0o755,
+);
 // Inside this repository package.json says "type": "module"; this marks dist/ as CommonJS. Installed copies
 // (/usr/bin/osconf) have no package.json above them and are CommonJS by default.
 await replace(new URL('../dist/package.json', import.meta.url).pathname, '{ "type": "commonjs" }\n', 0o644);

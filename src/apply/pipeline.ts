@@ -12,7 +12,7 @@ import { DEFAULT_OSCONF_CONF, OSCONF_CONF, type OsconfConf } from '../settings/o
 import { loadSettings } from './load-settings.js';
 import type { Detection } from '../distro/detect.js';
 import type { Stack } from '../distro/profiles.js';
-import { ExitCode, OperationalError, isENOENT } from '../errors.js';
+import { ExitCode, OperationalError, OsconfError, isENOENT } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
 import { log, logStep, registerSecret } from '../log.js';
@@ -26,7 +26,7 @@ import { VERSION } from '../version.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 import { acquireLock, LOCK_FILE } from '../host/lock.js';
 import { sshHostKeysAction, sshHostKeysMissing } from './ssh-host-keys.js';
-import type { ApplyState, PendingVerify } from './state.js';
+import { currentBootId, writeRunRecord, type ApplyState, type PendingVerify, type RunRecord } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
 
 export const DISABLED_FLAG = '/etc/osconf/disabled';
@@ -84,8 +84,11 @@ const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as c
 /** Steps that change the system are skipped on a dry run and when there is no os.conf. */
 const noChange = (run: ApplyRun) => noOsConf(run) ?? (run.request.dryRun ? { state: 'skipped' as const, detail: 'dry run' } : null);
 
-/** The switch operators and image builders use to keep osconf from running at boot. */
-async function disabledBy(host: Host): Promise<string | null> {
+/**
+ * The switch operators and image builders use to keep osconf from running at boot: DISABLED_FLAG in the
+ * target, or `osconf=disabled` on a live host's kernel command line (/proc/cmdline). Resolves to which, or null.
+ */
+export async function disabledBy(host: Host): Promise<string | null> {
   if ((await host.info(DISABLED_FLAG)) !== null) return DISABLED_FLAG;
   const cmdline = host.live ? ((await host.read('/proc/cmdline').catch(() => null)) ?? '') : '';
   return cmdline.split(/\s+/).includes('osconf=disabled') ? 'the kernel command line (osconf=disabled)' : null;
@@ -342,11 +345,14 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         concerns: run.outcomes,
         extras: run.extras,
         errors: run.result!.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
+        warnings: run.result!.warnings.map((w) => ({ line: w.line, key: w.key, message: w.message })),
         steps: [...run.steps],
+        bootId: await currentBootId(),
         ...(run.pending ? { pending: run.pending } : {}),
       };
       run.request.onBoundary?.('record');
       await writeState(run.host, run.state);
+      await writeInstanceData(run, run.state);
       // The marker the deferred verify unit and init scripts start on (ConditionPathExists=).
       const { setVerifyMarker } = await import('./deferred.js');
       if (run.host.live) await setVerifyMarker(run.host, run.pending !== null);
@@ -354,6 +360,55 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     },
   },
 ];
+
+/**
+ * The redacted record of what this apply configured (datasource/instance-data.ts), kept in /var/lib/osconf
+ * (survives reboots) and published for this boot under /run/osconf, as cloud-init keeps
+ * /run/cloud-init/instance-data.json. Mode 0644: it holds no secret.
+ */
+async function writeInstanceData(run: ApplyRun, state: ApplyState): Promise<void> {
+  const { appliedInstanceData } = await import('../datasource/instance-data.js');
+  const { instanceId } = await import('../datasource/instance-id.js');
+  const { INSTANCE_DATA_FILE, INSTANCE_DATA_RECORD } = await import('./state.js');
+  const result = run.result!;
+  const data = appliedInstanceData({
+    result,
+    instanceId: instanceId(result.config, { dmiProductUuid: run.input?.dmiProductUuid ?? null }).id,
+    sourcePath: state.source ?? run.confPath!,
+    time: state.time,
+    mode: run.mode,
+    profile: state.profile,
+    stack: run.detection?.profile.stack ?? null,
+    concerns: state.concerns,
+  });
+  const text = `${JSON.stringify(data, null, 2)}\n`;
+  await run.host.write(INSTANCE_DATA_RECORD, text, { mode: 0o644 });
+  await run.host.mkdir('/run/osconf', 0o700);
+  await run.host.write(INSTANCE_DATA_FILE, text, { mode: 0o644 });
+}
+
+/** A boot without os.conf publishes the last apply's instance data for this boot (/run is empty after a reboot). */
+async function republishInstanceData(host: Host): Promise<void> {
+  const { INSTANCE_DATA_FILE, INSTANCE_DATA_RECORD } = await import('./state.js');
+  if ((await host.info(INSTANCE_DATA_FILE)) !== null) return;
+  const text = await host.read(INSTANCE_DATA_RECORD);
+  if (text === null) return;
+  await host.mkdir('/run/osconf', 0o700);
+  await host.write(INSTANCE_DATA_FILE, text, { mode: 0o644 });
+}
+
+/**
+ * Records how this run ended (state.ts RunRecord) for `osconf status`: every run past the disable switch but
+ * dry runs. A record that cannot be written is logged, never thrown over the run's own result or error.
+ */
+async function recordRun(run: ApplyRun, kind: RunRecord['kind'], exitCode: number, message: string | null): Promise<void> {
+  try {
+    await writeRunRecord(run.host, { time: new Date().toISOString(), bootId: await currentBootId(), kind, exitCode, message, steps: [...run.steps] });
+    if (kind === 'absent') await republishInstanceData(run.host);
+  } catch (e) {
+    log().warn(`record: the run record could not be written: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
 
 /**
  * Runs `osconf apply` for `request`. A monotonic clock times each step.
@@ -385,7 +440,15 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     pending: null,
     state: null,
   };
-  const { steps, stopped } = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);
+  let pipeline: Awaited<ReturnType<typeof runSteps>>;
+  try {
+    pipeline = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);
+  } catch (e) {
+    if (!request.dryRun && !run.disabledBy) await recordRun(run, 'failed', e instanceof OsconfError ? e.exitCode : ExitCode.failure, e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+  const { steps, stopped } = pipeline;
+  if (!request.dryRun && !run.disabledBy) await recordRun(run, run.file === null ? 'absent' : 'applied', run.exitCode, null);
   if (run.disabledBy) {
     logStep('apply', 'skipped', stopped ?? undefined);
     await notifyReady(`disabled by ${run.disabledBy}`);

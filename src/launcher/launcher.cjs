@@ -12,10 +12,14 @@ if (!(Number(version[0]) >= 10)) {
   process.exit(1);
 }
 var SOURCE = __OSCONF_BUNDLE__;
+// The bundle's source map (scripts/build.mjs): handed to the bundle only with --debug, whose stack traces then
+// name src/*.ts lines (src/source-maps.ts). Node's own --enable-source-maps never sees code compiled by vm.Script.
+var SOURCE_MAP = __OSCONF_SOURCE_MAP__;
+var debug = process.argv.indexOf('--debug') > 1;
+if (debug) global[Symbol.for('osconf.sourceMap')] = { file: __filename, map: SOURCE_MAP };
 var fs = require('fs');
 var path = require('path');
 var vm = require('vm');
-var Module = require('module');
 
 var cacheDir = process.env.OSCONF_CACHE_DIR || '/var/cache/osconf';
 var cacheFile = path.join(cacheDir, 'osconf-' + process.arch + '.v8cache');
@@ -38,7 +42,9 @@ if (process.getuid && process.getuid() === 0 && trusted(cacheDir) && trusted(cac
     cachedData = undefined;
   }
 }
-var script = new vm.Script(Module.wrap(SOURCE), { filename: __filename, cachedData: cachedData });
+// The bundle starts on the wrapper's second line, so that the first line's columns match the map.
+var WRAPPED = '(function (exports, require, module, __filename, __dirname) {\n' + SOURCE + '\n})';
+var script = new vm.Script(WRAPPED, { filename: __filename, cachedData: cachedData });
 // createCachedData appeared in Node.js 10.6; older ones simply run without a cache.
 if (process.getuid && process.getuid() === 0 && (cachedData === undefined || script.cachedDataRejected) && typeof script.createCachedData === 'function' && trusted(cacheDir)) {
   // At exit the cache also holds the functions this run compiled.

@@ -78,6 +78,10 @@ interface ApplyRun {
   /** Concerns left to a stack that starts after osconf, for `osconf verify` (null: none). */
   pending: PendingVerify | null;
   state: ApplyState | null;
+  /** What a step threw, for the run record (null: no step threw). */
+  error: unknown;
+  /** The run record is written once (state.ts RunRecord). */
+  recorded: boolean;
 }
 
 const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as const, detail: 'no os.conf' } : null);
@@ -167,6 +171,9 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
       const path = join(run.request.root, LOCK_FILE);
       run.releases.push(await acquireLock(path, run.request.lockWaitMs));
+      // Releases run in reverse: the run is recorded after the partition is released, before the lock is, so
+      // that `osconf status --wait` never sees the lock free and the record of the run before.
+      run.releases.push(() => recordRun(run));
       return { detail: path };
     },
   },
@@ -347,7 +354,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         errors: run.result!.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
         warnings: run.result!.warnings.map((w) => ({ line: w.line, key: w.key, message: w.message })),
         steps: [...run.steps],
-        bootId: await currentBootId(),
+        bootId: await currentBootId(run.host.live ? run.host : new NodeHost('/')),
         ...(run.pending ? { pending: run.pending } : {}),
       };
       run.request.onBoundary?.('record');
@@ -401,9 +408,15 @@ async function republishInstanceData(host: Host): Promise<void> {
  * Records how this run ended (state.ts RunRecord) for `osconf status`: every run past the disable switch but
  * dry runs. A record that cannot be written is logged, never thrown over the run's own result or error.
  */
-async function recordRun(run: ApplyRun, kind: RunRecord['kind'], exitCode: number, message: string | null): Promise<void> {
+async function recordRun(run: ApplyRun): Promise<void> {
+  if (run.recorded || run.request.dryRun || run.disabledBy) return;
+  run.recorded = true;
+  const e = run.error;
+  const kind: RunRecord['kind'] = e !== null ? 'failed' : run.file === null ? 'absent' : 'applied';
+  const exitCode = e === null ? run.exitCode : e instanceof OsconfError ? e.exitCode : ExitCode.failure;
+  const message = e === null ? null : e instanceof Error ? e.message : String(e);
   try {
-    await writeRunRecord(run.host, { time: new Date().toISOString(), bootId: await currentBootId(), kind, exitCode, message, steps: [...run.steps] });
+    await writeRunRecord(run.host, { time: new Date().toISOString(), bootId: await currentBootId(run.host.live ? run.host : new NodeHost('/')), kind, exitCode, message, steps: [...run.steps] });
     if (kind === 'absent') await republishInstanceData(run.host);
   } catch (e) {
     log().warn(`record: the run record could not be written: ${e instanceof Error ? e.message : String(e)}`);
@@ -439,16 +452,26 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     osConf: 'absent',
     pending: null,
     state: null,
+    error: null,
+    recorded: false,
   };
+  // A step that throws leaves its error for the run record (recordRun), which runs among the releases.
+  const guarded = STEPS.map((step) => ({
+    name: step.name,
+    run: (r: ApplyRun) =>
+      step.run(r).catch((e: unknown) => {
+        r.error = e;
+        throw e;
+      }),
+  }));
   let pipeline: Awaited<ReturnType<typeof runSteps>>;
   try {
-    pipeline = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);
-  } catch (e) {
-    if (!request.dryRun && !run.disabledBy) await recordRun(run, 'failed', e instanceof OsconfError ? e.exitCode : ExitCode.failure, e instanceof Error ? e.message : String(e));
-    throw e;
+    pipeline = await runSteps(guarded, run, () => performance.now(), run.releases, run.steps);
+  } finally {
+    // Runs that ended before the lock was taken (a bad --config, the lock held by another apply).
+    await recordRun(run);
   }
   const { steps, stopped } = pipeline;
-  if (!request.dryRun && !run.disabledBy) await recordRun(run, run.file === null ? 'absent' : 'applied', run.exitCode, null);
   if (run.disabledBy) {
     logStep('apply', 'skipped', stopped ?? undefined);
     await notifyReady(`disabled by ${run.disabledBy}`);

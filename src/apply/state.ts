@@ -3,7 +3,6 @@
 // the host's addresses. The digest is an HMAC (RFC 2104) with a per-machine random key kept 0600 beside it, so
 // nobody can test password guesses against it, as they could against a plain sha256 of a small file.
 import { createHmac, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import type { Concern } from '../config/model.js';
 import type { Host } from '../host/host.js';
 import type { Expectation } from '../plan/actions.js';
@@ -61,9 +60,9 @@ export interface RunRecord {
 /** Where the kernel says which boot this is (proc(5): a random UUID per boot). */
 export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
-/** This boot's id, or null where the kernel does not say (not Linux). */
-export async function currentBootId(): Promise<string | null> {
-  const text = await fs.readFile(BOOT_ID_FILE, 'utf8').catch(() => null);
+/** This boot's id as `machine` (the running system's Host, also for an offline root) reads it; null where the kernel does not say. */
+export async function currentBootId(machine: Host): Promise<string | null> {
+  const text = await machine.read(BOOT_ID_FILE).catch(() => null);
   return text?.trim() || null;
 }
 

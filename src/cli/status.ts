@@ -217,7 +217,7 @@ async function readFacts(root: string): Promise<StatusFacts> {
     disabledBy: await disabledBy(host),
     lockHolder: holder || null,
     verifyMarker: (await host.info(VERIFY_MARKER)) !== null,
-    bootId: await currentBootId(),
+    bootId: await currentBootId(new NodeHost('/')),
     lastRun: await readRunRecord(host),
     state: await readState(host),
   };

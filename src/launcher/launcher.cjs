@@ -12,12 +12,18 @@ if (!(Number(version[0]) >= 10)) {
   process.exit(1);
 }
 var SOURCE = __OSCONF_BUNDLE__;
-// The bundle's source map (scripts/build.mjs): handed to the bundle only with --debug, whose stack traces then
-// name src/*.ts lines (src/source-maps.ts). Node's own --enable-source-maps never sees code compiled by vm.Script.
-var SOURCE_MAP = __OSCONF_SOURCE_MAP__;
-var debug = process.argv.indexOf('--debug') > 1;
-if (debug) global[Symbol.for('osconf.sourceMap')] = { file: __filename, map: SOURCE_MAP };
 var fs = require('fs');
+// With --debug the bundle gets its source map (src/source-maps.ts), whose stack traces then name src/*.ts lines:
+// the map is this file's last line, a comment (scripts/build.mjs), read back only then. Node's own
+// --enable-source-maps never sees code compiled by vm.Script.
+if (process.argv.indexOf('--debug') > 1) {
+  try {
+    var last = /\/\/# osconf-source-map=([A-Za-z0-9+\/=]+)\s*$/.exec(fs.readFileSync(__filename, 'utf8'));
+    if (last) global[Symbol.for('osconf.sourceMap')] = { file: __filename, map: require('zlib').gunzipSync(Buffer.from(last[1], 'base64')).toString('utf8') };
+  } catch (e) {
+    // Without the map, traces name the bundle's own positions.
+  }
+}
 var path = require('path');
 var vm = require('vm');
 

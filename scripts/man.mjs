@@ -36,6 +36,8 @@ const out = [
   '.TP\n.I /etc/osconf/osconf.conf\nosconf\'s configuration (ini): [main] mode, [source], [network], [apply].',
   '.TP\n.I /etc/osconf/disabled\nwhen present, osconf does nothing at boot (also: osconf=disabled on the kernel command line).',
   '.TP\n.I /var/lib/osconf/state.json\nthe result of the last apply and of its deferred check (osconf verify), shown by osconf status.',
+  '.TP\n.I /var/lib/osconf/last-run.json\nhow the last apply run ended (with os.conf or without) and on which boot, shown by osconf status.',
+  '.TP\n.I /run/osconf/instance-data.json\nwhat the last apply configured, without secrets (a copy stays in /var/lib/osconf/), read by osconf query.',
   '.TP\n.I /run/osconf/verify-pending\npresent while the last apply waits for osconf verify (what starts osconf-verify.service).',
   '.TP\n.I /var/lib/osconf/backup/\nthe originals of the files osconf replaced, kept once.',
   '.TP\n.I /var/log/osconf.log\nthe log of boot-time runs (mode 0600, bounded in size).',

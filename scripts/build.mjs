@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = new URL('../dist/osconf', import.meta.url).pathname;
@@ -23,10 +24,20 @@ const result = await build({
   legalComments: 'none',
   // The files bundled, read by scripts/notices.mjs to list the third-party code the bundle carries.
   metafile: true,
+  // `--debug` traces name src/*.ts lines (issue 19): the map travels in the launcher beside the bundle (one
+  // installed file), without the sources' text (a stack trace needs only positions); see launcher.cjs.
+  sourcemap: 'external',
+  sourcesContent: false,
   define: { OSCONF_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
-const bundle = result.outputFiles[0].text;
+const bundle = result.outputFiles.find((f) => f.path === outfile).text;
+const map = JSON.parse(result.outputFiles.find((f) => f.path === `${outfile}.map`).text);
+// The launcher compiles the bundle one line below its function wrapper: the map's generated lines move down one
+// (an empty first line in VLQ mappings, source map v3). Sources are named from the repository's root
+// (src/cli/status.ts), not from dist/.
+map.mappings = `;${map.mappings}`;
+map.sources = map.sources.map((s) => s.replace(/^\.\.\//, ''));
 const launcher = await readFile(new URL('../src/launcher/launcher.cjs', import.meta.url), 'utf8');
 if (!launcher.includes('__OSCONF_BUNDLE__')) throw new Error('launcher.cjs lacks the __OSCONF_BUNDLE__ placeholder');
 // Tests run dist/osconf while others rebuild it (package.sh): replace files whole, never truncate them in place.
@@ -40,7 +51,11 @@ async function replace(path, content, mode) {
 // U+2028 and U+2029 are legal in JSON strings but end a JavaScript string before ES2019 (Node.js < 10): escaped,
 // so that the launcher parses on old Node.js and can say which version it needs.
 const literal = JSON.stringify(bundle).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => literal)}`, 0o755);
+// The source map ends the file as a comment, gzipped and Base64 (launcher.cjs reads it back only with --debug):
+// V8 scans every byte of the launcher at each start; a comment is the cheapest text to skip (a string literal of
+// the same bytes cost five times more here) and gzip makes the 0.9 MB map a quarter of that.
+const mapComment = `//# osconf-source-map=${gzipSync(JSON.stringify(map), { level: 9 }).toString('base64')}\n`;
+await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE__', () => literal)}${mapComment}`, 0o755);
 // Inside this repository package.json says "type": "module"; this marks dist/ as CommonJS. Installed copies
 // (/usr/bin/osconf) have no package.json above them and are CommonJS by default.
 await replace(new URL('../dist/osconf.meta.json', import.meta.url).pathname, JSON.stringify(result.metafile), 0o644);

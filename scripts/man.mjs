@@ -123,10 +123,12 @@ if (t.parseOsconfConf(example).warnings.length) throw new Error('packaging/oscon
 
 const header = (name, section, title) => [`.TH ${name} ${section} "" "osconf ${pkg.version}" "${title}"`];
 const files = [
-  ...tp('\\fIaliyun_custom_image/os.conf\\fR', 'on the first partition of the system disk: the settings the platform writes before the instance boots. Removed once every concern it sets has been applied and verified; renamed to os.conf.rejected when invalid.'),
+  ...tp('\\fIaliyun_custom_image/os.conf\\fR', 'on the first partition of the system disk: the settings the platform writes before the instance boots. Removed once every concern it sets has been applied and verified; renamed to os.conf.rejected when invalid, to os.conf.failed when the same failure repeats at three boots.'),
   ...tp(`\\fI${esc(t.OSCONF_CONF)}\\fR`, "osconf's own configuration; see osconf.conf(5)."),
   ...tp('\\fI/etc/osconf/disabled\\fR', 'when present, osconf does nothing at boot (also: osconf=disabled on the kernel command line).'),
   ...tp('\\fI/var/lib/osconf/state.json\\fR', 'the result of the last apply and of its deferred check, shown by osconf status.'),
+  ...tp('\\fI/var/lib/osconf/last\\-run.json\\fR', 'how the last apply run ended (with os.conf or without) and on which boot, shown by osconf status.'),
+  ...tp('\\fI/run/osconf/instance\\-data.json\\fR', 'what the last apply configured, without secrets (a copy stays in /var/lib/osconf/), read by osconf query.'),
   ...tp('\\fI/var/lib/osconf/backup/\\fR', 'the original of each file osconf replaced, kept once.'),
   ...tp('\\fI/var/lib/osconf/disabled/\\fR', "other programs' network configuration that osconf set aside because it would override os.conf."),
   ...tp('\\fI/run/osconf/apply.lock\\fR', 'the lock that lets one apply run at a time.'),

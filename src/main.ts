@@ -84,10 +84,33 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('status')
-    .description('show what the last apply did')
+    .description('show whether osconf is disabled, running, or how its last run ended, and what it applied')
     .option('--root <dir>', 'read the state of an offline root')
-    .option('--json', 'print the state as JSON')
-    .action(async (opts: { root?: string; json?: boolean }) => setExit(await (await import('./cli/status.js')).runStatus(opts, write)));
+    .option('-w, --wait', 'wait while an apply or the deferred verify runs, then report')
+    .option('-l, --long', 'add the boot id, the last run, each step with its duration, and every check')
+    .addOption(new Option('--format <format>', 'output format').choices(['tabular', 'json', 'yaml']))
+    .option('--json', 'the same as --format json')
+    .addHelpText(
+      'after',
+      '\nExit codes (as cloud-init status): 0 done, nothing to do, not run, running or disabled; 1 failed; 2 degraded\n' +
+        '(done, but os.conf had errors that refused a concern, or warnings, or the deferred check never ran).\n' +
+        'The JSON and YAML forms have the same keys in every state (schema 1, docs/operators.md).',
+    )
+    .action(async (opts: { root?: string; json?: boolean; format?: string; long?: boolean; wait?: boolean }) =>
+      setExit(await (await import('./cli/status.js')).runStatus(opts, write)),
+    );
+
+  program
+    .command('query')
+    .description('print what the last apply configured (instance data, no secrets), as cloud-init query does')
+    .argument('[key]', 'a key, dotted for nested ones: local_hostname, addresses, routes, name_servers, network_type, stack, v1.instance_id')
+    .option('--root <dir>', 'read the instance data of an offline root')
+    .option('--list-keys', 'list the keys (of KEY, when given)')
+    .option('-a, --all', 'print all the instance data')
+    .addHelpText('after', '\nReads /run/osconf/instance-data.json (the copy in /var/lib/osconf/ when /run has none). Exit 1 for an unknown key.')
+    .action(async (key: string | undefined, opts: { root?: string; listKeys?: boolean; all?: boolean }) =>
+      setExit(await (await import('./cli/query.js')).runQuery(key, opts, write)),
+    );
 
   program
     .command('show')
@@ -170,6 +193,7 @@ async function main(argv: string[]): Promise<number> {
     exitCode = code;
   });
   const debug = argv.includes('--debug');
+  if (debug) (await import('./source-maps.js')).enableSourceMaps();
   dropOutputToClosedPipes();
   try {
     if (argv.length <= 2) {

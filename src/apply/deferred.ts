@@ -19,7 +19,7 @@ import { notifyReady, notifyStatus } from '../notify.js';
 import { DEFAULT_OSCONF_CONF, type OsconfConf } from '../settings/osconf-conf.js';
 import { locate, OS_CONF_DIR, OS_CONF_NAME } from '../source/locate.js';
 import { loadSettings } from './load-settings.js';
-import { osConfDigest, readState, writeState, type ApplyState, type VerifyCheck } from './state.js';
+import { INSTANCE_DATA_FILE, INSTANCE_DATA_RECORD, osConfDigest, readState, writeState, type ApplyState, type VerifyCheck } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
 
 /** Present while an apply's concerns wait for `osconf verify`: what osconf-verify.service and the init scripts start on. */
@@ -180,11 +180,32 @@ const STEPS: ReadonlyArray<Step<VerifyRun>> = [
       if (!ok && state.exitCode === ExitCode.ok) state.exitCode = ExitCode.failure;
       if (ok && run.osConfNote) state.verify.note = run.osConfNote;
       await writeState(run.host, state);
+      await updateInstanceData(run.host, state);
       await setVerifyMarker(run.host, false);
       return { detail: ok ? 'verify passed' : 'verify failed' };
     },
   },
 ];
+
+/**
+ * The instance data (`osconf query`) takes the concerns' results once verified: the apply wrote them as
+ * pending. Both copies (/var/lib/osconf, /run/osconf) where present; an unreadable record is left alone.
+ */
+async function updateInstanceData(host: Host, state: ApplyState): Promise<void> {
+  for (const path of [INSTANCE_DATA_RECORD, INSTANCE_DATA_FILE]) {
+    const text = await host.read(path).catch(() => null);
+    if (text === null) continue;
+    let data: { osconf?: { concerns?: Record<string, string> } };
+    try {
+      data = JSON.parse(text) as typeof data;
+    } catch {
+      continue;
+    }
+    if (!data.osconf?.concerns) continue;
+    for (const c of state.concerns) data.osconf.concerns[c.concern] = c.result;
+    await host.write(path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o644 });
+  }
+}
 
 /**
  * Runs `osconf verify` for `request`.

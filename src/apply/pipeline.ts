@@ -12,7 +12,7 @@ import { DEFAULT_OSCONF_CONF, OSCONF_CONF, type OsconfConf } from '../settings/o
 import { loadSettings } from './load-settings.js';
 import type { Detection } from '../distro/detect.js';
 import type { Stack } from '../distro/profiles.js';
-import { ExitCode, OperationalError, isENOENT } from '../errors.js';
+import { ExitCode, OperationalError, OsconfError, isENOENT } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { NodeHost } from '../host/node-host.js';
 import { log, logStep, registerSecret } from '../log.js';
@@ -27,7 +27,7 @@ import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 import { acquireLock, LOCK_FILE } from '../host/lock.js';
 import { sshHostKeysAction, sshHostKeysMissing } from './ssh-host-keys.js';
 import type { AttemptRecord } from './retry.js';
-import type { ApplyState, PendingVerify } from './state.js';
+import { currentBootId, writeRunRecord, type ApplyState, type PendingVerify, type RunRecord } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
 
 export const DISABLED_FLAG = '/etc/osconf/disabled';
@@ -81,14 +81,21 @@ interface ApplyRun {
   /** The repeated failure this run continued or began (retry.ts); null when nothing failed. */
   attempts: AttemptRecord | null;
   state: ApplyState | null;
+  /** What a step threw, for the run record (null: no step threw). */
+  error: unknown;
+  /** The run record is written once (state.ts RunRecord). */
+  recorded: boolean;
 }
 
 const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as const, detail: 'no os.conf' } : null);
 /** Steps that change the system are skipped on a dry run and when there is no os.conf. */
 const noChange = (run: ApplyRun) => noOsConf(run) ?? (run.request.dryRun ? { state: 'skipped' as const, detail: 'dry run' } : null);
 
-/** The switch operators and image builders use to keep osconf from running at boot. */
-async function disabledBy(host: Host): Promise<string | null> {
+/**
+ * The switch operators and image builders use to keep osconf from running at boot: DISABLED_FLAG in the
+ * target, or `osconf=disabled` on a live host's kernel command line (/proc/cmdline). Resolves to which, or null.
+ */
+export async function disabledBy(host: Host): Promise<string | null> {
   if ((await host.info(DISABLED_FLAG)) !== null) return DISABLED_FLAG;
   const cmdline = host.live ? ((await host.read('/proc/cmdline').catch(() => null)) ?? '') : '';
   return cmdline.split(/\s+/).includes('osconf=disabled') ? 'the kernel command line (osconf=disabled)' : null;
@@ -191,6 +198,9 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
       const path = join(run.request.root, LOCK_FILE);
       run.releases.push(await acquireLock(path, run.request.lockWaitMs));
+      // Releases run in reverse: the run is recorded after the partition is released, before the lock is, so
+      // that `osconf status --wait` never sees the lock free and the record of the run before.
+      run.releases.push(() => recordRun(run));
       return { detail: path };
     },
   },
@@ -373,12 +383,15 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         concerns: run.outcomes,
         extras: run.extras,
         errors: run.result!.errors.map((e) => ({ line: e.line, key: e.key, message: e.message })),
+        warnings: run.result!.warnings.map((w) => ({ line: w.line, key: w.key, message: w.message })),
         steps: [...run.steps],
+        bootId: await currentBootId(run.host.live ? run.host : new NodeHost('/')),
         ...(run.pending ? { pending: run.pending } : {}),
         ...(run.attempts ? { attempts: run.attempts } : {}),
       };
       run.request.onBoundary?.('record');
       await writeState(run.host, run.state);
+      await writeInstanceData(run, run.state);
       // The marker the deferred verify unit and init scripts start on (ConditionPathExists=).
       const { setVerifyMarker } = await import('./deferred.js');
       if (run.host.live) await setVerifyMarker(run.host, run.pending !== null);
@@ -386,6 +399,61 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     },
   },
 ];
+
+/**
+ * The redacted record of what this apply configured (datasource/instance-data.ts), kept in /var/lib/osconf
+ * (survives reboots) and published for this boot under /run/osconf, as cloud-init keeps
+ * /run/cloud-init/instance-data.json. Mode 0644: it holds no secret.
+ */
+async function writeInstanceData(run: ApplyRun, state: ApplyState): Promise<void> {
+  const { appliedInstanceData } = await import('../datasource/instance-data.js');
+  const { instanceId } = await import('../datasource/instance-id.js');
+  const { INSTANCE_DATA_FILE, INSTANCE_DATA_RECORD } = await import('./state.js');
+  const result = run.result!;
+  const data = appliedInstanceData({
+    result,
+    instanceId: instanceId(result.config, { dmiProductUuid: run.input?.dmiProductUuid ?? null }).id,
+    sourcePath: state.source ?? run.confPath!,
+    time: state.time,
+    mode: run.mode,
+    profile: state.profile,
+    stack: run.detection?.profile.stack ?? null,
+    concerns: state.concerns,
+  });
+  const text = `${JSON.stringify(data, null, 2)}\n`;
+  await run.host.write(INSTANCE_DATA_RECORD, text, { mode: 0o644 });
+  await run.host.mkdir('/run/osconf', 0o700);
+  await run.host.write(INSTANCE_DATA_FILE, text, { mode: 0o644 });
+}
+
+/** A boot without os.conf publishes the last apply's instance data for this boot (/run is empty after a reboot). */
+async function republishInstanceData(host: Host): Promise<void> {
+  const { INSTANCE_DATA_FILE, INSTANCE_DATA_RECORD } = await import('./state.js');
+  if ((await host.info(INSTANCE_DATA_FILE)) !== null) return;
+  const text = await host.read(INSTANCE_DATA_RECORD);
+  if (text === null) return;
+  await host.mkdir('/run/osconf', 0o700);
+  await host.write(INSTANCE_DATA_FILE, text, { mode: 0o644 });
+}
+
+/**
+ * Records how this run ended (state.ts RunRecord) for `osconf status`: every run past the disable switch but
+ * dry runs. A record that cannot be written is logged, never thrown over the run's own result or error.
+ */
+async function recordRun(run: ApplyRun): Promise<void> {
+  if (run.recorded || run.request.dryRun || run.disabledBy) return;
+  run.recorded = true;
+  const e = run.error;
+  const kind: RunRecord['kind'] = e !== null ? 'failed' : run.file === null ? 'absent' : 'applied';
+  const exitCode = e === null ? run.exitCode : e instanceof OsconfError ? e.exitCode : ExitCode.failure;
+  const message = e === null ? null : e instanceof Error ? e.message : String(e);
+  try {
+    await writeRunRecord(run.host, { time: new Date().toISOString(), bootId: await currentBootId(run.host.live ? run.host : new NodeHost('/')), kind, exitCode, message, steps: [...run.steps] });
+    if (kind === 'absent') await republishInstanceData(run.host);
+  } catch (e) {
+    log().warn(`record: the run record could not be written: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
 
 /**
  * Runs `osconf apply` for `request`. A monotonic clock times each step.
@@ -417,8 +485,26 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     pending: null,
     attempts: null,
     state: null,
+    error: null,
+    recorded: false,
   };
-  const { steps, stopped } = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);
+  // A step that throws leaves its error for the run record (recordRun), which runs among the releases.
+  const guarded = STEPS.map((step) => ({
+    name: step.name,
+    run: (r: ApplyRun) =>
+      step.run(r).catch((e: unknown) => {
+        r.error = e;
+        throw e;
+      }),
+  }));
+  let pipeline: Awaited<ReturnType<typeof runSteps>>;
+  try {
+    pipeline = await runSteps(guarded, run, () => performance.now(), run.releases, run.steps);
+  } finally {
+    // Runs that ended before the lock was taken (a bad --config, the lock held by another apply).
+    await recordRun(run);
+  }
+  const { steps, stopped } = pipeline;
   if (run.disabledBy) {
     logStep('apply', 'skipped', stopped ?? undefined);
     await notifyReady(`disabled by ${run.disabledBy}`);

@@ -36,6 +36,58 @@ export interface ApplyState {
   verify?: VerifyRecord;
   /** The failure that repeats (same os.conf, same failed concerns) and at which boots: the retry limit (retry.ts). */
   attempts?: AttemptRecord;
+  /** The kernel's boot id (/proc/sys/kernel/random/boot_id) of the boot this apply ran in; absent before schema 1 of `status`. */
+  bootId?: string | null;
+  /** os.conf's warnings (line, key, message), as for errors; absent in records older than `osconf status` schema 1. */
+  warnings?: Array<{ line: number | null; key: string | null; message: string }>;
+}
+
+/**
+ * /var/lib/osconf/last-run.json: every apply that got past the disable switch (not dry runs), with os.conf or
+ * without, ended by success or by an error: what `osconf status` says about this boot. state.json keeps the
+ * last apply that had an os.conf; this file says whether and how osconf ran since.
+ */
+export const LAST_RUN_FILE = '/var/lib/osconf/last-run.json';
+
+export interface RunRecord {
+  time: string;
+  bootId: string | null;
+  /** applied: an os.conf was read and recorded in state.json; absent: none to apply; failed: the run ended by an error. */
+  kind: 'applied' | 'absent' | 'failed';
+  exitCode: number;
+  /** The error's one line (failed), else null. Never holds a secret: errors name paths and keys, never values. */
+  message: string | null;
+  steps: StepRecord[];
+}
+
+/** Where the kernel says which boot this is (proc(5): a random UUID per boot). */
+export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+
+/** This boot's id as `machine` (the running system's Host, also for an offline root) reads it; null where the kernel does not say. */
+export async function currentBootId(machine: Host): Promise<string | null> {
+  const text = await machine.read(BOOT_ID_FILE).catch(() => null);
+  return text?.trim() || null;
+}
+
+/** What the last apply configured, redacted (datasource/instance-data.ts appliedInstanceData): kept across boots. */
+export const INSTANCE_DATA_RECORD = '/var/lib/osconf/instance-data.json';
+/** The same for this boot, as cloud-init publishes /run/cloud-init/instance-data.json; `osconf query` reads it. */
+export const INSTANCE_DATA_FILE = '/run/osconf/instance-data.json';
+
+export async function writeRunRecord(host: Host, record: RunRecord): Promise<void> {
+  await host.mkdir('/var/lib/osconf', 0o755);
+  await host.write(LAST_RUN_FILE, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The last run's record, or null when no apply has run (or the record is unreadable JSON). */
+export async function readRunRecord(host: Host): Promise<RunRecord | null> {
+  const text = await host.read(LAST_RUN_FILE);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as RunRecord;
+  } catch {
+    return null;
+  }
 }
 
 /** The apply's deferred concerns: what the running system must show once the stack is up, and which os.conf. */

@@ -1,18 +1,21 @@
-// Fault injection for the crash-consistency tests, read once from the environment by the CLI:
+// Fault injection for the crash-consistency and status tests, read once from the environment by the CLI:
 // OSCONF_TEST_KILL_AT=N kills this process with SIGKILL at its Nth write, remove or command boundary;
-// OSCONF_TEST_COUNT_BOUNDARIES=FILE appends each boundary to FILE. Neither set: no hook at all.
+// OSCONF_TEST_STOP_AT=N stops it with SIGSTOP there (the test continues it with SIGCONT: an apply held
+// mid-run, its lock held); OSCONF_TEST_COUNT_BOUNDARIES=FILE appends each boundary to FILE. None set: no hook.
 import { appendFileSync } from 'node:fs';
 
 export function faultInjection(): { onBoundary?: (what: string) => void } {
   const killAt = Number(process.env.OSCONF_TEST_KILL_AT ?? 0);
+  const stopAt = Number(process.env.OSCONF_TEST_STOP_AT ?? 0);
   const countFile = process.env.OSCONF_TEST_COUNT_BOUNDARIES;
-  if (!killAt && !countFile) return {};
+  if (!killAt && !stopAt && !countFile) return {};
   let n = 0;
   return {
     onBoundary: (what) => {
       n++;
       if (countFile) appendFileSync(countFile, `${n} ${what}\n`);
       if (n === killAt) process.kill(process.pid, 'SIGKILL');
+      if (n === stopAt) process.kill(process.pid, 'SIGSTOP');
     },
   };
 }

@@ -1,7 +1,7 @@
 // instance-data.json in cloud-init's shape: the standardized `v1` keys, the datasource's own `ds` data, and
 // `sensitive_keys` redacted the way cloud-init redacts them for non-root readers.
 // https://docs.cloud-init.io/en/latest/explanation/instancedata.html
-import type { InstanceConfig } from '../config/model.js';
+import type { Concern, InstanceConfig, NetworkType, ReadResult } from '../config/model.js';
 import { metaDataObject } from './meta-data.js';
 import { networkConfigV2Object } from './network-config-v2.js';
 import { renderUserData } from './user-data.js';
@@ -89,4 +89,82 @@ export function redactSensitive(data: InstanceData): InstanceData {
 
 export function renderInstanceData(data: InstanceData): string {
   return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+/**
+ * What an apply configured, for `osconf query` and /run/osconf/instance-data.json (0644, readable by anyone):
+ * cloud-init's standardized v1 key names where one exists (local_hostname, instance_id, cloud_name, platform,
+ * subplatform; https://docs.cloud-init.io/en/latest/explanation/instancedata.html), osconf's own keys for what
+ * v1 has none of (addresses, routes, name servers, network type, stack). Only concerns os.conf set validly are
+ * filled (null or [] otherwise). Holds no secret: the password is at most the word in `concerns`.
+ */
+export interface AppliedInstanceData {
+  _doc: string;
+  v1: {
+    cloud_name: string;
+    platform: string;
+    subplatform: string;
+    local_hostname: string | null;
+    instance_id: string | null;
+  };
+  osconf: {
+    applied_at: string;
+    mode: 'standalone' | 'cloud-init';
+    profile: string | null;
+    stack: string | null;
+    network_type: NetworkType | null;
+    /** `address/prefix` per NIC, with the NIC's os.conf name and MAC. */
+    addresses: Array<{ interface: string; mac: string; address: string; gateway: string | null }>;
+    routes: Array<{ interface: string; to: string; via: string }>;
+    default_route: { interface: string; via: string } | null;
+    name_servers: string[];
+    /** Each concern's result (applied, unchanged, pending, refused, failed, not-set). */
+    concerns: Record<string, string>;
+  };
+}
+
+export interface AppliedInstanceDataInput {
+  result: ReadResult;
+  instanceId: string | null;
+  sourcePath: string;
+  time: string;
+  mode: 'standalone' | 'cloud-init';
+  profile: string | null;
+  stack: string | null;
+  concerns: Array<{ concern: Concern; result: string }>;
+}
+
+export function appliedInstanceData(input: AppliedInstanceDataInput): AppliedInstanceData {
+  const { config, valid } = input.result;
+  const network = valid.network;
+  return {
+    _doc: 'Written by osconf apply: what it configured from os.conf, in cloud-init v1 key names where they exist. No secrets.',
+    v1: {
+      cloud_name: CLOUD_NAME,
+      platform: CLOUD_NAME,
+      subplatform: `os.conf (${input.sourcePath})`,
+      local_hostname: valid.hostname ? config.hostname : null,
+      instance_id: input.instanceId,
+    },
+    osconf: {
+      applied_at: input.time,
+      mode: input.mode,
+      profile: input.profile,
+      stack: input.stack,
+      network_type: network ? config.network : null,
+      addresses: network ? config.interfaces.map((n) => ({ interface: n.name, mac: n.mac, address: `${n.address}/${n.prefix}`, gateway: n.gateway })) : [],
+      routes: network ? config.interfaces.flatMap((n) => n.routes.map((r) => ({ interface: n.name, to: r.to, via: r.via }))) : [],
+      default_route: network && config.defaultRoute ? { ...config.defaultRoute } : null,
+      name_servers: valid.dns ? [...config.nameservers] : [],
+      concerns: Object.fromEntries(input.concerns.map((c) => [c.concern, c.result])),
+    },
+  };
+}
+
+/**
+ * The keys `osconf query` answers at top level, as `cloud-init query` merges v1's keys into the top: v1's and
+ * osconf's own keys, and the two sections themselves (`v1`, `osconf`); later sections never shadow v1.
+ */
+export function queryView(data: AppliedInstanceData): Record<string, unknown> {
+  return { ...data.osconf, ...data.v1, v1: data.v1, osconf: data.osconf };
 }

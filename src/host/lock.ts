@@ -50,6 +50,31 @@ export async function acquireLock(path: string, waitMs: number): Promise<() => P
 }
 
 /**
+ * Whether an apply (or `osconf verify`) holds the lock at `path` now, for `osconf status`: the same
+ * `flock -x -n` an apply tries, released at once when it succeeds, on a descriptor opened read-only and never
+ * created (no lock file: nobody holds it). Resolves to the holder's PID as it wrote it (null when unknown), or
+ * false when free.
+ * @throws OperationalError (the file cannot be opened, e.g. EACCES when not root; flock missing or failing).
+ */
+export async function lockHeld(path: string): Promise<{ pid: number | null } | false> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return false;
+    throw new OperationalError(`failed to read the lock ${path}: ${describeSystemError(e)}`, { cause: e });
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new OperationalError(`failed to read the lock ${path}: not a regular file`);
+    if (await tryFlock(handle.fd)) return false;
+    const pid = Number.parseInt((await handle.readFile('utf8').catch(() => '')).trim(), 10);
+    return { pid: Number.isInteger(pid) && pid > 0 ? pid : null };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * `flock -x -n 3` on a duplicate of `fd`, tried again every RETRY_MS until `waitMs` has passed: true once
  * taken, false while another holds it. Only the options every flock(1) has (util-linux since 2.13, BusyBox):
  * `-w` and `-E` are newer (util-linux 2.22; BusyBox has neither). Held by another is exit 1 with nothing on

@@ -13,9 +13,19 @@ if (!(Number(version[0]) >= 10)) {
 }
 var SOURCE = __OSCONF_BUNDLE__;
 var fs = require('fs');
+// With --debug the bundle gets its source map (src/source-maps.ts), whose stack traces then name src/*.ts lines:
+// the map is this file's last line, a comment (scripts/build.mjs), read back only then. Node's own
+// --enable-source-maps never sees code compiled by vm.Script.
+if (process.argv.indexOf('--debug') > 1) {
+  try {
+    var last = /\/\/# osconf-source-map=([A-Za-z0-9+\/=]+)\s*$/.exec(fs.readFileSync(__filename, 'utf8'));
+    if (last) global[Symbol.for('osconf.sourceMap')] = { file: __filename, map: require('zlib').gunzipSync(Buffer.from(last[1], 'base64')).toString('utf8') };
+  } catch (e) {
+    // Without the map, traces name the bundle's own positions.
+  }
+}
 var path = require('path');
 var vm = require('vm');
-var Module = require('module');
 
 var cacheDir = process.env.OSCONF_CACHE_DIR || '/var/cache/osconf';
 var cacheFile = path.join(cacheDir, 'osconf-' + process.arch + '.v8cache');
@@ -38,7 +48,9 @@ if (process.getuid && process.getuid() === 0 && trusted(cacheDir) && trusted(cac
     cachedData = undefined;
   }
 }
-var script = new vm.Script(Module.wrap(SOURCE), { filename: __filename, cachedData: cachedData });
+// The bundle starts on the wrapper's second line, so that the first line's columns match the map.
+var WRAPPED = '(function (exports, require, module, __filename, __dirname) {\n' + SOURCE + '\n})';
+var script = new vm.Script(WRAPPED, { filename: __filename, cachedData: cachedData });
 // createCachedData appeared in Node.js 10.6; older ones simply run without a cache.
 if (process.getuid && process.getuid() === 0 && (cachedData === undefined || script.cachedDataRejected) && typeof script.createCachedData === 'function' && trusted(cacheDir)) {
   // At exit the cache also holds the functions this run compiled.

@@ -185,6 +185,9 @@ export async function planPrepare(view: RootView, options: PrepareOptions): Prom
   if ((await view.lstat('/var/lib/dbus/machine-id'))?.type === 'file') actions.push(...(await removeFile(view, '/var/lib/dbus/machine-id', 'machine id: generated at first boot')));
   actions.push(...(await removeFile(view, '/var/lib/systemd/random-seed', 'random seed: instances must not share it')));
   actions.push(...(await removeFile(view, '/var/lib/osconf/state.json', "osconf's record of the source machine")));
+  actions.push(...(await removeFile(view, '/var/lib/osconf/last-run.json', "osconf's record of its last run on the source machine")));
+  actions.push(...(await removeFile(view, '/var/lib/osconf/instance-data.json', 'what osconf configured on the source machine (its addresses and host name)')));
+  if (options.live) actions.push(...(await removeFile(view, '/run/osconf/instance-data.json', 'the same, published for this boot')));
   actions.push(...(await removeFile(view, '/var/lib/osconf/digest.key', "the source machine's key for os.conf digests: instances must not share it")));
   actions.push(...(await removeTree(view, '/var/lib/osconf/backup', "osconf's backups of the source machine's files", true)));
   actions.push(...(await removeTree(view, '/var/lib/osconf/disabled', "the source machine's network configuration osconf set aside", true)));

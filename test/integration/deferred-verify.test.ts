@@ -64,6 +64,7 @@ async function boot(between: string): Promise<{ box: NetSandbox; out: Record<str
       echo "=== verify"; /tmp/osconf verify --timeout 10 --json 2> /tmp/verify.log; echo "exit $?"
       echo "=== verify.log"; cat /tmp/verify.log
       echo "=== status"; /tmp/osconf status
+      echo "=== query"; /tmp/osconf query concerns
       echo "=== marker after"; ls /run/osconf/verify-pending 2>&1
       echo "=== partition"; ls /tmp/part/aliyun_custom_image
       echo "=== again"; /tmp/osconf verify; echo "exit $?"
@@ -109,6 +110,8 @@ test('deferred verify: networkd starts after the apply and shows os.conf\'s addr
     t.notRegex(out.partition!, /os\.conf/, 'os.conf removed, aliyun_custom_image/ kept');
     t.regex(out['marker after']!, /No such file/);
     t.regex(out.status!, /^verify: \S+: passed$/m);
+    // What was applied (osconf query) says so too, not the apply's "pending".
+    t.is((JSON.parse(out.query!) as Record<string, string>).network, 'applied', out.query);
     t.regex(out.again!, /nothing to verify/);
     t.regex(out.again!, /^exit 0$/m);
   } finally {

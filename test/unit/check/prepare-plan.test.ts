@@ -72,11 +72,19 @@ test('first partition: creates aliyun_custom_image/ and removes an earlier os.co
   ]);
 });
 
-test("prepare removes osconf's per-machine digest key with its state", async (t) => {
-  const root = new MemoryRoot().file('/var/lib/osconf/state.json', '{}').file('/var/lib/osconf/digest.key', 'ab');
-  const planned = paths((await planPrepare(root.view(), { live: false })).actions);
-  t.true(planned.includes('remove /var/lib/osconf/state.json'));
-  t.true(planned.includes('remove /var/lib/osconf/digest.key'));
+test("prepare removes osconf's per-machine digest key with its state, its last run and its instance data", async (t) => {
+  const root = new MemoryRoot()
+    .file('/var/lib/osconf/state.json', '{}')
+    .file('/var/lib/osconf/digest.key', 'ab')
+    .file('/var/lib/osconf/last-run.json', '{}')
+    .file('/var/lib/osconf/instance-data.json', '{}')
+    .file('/run/osconf/instance-data.json', '{}');
+  const offline = paths((await planPrepare(root.view(), { live: false })).actions);
+  for (const f of ['state.json', 'digest.key', 'last-run.json', 'instance-data.json']) t.true(offline.includes(`remove /var/lib/osconf/${f}`), f);
+  // /run of an offline root is not the image's: only a live prepare clears this boot's copy.
+  t.false(offline.includes('remove /run/osconf/instance-data.json'));
+  const live = paths((await planPrepare(root.view(), { live: true })).actions);
+  t.true(live.includes('remove /run/osconf/instance-data.json'));
 });
 
 test("cloud-init's instance state goes as `cloud-init clean` removes it, and osconf's own NoCloud seed with it (issue 16 reproduction 10)", async (t) => {

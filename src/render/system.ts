@@ -72,7 +72,8 @@ export function renderSystem(input: SystemRenderInput): SystemRender {
     add('dns', [renderDnsPlace(dns.place, config.nameservers, existing)]);
     notes.push(`name servers: ${RESOLV_CONF} is ${dns.owner === 'plain' ? 'a plain file' : `${dns.owner}'s`}; ${dns.how}`, ...dns.notes);
   }
-  return { files: files.sort((a, b) => a.path.localeCompare(b.path)), notes, dns };
+  // By UTF-16 code unit, not localeCompare: the order is only for stable output, and collation would load ICU.
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), notes, dns };
 }
 
 function offlineResolver(resolvConf: string | null): ResolverFacts {

@@ -251,6 +251,8 @@ function macAddress(text: string): { ok: true; value: string } | { ok: false; me
 /** `"CIDR GW;CIDR GW"`, extra blanks and a trailing `;` tolerated. */
 function parseRoutes(entry: Entry, out: Collector): Route[] | null {
   const routes: Route[] = [];
+  // Each destination's route, so that a duplicate is found without scanning the list (linear in routes).
+  const byDest = new Map<string, Route>();
   let failed = false;
   const items = entry.value.split(';').map((s) => s.trim());
   items.forEach((item, i) => {
@@ -273,7 +275,7 @@ function parseRoutes(entry: Entry, out: Collector): Route[] | null {
       return;
     }
     const dest = `${to.value.network}/${to.value.prefix}`;
-    const same = routes.find((r) => r.to === dest);
+    const same = byDest.get(dest);
     if (same && same.via === via.value) {
       out.warn(entry, `lists route ${dest} via ${via.value} twice; kept once`, ['network']);
       return;
@@ -283,23 +285,45 @@ function parseRoutes(entry: Entry, out: Collector): Route[] | null {
       failed = true;
       return;
     }
-    routes.push({ to: dest, via: via.value });
+    const route = { to: dest, via: via.value };
+    routes.push(route);
+    byDest.set(dest, route);
   });
   return failed ? null : routes;
 }
 
+/**
+ * Checks between NICs: shared MACs and addresses, and next hops that are a local or a broadcast address.
+ * Linear in NICs plus next hops: each NIC's MAC, address and broadcast address are indexed once (the
+ * broadcast computed once per NIC), where a scan of every NIC per next hop was quadratic (issue 21).
+ */
 function checkAcrossNics(interfaces: Interface[], entries: Map<number, Map<NicField, Entry>>, out: Collector): void {
   const entryOf = (nic: Interface, field: NicField): Entry => entries.get(Number(nic.name.slice(3)))!.get(field)!;
-  interfaces.forEach((nic, i) => {
-    for (const other of interfaces.slice(0, i)) {
-      if (other.mac === nic.mac) out.error(entryOf(nic, 'mac_addr'), `${nic.mac} is also ${other.name}'s MAC address`, ['network']);
-      if (other.address === nic.address) out.error(entryOf(nic, 'ip_addr'), `${nic.address} is also ${other.name}'s address`, ['network']);
-    }
+  // NICs by MAC and by address, in os.conf order, so each NIC is compared with every earlier one that shares it.
+  const byMac = new Map<string, Interface[]>();
+  const byAddress = new Map<string, Interface[]>();
+  const push = (map: Map<string, Interface[]>, key: string, nic: Interface): void => {
+    const list = map.get(key);
+    if (list) list.push(nic);
+    else map.set(key, [nic]);
+  };
+  for (const nic of interfaces) {
+    for (const other of byMac.get(nic.mac) ?? []) out.error(entryOf(nic, 'mac_addr'), `${nic.mac} is also ${other.name}'s MAC address`, ['network']);
+    for (const other of byAddress.get(nic.address) ?? []) out.error(entryOf(nic, 'ip_addr'), `${nic.address} is also ${other.name}'s address`, ['network']);
+    push(byMac, nic.mac, nic);
+    push(byAddress, nic.address, nic);
     // Next hops outside the NIC's subnet are valid: every renderer declares them on-link (render/nic-view.ts).
     for (const route of nic.routes) {
       if (route.via === nic.address) out.error(entryOf(nic, 'route'), `route ${route.to}: gateway ${route.via} is ${nic.name}'s own address`, ['network']);
     }
-  });
+  }
+  // The first NIC (in os.conf order) whose subnet has each broadcast address; /31 and /32 have none.
+  const byBroadcast = new Map<string, Interface>();
+  for (const n of interfaces) {
+    if (n.prefix > 30) continue;
+    const broadcast = broadcastOf(n.address, n.prefix);
+    if (!byBroadcast.has(broadcast)) byBroadcast.set(broadcast, n);
+  }
   // The kernel refuses a next hop that is a local or broadcast address ("Nexthop has invalid gateway",
   // fib_check_nh() in net/ipv4/fib_semantics.c: the gateway must be a unicast address), on-link or not, so no
   // stack can install such a route.
@@ -309,12 +333,12 @@ function checkAcrossNics(interfaces: Interface[], entries: Map<number, Map<NicFi
       ...nic.routes.map((r) => [entryOf(nic, 'route'), r.via, `route ${r.to}: gateway `] as [Entry, string, string]),
     ];
     for (const [entry, via, what] of hops) {
-      const owner = interfaces.find((n) => n !== nic && n.address === via);
+      const owner = (byAddress.get(via) ?? []).find((n) => n !== nic);
       if (owner) {
         out.error(entry, `${what}${via} is ${owner.name}'s address; the kernel refuses a local address as a next hop`, ['network']);
         continue;
       }
-      const subnet = interfaces.find((n) => n.prefix <= 30 && broadcastOf(n.address, n.prefix) === via);
+      const subnet = byBroadcast.get(via);
       if (subnet) out.error(entry, `${what}${via} is the broadcast address of ${subnet.name}'s /${subnet.prefix} subnet; the kernel refuses it as a next hop`, ['network']);
     }
   }

@@ -189,6 +189,23 @@ test("a next hop that is another NIC's address or its subnet's broadcast is refu
   t.true(r.valid.dns && r.valid.hostname && r.valid.password);
 });
 
+// The cross-NIC checks index NICs once (issue 21: they were quadratic); every pair is still reported, in order.
+test('three NICs sharing a MAC and an address: each later NIC is reported against every earlier one', (t) => {
+  const nic = (i: number, mac: string) => `eth${i}_ip_addr=10.0.0.5\neth${i}_mac_addr=${mac}\neth${i}_netmask=255.255.255.0\n`;
+  const r = readOsConf(`${nic(0, '02:00:00:00:00:05')}${nic(1, '02:00:00:00:00:05')}eth1_gateway=10.0.0.1\n${nic(2, '02:00:00:00:00:05')}`);
+  t.deepEqual(
+    r.errors.map((e) => [e.line, e.key, e.message]),
+    [
+      [4, 'eth1_ip_addr', "10.0.0.5 is also eth0's address"],
+      [5, 'eth1_mac_addr', "02:00:00:00:00:05 is also eth0's MAC address"],
+      [8, 'eth2_ip_addr', "10.0.0.5 is also eth0's address"],
+      [8, 'eth2_ip_addr', "10.0.0.5 is also eth1's address"],
+      [9, 'eth2_mac_addr', "02:00:00:00:00:05 is also eth0's MAC address"],
+      [9, 'eth2_mac_addr', "02:00:00:00:00:05 is also eth1's MAC address"],
+    ],
+  );
+});
+
 test("the issue's example message format", (t) => {
   const text = vpcBase.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0');
   const r = readOsConf(text);

@@ -163,7 +163,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     run: async (run) => {
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
       const path = join(run.request.root, LOCK_FILE);
-      run.releases.push(await acquireLock(path, run.request.lockWaitMs));
+      run.releases.push(await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root));
       return { detail: path };
     },
   },

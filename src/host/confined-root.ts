@@ -8,7 +8,7 @@
 // there fails it), and everything after acts through the descriptor it returned. Two rules for links met on
 // the way (path_resolution(7), chroot(2)):
 // - 'inside' (apply, render, status, the lock): a link is resolved as the root's own system would see it,
-//   an absolute target from the root, `..` never above it; a link that climbs above the root is refused.
+//   an absolute target from the root; a link that climbs above the root is refused (above `/` is `/`).
 // - 'never' (prepare, and check's reads, whose paths RootView already resolved): any link on the way is
 //   refused, since the plan was made from paths with none; one found now was swapped in after planning.
 // The last component is never followed here: callers lstat, open with O_NOFOLLOW, unlink or rename it.
@@ -123,6 +123,8 @@ export class ConfinedRoot {
         const part = pending.shift()!;
         if (part === '' || part === '.') continue;
         if (part === '..') {
+          // Above `/` is `/` itself (path_resolution(7)); above any other root is outside it.
+          if (stack.length === 1 && this.root === '/') continue;
           if (stack.length === 1) throw new ConfinementError(`refusing ${this.shown(path)}: a symbolic link on the way leads above ${this.root}`);
           await stack.pop()!.close();
           names.pop();

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { OperationalError, OsconfError, describeSystemError, errorCode } from '../errors.js';
-import { ConfinedRoot, fdPath, type LinkRule, type Place } from './confined-root.js';
+import { OperationalError, describeSystemError, errorCode } from '../errors.js';
+import { ConfinedRoot, ConfinementError, fdPath, type LinkRule, type Place } from './confined-root.js';
 import type { ExecOptions, ExecResult, FileInfo, Host, WriteOptions } from './host.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -132,7 +132,7 @@ export class NodeHost implements Host {
       }
       await place!.dir.sync();
     } catch (e) {
-      if (e instanceof OsconfError) throw e;
+      if (e instanceof ConfinementError) throw e;
       throw new OperationalError(`failed to write ${full}: ${describeSystemError(e)}`, { cause: e });
     } finally {
       await place?.close();

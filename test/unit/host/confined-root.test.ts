@@ -102,6 +102,22 @@ test("'never': any link among the directories is refused, naming it; the last co
   }
 });
 
+test('above / is / (as the kernel resolves it); above any other root is refused', async (t) => {
+  const s = scene();
+  try {
+    symlinkSync('../../../../../../../../../../..', join(s.root, 'up'));
+    await t.throwsAsync(new NodeHost(s.root).read('/up/etc/hostname'), { instanceOf: ConfinementError });
+    // From the real root the same climb stops at /, as path_resolution(7) says; the link is reached absolutely.
+    const host = new ConfinedRoot('/', 'inside');
+    const place = await host.parent(`${s.root}/up${s.outside}/hostname`);
+    t.truthy(place);
+    t.is(readFileSync(place!.at(), 'utf8'), 'outside hostname\n');
+    await place!.close();
+  } finally {
+    s.done();
+  }
+});
+
 test('a loop of links ends with a clear error, not a hang', async (t) => {
   const s = scene();
   try {
@@ -142,7 +158,7 @@ test('write creates missing directories inside the root and refuses a file where
     t.is(readFileSync(join(s.root, 'var/lib/osconf/state.json'), 'utf8'), '{}\n');
     writeFileSync(join(s.root, 'etc/network/interfaces.d'), 'a file');
     await t.throwsAsync(host.write('/etc/network/interfaces.d/50-osconf', 'x', { mode: 0o644 }), {
-      message: `failed to create ${s.root}/etc/network/interfaces.d/50-osconf: ${s.root}/etc/network/interfaces.d is not a directory`,
+      message: `failed to write ${s.root}/etc/network/interfaces.d/50-osconf: failed to create ${s.root}/etc/network/interfaces.d/50-osconf: ${s.root}/etc/network/interfaces.d is not a directory`,
     });
     t.is(await host.read('/etc/network/interfaces.d/50-osconf'), null, 'a read through a file is absent');
   } finally {

@@ -77,12 +77,14 @@ export async function fatRootEntries(readAt: ReadAt, offset: number, size = Infi
   const clusterBytes = bytesPerSector * sectorsPerCluster;
   const all: FatEntry[] = [];
   const seen = new Set<number>();
+  let read = 0;
   let cluster = bpb.readUInt32LE(44) & 0x0fffffff;
   // FAT32: 0x0FFFFFF8 and above end the chain; 0, 1 and 0x0FFFFFF7 (bad cluster) are no data clusters.
   while (cluster >= 2 && cluster < 0x0ffffff7) {
     if (seen.has(cluster)) throw bad(`the root directory's cluster chain loops at cluster ${cluster}`);
     seen.add(cluster);
-    if (seen.size * clusterBytes > MAX_DIRECTORY_BYTES) throw bad('the root directory is larger than the 65,536 entries FAT allows');
+    read += clusterBytes;
+    if (read > MAX_DIRECTORY_BYTES) throw bad('the root directory is larger than the 65,536 entries FAT allows');
     const at = dataStart + (cluster - 2) * clusterBytes;
     const data = at + clusterBytes <= offset + size ? await readAt(at, clusterBytes) : Buffer.alloc(0);
     if (data.length < clusterBytes) throw bad(`cluster ${cluster} of the root directory lies beyond the file system`);

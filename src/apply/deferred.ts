@@ -85,7 +85,7 @@ const STEPS: ReadonlyArray<Step<VerifyRun>> = [
     name: 'lock',
     run: async (run) => {
       const path = join(run.request.root, LOCK_FILE);
-      run.releases.push(await acquireLock(path, run.request.lockWaitMs));
+      run.releases.push(await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root));
       return { detail: path };
     },
   },

@@ -197,7 +197,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     run: async (run) => {
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
       const path = join(run.request.root, LOCK_FILE);
-      run.releases.push(await acquireLock(path, run.request.lockWaitMs));
+      run.releases.push(await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root));
       // Releases run in reverse: the run is recorded after the partition is released, before the lock is, so
       // that `osconf status --wait` never sees the lock free and the record of the run before.
       run.releases.push(() => recordRun(run));

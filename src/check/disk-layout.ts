@@ -4,6 +4,10 @@
 // callback, so this is tested on buffers and used on image files and block devices alike.
 // Formats: MBR (partition entries at 446), UEFI spec ch. 5 (GPT), ext4 disk layout (superblock at 1024),
 // Microsoft FAT specification (BPB), LVM2 label (LABELONE in the first four sectors).
+// A table or superblock that contradicts itself (an entry ending before it starts, a position past any disk)
+// is a clear error naming the field, never arithmetic on nonsense: every position is checked to be a safe
+// integer of bytes before it is used, and chains of EBRs are followed once each.
+import { OperationalError } from '../errors.js';
 import type { ReadAt } from '../host/readers.js';
 
 export const SECTOR = 512;
@@ -41,6 +45,20 @@ export interface DiskLayout {
   partitions: Partition[];
 }
 
+/** A disk whose partition table cannot be read as one. */
+export class DiskLayoutError extends OperationalError {}
+
+/** The unsigned 64-bit LBA at `at` (two 32-bit halves: Buffer's BigInt readers are missing before Node.js 10.20). */
+function lbaAt(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + 4) * 2 ** 32 + b.readUInt32LE(at);
+}
+
+/** `lba` sectors as bytes, when that is exact (a safe integer: 8 PiB and more). */
+function lbaBytes(lba: number, what: string): number {
+  if (lba > Math.floor(Number.MAX_SAFE_INTEGER / SECTOR)) throw new DiskLayoutError(`unreadable partition table: ${what} (LBA ${lba}) lies beyond any disk`);
+  return lba * SECTOR;
+}
+
 const GPT_LVM = 'E6D6D379-F507-44C2-A23C-238F2A3DF928';
 const MBR_EXTENDED = new Set([0x05, 0x0f, 0x85]);
 
@@ -67,9 +85,12 @@ async function mbrPartitions(readAt: ReadAt, mbr: Buffer): Promise<Array<Omit<Pa
   }
   // Logical partitions: a chain of EBRs, each giving one partition and the next EBR (relative to the extended one).
   let ebr = extendedStart;
+  const seen = new Set<number>();
   for (let n = 5; ebr >= 0 && n < 5 + 128; n++) {
+    if (seen.has(ebr)) throw new DiskLayoutError(`unreadable partition table: the chain of extended boot records loops at sector ${ebr}`);
+    seen.add(ebr);
     const sector = await readAt(ebr * SECTOR, SECTOR);
-    if (sector.readUInt16LE(510) !== 0xaa55) break;
+    if (sector.length < SECTOR || sector.readUInt16LE(510) !== 0xaa55) break;
     const type = sector[446 + 4]!;
     const start = sector.readUInt32LE(446 + 8);
     const sectors = sector.readUInt32LE(446 + 12);
@@ -84,20 +105,24 @@ async function mbrPartitions(readAt: ReadAt, mbr: Buffer): Promise<Array<Omit<Pa
 
 async function gptPartitions(readAt: ReadAt): Promise<Array<Omit<Partition, 'fs'>> | null> {
   const header = await readAt(SECTOR, SECTOR);
-  if (header.subarray(0, 8).toString('latin1') !== 'EFI PART') return null;
-  const entriesLba = Number(header.readBigUInt64LE(72));
+  if (header.length < 92 || header.subarray(0, 8).toString('latin1') !== 'EFI PART') return null;
+  const entriesAt = lbaBytes(lbaAt(header, 72), 'the GPT partition entry array');
+  // UEFI 2.10 5.3.2: at least 16 KiB of entries is usual (128 of 128 bytes); more than 256 is not read.
   const count = Math.min(header.readUInt32LE(80), 256);
   const entrySize = header.readUInt32LE(84);
   if (entrySize < 128 || entrySize > 4096) return null;
-  const table = await readAt(entriesLba * SECTOR, count * entrySize);
+  const table = await readAt(entriesAt, count * entrySize);
   const found: Array<Omit<Partition, 'fs'>> = [];
   for (let i = 0; i < count; i++) {
     const e = table.subarray(i * entrySize, (i + 1) * entrySize);
     if (e.length < 128 || e.subarray(0, 16).every((b) => b === 0)) continue;
-    const first = Number(e.readBigUInt64LE(32));
-    const last = Number(e.readBigUInt64LE(40));
+    const first = lbaAt(e, 32);
+    const last = lbaAt(e, 40);
+    if (last < first) throw new DiskLayoutError(`unreadable partition table: GPT partition ${i + 1} ends (LBA ${last}) before it starts (LBA ${first})`);
+    const offset = lbaBytes(first, `the start of GPT partition ${i + 1}`);
+    const end = lbaBytes(last + 1, `the end of GPT partition ${i + 1}`);
     const type = guid(e.subarray(0, 16));
-    found.push({ number: i + 1, offset: first * SECTOR, size: (last - first + 1) * SECTOR, type, lvmType: type === GPT_LVM });
+    found.push({ number: i + 1, offset, size: end - offset, type, lvmType: type === GPT_LVM });
   }
   return found;
 }
@@ -133,7 +158,7 @@ function extInfo(sb: Buffer): FsInfo {
 }
 
 function fatInfo(boot: Buffer): FsInfo | null {
-  if (boot.readUInt16LE(510) !== 0xaa55) return null;
+  if (boot.length < SECTOR || boot.readUInt16LE(510) !== 0xaa55) return null;
   const bytesPerSector = boot.readUInt16LE(11);
   if (![512, 1024, 2048, 4096].includes(bytesPerSector) || boot[13] === 0) return null;
   if (boot.subarray(82, 87).toString('latin1') === 'FAT32') return { type: 'vfat', variant: 'FAT32', label: boot.subarray(71, 82).toString('latin1').trim() };
@@ -144,6 +169,7 @@ function fatInfo(boot: Buffer): FsInfo | null {
 
 /** The file system at `offset`, from its signatures. */
 export async function probeFilesystem(readAt: ReadAt, offset: number, size: number): Promise<FsInfo> {
+  if (!(size > 0)) return { type: 'unknown' };
   const head = await readAt(offset, Math.min(size, 4096));
   if (head.length < 1024) return { type: 'unknown' };
   if (head.subarray(0, 4).toString('latin1') === 'XFSB') return { type: 'xfs' };
@@ -176,7 +202,11 @@ export async function probeFilesystem(readAt: ReadAt, offset: number, size: numb
   return { type: 'unknown' };
 }
 
-/** The partition table and every partition's file system. */
+/**
+ * The partition table and every partition's file system; partitions reaching past `size` (when known, else 0)
+ * are left out.
+ * @throws DiskLayoutError (a GPT entry ending before it starts or lying beyond any disk, a loop of EBRs).
+ */
 export async function readDiskLayout(readAt: ReadAt, size: number): Promise<DiskLayout> {
   const mbr = await readAt(0, SECTOR);
   let table: DiskLayout['table'] = 'none';

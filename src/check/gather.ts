@@ -48,12 +48,12 @@ async function statfsUsage(dir: string): Promise<{ blocks: Usage | null; inodes:
 async function firstPartitionEntries(disk: DiskFile, layout: DiskLayout, debugfs: boolean): Promise<Pick<CheckTarget, 'firstPartitionEntries' | 'firstPartitionMissing'>> {
   const p1 = layout.partitions.find((p) => p.number === 1);
   if (!p1) return { firstPartitionEntries: null, firstPartitionMissing: 'the disk has no partition 1' };
-  if (p1.fs.type === 'vfat') return { firstPartitionEntries: await fatRootEntries(disk.readAt, p1.offset) };
+  if (p1.fs.type === 'vfat') return { firstPartitionEntries: await fatRootEntries(disk.readAt, p1.offset, p1.size) };
   if (EXT.has(p1.fs.type)) {
     if (!debugfs) return { firstPartitionEntries: null, firstPartitionMissing: 'debugfs (e2fsprogs) is not installed' };
-    const view = new RootView(new DebugfsReader(disk.path, p1.offset, `${disk.path} partition 1`));
-    const names = await view.list('/');
-    return { firstPartitionEntries: await Promise.all(names.map(async (name) => ({ name, directory: (await view.lstat(`/${name}`))?.type === 'dir' }))) };
+    // One debugfs run for every name and type (not one per entry: thousands of entries were thousands of runs).
+    const entries = await new DebugfsReader(disk.path, p1.offset, `${disk.path} partition 1`).entries('/');
+    return { firstPartitionEntries: entries.map((e) => ({ name: e.name, directory: e.type === 'dir' })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   }
   return { firstPartitionEntries: null, firstPartitionMissing: `partition 1 is ${p1.fs.type}` };
 }

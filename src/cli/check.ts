@@ -38,7 +38,7 @@ export async function runCheck(options: CheckOptions, out: (text: string) => voi
     await files.write(textPath, textReport(input), { mode: 0o644 });
     await files.write(join(dir, 'image_check_report.json'), jsonReport(input), { mode: 0o644 });
   } catch (e) {
-    throw new OperationalError(`failed to write the report in ${dir}: ${describeSystemError(e instanceof OperationalError ? e.cause : e)}`, { cause: e });
+    throw new OperationalError(`failed to write the report in ${dir}: ${describeSystemError(e instanceof OperationalError && e.cause !== undefined ? e.cause : e)}`, { cause: e });
   }
   if (options.json) out(jsonReport(input));
   else out(`${consoleSummary(input)}The report is generated: ${textPath}\n`);

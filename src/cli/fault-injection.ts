@@ -2,7 +2,7 @@
 // OSCONF_TEST_KILL_AT=N kills this process with SIGKILL at its Nth write, remove or command boundary;
 // OSCONF_TEST_STOP_AT=N stops it with SIGSTOP there (the test continues it with SIGCONT: an apply held
 // mid-run, its lock held); OSCONF_TEST_COUNT_BOUNDARIES=FILE appends each boundary to FILE. None set: no hook.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 
 export function faultInjection(): { onBoundary?: (what: string) => void } {
   const killAt = Number(process.env.OSCONF_TEST_KILL_AT ?? 0);
@@ -18,4 +18,16 @@ export function faultInjection(): { onBoundary?: (what: string) => void } {
       if (n === stopAt) process.kill(process.pid, 'SIGSTOP');
     },
   };
+}
+
+/**
+ * OSCONF_TEST_PAUSE_AFTER_PLAN=DIR: once prepare has planned, it creates DIR/planned and waits (at most 30 s)
+ * for DIR/continue, so a test can swap a directory for a link between planning and acting deterministically.
+ * Unset: returns at once.
+ */
+export async function pauseAfterPlan(): Promise<void> {
+  const dir = process.env.OSCONF_TEST_PAUSE_AFTER_PLAN;
+  if (!dir) return;
+  writeFileSync(`${dir}/planned`, '');
+  for (let i = 0; i < 300 && !existsSync(`${dir}/continue`); i++) await new Promise((r) => setTimeout(r, 100));
 }

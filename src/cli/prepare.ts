@@ -9,6 +9,7 @@ import { NodeHost } from '../host/node-host.js';
 import { describeAction, planFirstPartition, planPrepare, type PrepareAction } from '../prepare/plan.js';
 import { OSCONF_CONF, parseOsconfConf } from '../settings/osconf-conf.js';
 import { locate, type Located } from '../source/locate.js';
+import { pauseAfterPlan } from './fault-injection.js';
 import { pathOption, rootOption } from './paths.js';
 
 export interface PrepareOptions {
@@ -24,7 +25,8 @@ export interface PrepareOptions {
 export async function runPrepare(given: PrepareOptions, out: (text: string) => void): Promise<number> {
   const options = { ...given, root: rootOption(given.root), firstPartition: pathOption(given.firstPartition) };
   const root = options.root ?? '/';
-  const host = new NodeHost(root);
+  // Acted on only through directories that are no links (the plan has none): one swapped in since is refused.
+  const host = new NodeHost(root, { links: 'never' });
   // Like waagent -deprovision: sealing the machine you are logged into takes an explicit yes.
   if (host.live && !options.dryRun && !options.yes) {
     throw new UsageError('prepare changes this running system (its SSH host keys, authorized_keys, machine id, logs, histories): see what with --dry-run, do it with --yes');
@@ -47,7 +49,8 @@ export async function runPrepare(given: PrepareOptions, out: (text: string) => v
       notes.push('first partition not prepared: give --first-partition DIR (where partition 1 of the image is mounted)');
     }
     const partitionActions = partitionDir ? await planFirstPartition(new RootView(new DirectoryReader(partitionDir))) : [];
-    const partitionHost = partitionDir ? new NodeHost(partitionDir) : null;
+    const partitionHost = partitionDir ? new NodeHost(partitionDir, { links: 'never' }) : null;
+    if (!options.dryRun) await pauseAfterPlan();
     const shown = (a: PrepareAction, where: string) => (where === root ? a : 'path' in a ? { ...a, path: join(where, a.path) } : a);
     const done: PrepareAction[] = [];
     for (const [targetHost, actions, where] of [

@@ -6,30 +6,36 @@
 import { spawn } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
 import { OperationalError, describeSystemError, errorCode } from '../errors.js';
+import { ConfinedRoot } from './confined-root.js';
 
 export const LOCK_FILE = '/run/osconf/apply.lock';
 /** How often a waiting apply tries the lock again, in milliseconds. */
 const RETRY_MS = 200;
 
 /**
- * Takes the apply lock at `path`, waiting at most `waitMs` milliseconds for another holder; resolves to the
- * function that releases it. A lock path that is a symbolic link, a FIFO or anything but a regular file is
+ * Takes the apply lock at `path` inside `root` (default: the running system), waiting at most `waitMs`
+ * milliseconds for another holder; resolves to the function that releases it. A lock path that is a symbolic link, a FIFO or anything but a regular file is
  * refused at once (never opened through a link, never blocked on).
  * @throws OperationalError (held by another apply after waitMs, naming its PID when known; a path that is no
- * regular file; flock(1) missing or failing).
+ * regular file; flock(1) missing or failing), ConfinementError (a link on the way leaves the root).
+ * The directories on the way are resolved inside the root (confined-root.ts): a linked /run never moves the
+ * lock out of an image root.
  */
-export async function acquireLock(path: string, waitMs: number): Promise<() => Promise<void>> {
-  await fs.mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true, mode: 0o700 });
+export async function acquireLock(path: string, waitMs: number, root = '/'): Promise<() => Promise<void>> {
+  const place = await new ConfinedRoot(root, 'inside').parent(path, 0o700);
+  const shown = place!.shown;
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY, 0o600);
+    handle = await fs.open(place!.at(), constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY, 0o600);
   } catch (e) {
     const why = errorCode(e) === 'ELOOP' ? 'it is a symbolic link' : describeSystemError(e);
-    throw new OperationalError(`failed to take the lock ${path}: ${why}`, { cause: e });
+    throw new OperationalError(`failed to take the lock ${shown}: ${why}`, { cause: e });
+  } finally {
+    await place!.close();
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new OperationalError(`failed to take the lock ${path}: not a regular file (${stat.isFIFO() ? 'a FIFO' : `mode ${(stat.mode & 0o170000).toString(8)}`})`);
+    if (!stat.isFile()) throw new OperationalError(`failed to take the lock ${shown}: not a regular file (${stat.isFIFO() ? 'a FIFO' : `mode ${(stat.mode & 0o170000).toString(8)}`})`);
     if (!(await takeFlock(handle.fd, waitMs))) {
       const owner = Number.parseInt((await handle.readFile('utf8').catch(() => '')).trim(), 10);
       const who = Number.isInteger(owner) && owner > 0 ? ` (pid ${owner})` : '';

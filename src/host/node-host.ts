@@ -1,85 +1,121 @@
-// The real Host: files under a root directory, commands through child_process (argv only, never a shell).
+// The real Host: files under a root directory, every path resolved inside it through held directory
+// descriptors (confined-root.ts), commands through child_process (argv only, never a shell).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { OperationalError, describeSystemError, errorCode } from '../errors.js';
+import { ConfinedRoot, ConfinementError, fdPath, type LinkRule, type Place } from './confined-root.js';
 import type { ExecOptions, ExecResult, FileInfo, Host, WriteOptions } from './host.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_READ_BYTES = 4 * 1024 * 1024;
 
+export interface NodeHostOptions {
+  /**
+   * What a symbolic link among a path's directories does (confined-root.ts): 'inside' (default) resolves it
+   * inside the root and refuses one that climbs above it; 'never' refuses any (prepare acts only on paths it
+   * planned without links, so a link found when acting was swapped in since).
+   */
+  links?: LinkRule;
+}
+
 export class NodeHost implements Host {
   readonly live: boolean;
+  private readonly tree: ConfinedRoot;
 
-  constructor(readonly root: string = '/') {
+  constructor(
+    readonly root: string = '/',
+    options: NodeHostOptions = {},
+  ) {
     this.live = root === '/';
+    this.tree = new ConfinedRoot(root, options.links ?? 'inside');
   }
 
   private full(path: string): string {
     if (!path.startsWith('/')) throw new Error(`host paths are absolute: ${path}`);
-    return this.root === '/' ? path : join(this.root, path);
+    return this.tree.shown(path);
+  }
+
+  /** The held directory of `path`'s last component, null when a directory on the way is absent. */
+  private place(path: string, create?: number): Promise<Place | null> {
+    this.full(path);
+    return this.tree.parent(path, create);
   }
 
   async read(path: string): Promise<string | null> {
     const full = this.full(path);
-    // lstat before open: opening a device or a FIFO can have effects; such a file is refused unopened.
-    const before = await fs.lstat(full).catch((e: unknown) => {
-      const code = errorCode(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw new OperationalError(`failed to read ${full}: ${describeSystemError(e)}`, { cause: e });
-    });
-    if (before === null) return null;
-    if (before.isSymbolicLink()) throw new OperationalError(`failed to read ${full}: it is a symbolic link`);
-    if (!before.isFile()) throw new OperationalError(`failed to read ${full}: not a regular file`);
-    if (before.size > MAX_READ_BYTES) throw new OperationalError(`failed to read ${full}: larger than ${MAX_READ_BYTES} bytes`);
-    let handle: fs.FileHandle;
+    const place = await this.place(path);
+    if (!place) return null;
     try {
-      handle = await fs.open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch (e) {
-      const code = errorCode(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw new OperationalError(`failed to read ${full}: ${code === 'ELOOP' ? 'it is a symbolic link' : describeSystemError(e)}`, { cause: e });
+      // lstat before open: opening a device or a FIFO can have effects; such a file is refused unopened.
+      const before = await fs.lstat(place.at()).catch((e: unknown) => {
+        const code = errorCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw new OperationalError(`failed to read ${full}: ${describeSystemError(e)}`, { cause: e });
+      });
+      if (before === null) return null;
+      if (before.isSymbolicLink()) throw new OperationalError(`failed to read ${full}: it is a symbolic link`);
+      if (!before.isFile()) throw new OperationalError(`failed to read ${full}: not a regular file`);
+      if (before.size > MAX_READ_BYTES) throw new OperationalError(`failed to read ${full}: larger than ${MAX_READ_BYTES} bytes`);
+      let handle: fs.FileHandle;
+      try {
+        handle = await fs.open(place.at(), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch (e) {
+        const code = errorCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw new OperationalError(`failed to read ${full}: ${code === 'ELOOP' ? 'it is a symbolic link' : describeSystemError(e)}`, { cause: e });
+      }
+      try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw new OperationalError(`failed to read ${full}: not a regular file`);
+        if (stat.size > MAX_READ_BYTES) throw new OperationalError(`failed to read ${full}: larger than ${MAX_READ_BYTES} bytes`);
+        return (await handle.readFile()).toString('utf8');
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await place.close();
     }
+  }
+
+  async info(path: string): Promise<FileInfo | null> {
+    const place = await this.place(path);
+    if (!place) return null;
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw new OperationalError(`failed to read ${full}: not a regular file`);
-      if (stat.size > MAX_READ_BYTES) throw new OperationalError(`failed to read ${full}: larger than ${MAX_READ_BYTES} bytes`);
-      return (await handle.readFile()).toString('utf8');
+      const s = await fs.lstat(place.at());
+      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, isSymlink: s.isSymbolicLink() };
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return null;
+      throw new OperationalError(`failed to inspect ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
+    } finally {
+      await place.close();
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    this.full(dir);
+    const handle = await this.tree.directory(dir);
+    if (!handle) return [];
+    try {
+      return (await fs.readdir(fdPath(handle))).sort();
+    } catch (e) {
+      throw new OperationalError(`failed to list ${this.full(dir)}: ${describeSystemError(e)}`, { cause: e });
     } finally {
       await handle.close();
     }
   }
 
-  async info(path: string): Promise<FileInfo | null> {
-    try {
-      const s = await fs.lstat(this.full(path));
-      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, isSymlink: s.isSymbolicLink() };
-    } catch (e) {
-      if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return null;
-      throw new OperationalError(`failed to inspect ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
-    }
-  }
-
-  async list(dir: string): Promise<string[]> {
-    try {
-      return (await fs.readdir(this.full(dir))).sort();
-    } catch (e) {
-      if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return [];
-      throw new OperationalError(`failed to list ${this.full(dir)}: ${describeSystemError(e)}`, { cause: e });
-    }
-  }
-
   async write(path: string, content: string, options: WriteOptions): Promise<void> {
     const full = this.full(path);
-    const dir = dirname(full);
+    let place: Place | null = null;
     try {
-      await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-      await removeStaleTemps(dir, basename(full));
-      const temp = join(dir, `.${basename(full)}.osconf-${randomBytes(6).toString('hex')}`);
+      place = await this.place(path, 0o755);
+      const at = place!.at;
+      await removeStaleTemps(place!);
+      const temp = `.${place!.name}.osconf-${randomBytes(6).toString('hex')}`;
       // O_EXCL|O_NOFOLLOW: never write through something placed at the temp name.
-      const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const handle = await fs.open(at(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
         try {
           await handle.writeFile(content);
@@ -89,68 +125,96 @@ export class NodeHost implements Host {
         } finally {
           await handle.close();
         }
-        await fs.rename(temp, full);
+        await fs.rename(at(temp), at());
       } catch (e) {
-        await unlinkIfPresent(temp);
+        await unlinkIfPresent(at(temp));
         throw e;
       }
-      await syncDir(dir);
+      await place!.dir.sync();
     } catch (e) {
+      if (e instanceof ConfinementError) throw e;
       throw new OperationalError(`failed to write ${full}: ${describeSystemError(e)}`, { cause: e });
+    } finally {
+      await place?.close();
     }
   }
 
   async remove(path: string): Promise<void> {
     const full = this.full(path);
+    const place = await this.place(path);
+    if (!place) return;
     try {
-      await unlinkIfPresent(full);
-      await syncDir(dirname(full));
+      await unlinkIfPresent(place.at());
+      await place.dir.sync();
     } catch (e) {
       throw new OperationalError(`failed to remove ${full}: ${describeSystemError(e)}`, { cause: e });
+    } finally {
+      await place.close();
     }
   }
 
   async rename(from: string, to: string): Promise<void> {
+    const failed = (e: unknown) => new OperationalError(`failed to rename ${this.full(from)} to ${this.full(to)}: ${describeSystemError(e)}`, { cause: e });
+    const source = await this.place(from);
+    if (!source) throw failed(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }));
     try {
-      await fs.rename(this.full(from), this.full(to));
-      await syncDir(dirname(this.full(to)));
-    } catch (e) {
-      throw new OperationalError(`failed to rename ${this.full(from)} to ${this.full(to)}: ${describeSystemError(e)}`, { cause: e });
+      const target = await this.place(to);
+      if (!target) throw failed(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }));
+      try {
+        await fs.rename(source.at(), target.at());
+        await target.dir.sync();
+      } catch (e) {
+        throw failed(e);
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await source.close();
     }
   }
 
   async mkdir(path: string, mode: number): Promise<void> {
-    try {
-      await fs.mkdir(this.full(path), { recursive: true, mode });
-    } catch (e) {
-      throw new OperationalError(`failed to create ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
-    }
+    this.full(path);
+    const handle = await this.tree.directory(path, mode);
+    await handle?.close();
   }
 
   async rmdir(path: string): Promise<void> {
+    const place = await this.place(path);
+    if (!place) return;
     try {
-      await fs.rmdir(this.full(path));
+      await fs.rmdir(place.at());
     } catch (e) {
       if (errorCode(e) !== 'ENOENT') throw new OperationalError(`failed to remove ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
+    } finally {
+      await place.close();
     }
   }
 
   async readlink(path: string): Promise<string | null> {
+    const place = await this.place(path);
+    if (!place) return null;
     try {
-      return await fs.readlink(this.full(path));
+      return await fs.readlink(place.at());
     } catch (e) {
       const code = errorCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL') return null;
       throw new OperationalError(`failed to read the link ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
+    } finally {
+      await place.close();
     }
   }
 
   async symlink(target: string, path: string): Promise<void> {
+    const place = await this.place(path);
+    if (!place) throw new OperationalError(`failed to link ${this.full(path)}: ENOENT`);
     try {
-      await fs.symlink(target, this.full(path));
-      await syncDir(dirname(this.full(path)));
+      await fs.symlink(target, place.at());
+      await place.dir.sync();
     } catch (e) {
       throw new OperationalError(`failed to link ${this.full(path)}: ${describeSystemError(e)}`, { cause: e });
+    } finally {
+      await place.close();
     }
   }
 
@@ -199,10 +263,10 @@ export class NodeHost implements Host {
 }
 
 /** Temp files a crashed earlier run left beside the target (the target itself is old or new, never partial). */
-async function removeStaleTemps(dir: string, name: string): Promise<void> {
-  const prefix = `.${name}.osconf-`;
-  for (const entry of await fs.readdir(dir).catch(() => [] as string[])) {
-    if (entry.startsWith(prefix) && /^[0-9a-f]{12}$/.test(entry.slice(prefix.length))) await unlinkIfPresent(join(dir, entry));
+async function removeStaleTemps(place: Place): Promise<void> {
+  const prefix = `.${place.name}.osconf-`;
+  for (const entry of await fs.readdir(fdPath(place.dir)).catch(() => [] as string[])) {
+    if (entry.startsWith(prefix) && /^[0-9a-f]{12}$/.test(entry.slice(prefix.length))) await unlinkIfPresent(place.at(entry));
   }
 }
 
@@ -211,13 +275,4 @@ async function unlinkIfPresent(path: string): Promise<void> {
   await fs.unlink(path).catch((e: unknown) => {
     if (errorCode(e) !== 'ENOENT') throw e;
   });
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

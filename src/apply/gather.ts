@@ -210,12 +210,30 @@ async function readNoting(host: Host, path: string, unreadable: Map<string, stri
   });
 }
 
+/** As readNoting, for a directory's entries (a directory osconf may not enter, e.g. a link out of --root): none. */
+async function listNoting(host: Host, dir: string, unreadable: Map<string, string>): Promise<string[]> {
+  return host.list(dir).catch((e: unknown) => {
+    if (!(e instanceof OperationalError)) throw e;
+    unreadable.set(dir, e.message);
+    return [];
+  });
+}
+
+/** As readNoting, for a path's type. */
+async function infoNoting(host: Host, path: string, unreadable: Map<string, string>): Promise<Awaited<ReturnType<Host['info']>>> {
+  return host.info(path).catch((e: unknown) => {
+    if (!(e instanceof OperationalError)) throw e;
+    unreadable.set(path, e.message);
+    return null;
+  });
+}
+
 export async function gather(host: Host, result: ReadResult, detection: Detection): Promise<ApplyInput> {
   const files = new Map<string, string | null>();
   const unreadable = new Map<string, string>();
   const symlinks = new Set<string>();
   for (const path of FILES) {
-    const info = await host.info(path);
+    const info = await infoNoting(host, path, unreadable);
     if (info?.isSymlink) {
       symlinks.add(path);
       files.set(path, null);
@@ -226,10 +244,10 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
   // Every stack's osconf names, whatever the stack now: a changed stack leaves the old one's files to remove.
   const stackDirFiles: string[] = [];
   for (const { dir, name: pattern } of OWNED_NAMES) {
-    for (const name of await host.list(dir)) {
+    for (const name of await listNoting(host, dir, unreadable)) {
       const path = `${dir}/${name}`;
       if (!pattern.test(name) || files.has(path)) continue;
-      const info = await host.info(path);
+      const info = await infoNoting(host, path, unreadable);
       if (!info || info.isSymlink) continue;
       stackDirFiles.push(path);
       files.set(path, await readNoting(host, path, unreadable));

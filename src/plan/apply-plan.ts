@@ -127,7 +127,9 @@ function failIfUnreadable(plan: ConcernPlan, files: RenderedFile[], input: Apply
   if (plan.concern === 'dns') for (const p of [RESOLV_CONF, ...DNS_OWNED_FILES]) needed.add(p);
   if (plan.concern === 'network') for (const p of [...input.stackDirFiles, ...FIXED_STACK_FILES]) needed.add(p);
   for (const a of plan.actions) if ('path' in a) needed.add(a.path);
-  const blocked = [...needed].filter((p) => input.unreadable!.has(p)).sort();
+  // A path is blocked when it, or a directory above it, could not be read.
+  const blockers = (p: string) => [...input.unreadable!.keys()].filter((u) => p === u || p.startsWith(`${u}/`));
+  const blocked = [...new Set([...needed].flatMap(blockers))].sort();
   if (blocked.length === 0) return plan;
   return { concern: plan.concern, state: 'failed', reason: blocked.map((p) => input.unreadable!.get(p)!).join('; '), actions: [] };
 }

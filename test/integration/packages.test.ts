@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import { inRootOverlay } from '../helpers/root-overlay.js';
 import { run } from '../helpers/run.js';
+import { runInSandbox } from '../helpers/sandbox.js';
 
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
 const packages = join(repoRoot, 'dist', 'packages');
@@ -259,7 +260,8 @@ test('man renders osconf(8) and osconf.conf(5) from the .deb, with every command
     const commands = [...help.matchAll(/^ {2}([a-z][\w-]*) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
     t.true(commands.length >= 8);
     for (const c of commands) {
-      t.regex(page8, new RegExp(`^ {3}osconf ${c} \\[options\\]$`, 'm'), `section for ${c}`);
+      // The section's title is the command's usage line, arguments included (`osconf query [options] [key]`).
+      t.regex(page8, new RegExp(`^ {3}osconf ${c} \\[options\\]( \\S.*)?$`, 'm'), `section for ${c}`);
       const opts = [...execFileSync(process.execPath, [join(repoRoot, 'dist', 'osconf'), c, '--help']).toString().matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!);
       for (const o of opts.filter((o) => o !== '--help')) t.true(page8.includes(o), `${c} ${o}`);
     }
@@ -285,11 +287,13 @@ test('the Packer example validates with Packer offline, ships what it names, and
   t.regex(template, /post-processor "alicloud-import"[\s\S]*format += "RAW"/);
   t.true(existsSync(join(dir, 'http', 'preseed.cfg')));
   t.true(template.includes(`default     = "../../dist/packages/osconf_${version}_all.deb"`), 'names the version npm run package builds');
-  // Without a network (unshare -n): Debian's packer 1.6 validates the template, its variables, the builder's
-  // and the post-processor's arguments, and that the file provisioner's source (the .deb) exists.
-  const r = await run(
-    'unshare',
-    ['-n', 'packer', 'validate', '-var', 'oss_bucket=bucket', '-var', 'build_password=build-only', '-var', 'iso_url=debian-12-netinst.iso', '-var', `iso_checksum=sha256:${'0'.repeat(64)}`, 'osconf.pkr.hcl'],
+  // Without a network (the suite's sandbox, an empty network namespace): Debian's packer 1.6 validates the
+  // template, its variables, the builder's and the post-processor's arguments, and that the file
+  // provisioner's source (the .deb) exists.
+  const r = await runInSandbox(
+    'none',
+    'packer',
+    ['validate', '-var', 'oss_bucket=bucket', '-var', 'build_password=build-only', '-var', 'iso_url=debian-12-netinst.iso', '-var', `iso_checksum=sha256:${'0'.repeat(64)}`, 'osconf.pkr.hcl'],
     { cwd: dir, env: { ...process.env, ALICLOUD_ACCESS_KEY: 'validate-only', ALICLOUD_SECRET_KEY: 'validate-only', CHECKPOINT_DISABLE: '1' }, timeoutMs: 120_000 },
   );
   t.is(r.code, 0, r.stdout + r.stderr);

@@ -72,7 +72,7 @@ const optionList = (opts) => opts.filter((o) => !o.flags.startsWith('-h, --help'
 // Exit codes: the names are src/errors.ts's; the meaning of each is said here.
 const exitMeaning = {
   ok: 'done, or nothing to do (no os.conf).',
-  failure: 'operational failure: a file could not be read or written, a tool failed, a check found something missing (os.conf is kept, so the next boot retries).',
+  failure: 'operational failure: a file could not be read or written, a tool failed, a check found something missing (os.conf is kept, so the next boot retries; the same failure at three boots sets it aside as os.conf.failed).',
   usage: 'usage error: an unknown command or option, a missing argument, a --root that is not a directory.',
   rejected: 'os.conf rejected as invalid; every problem is listed with its line and key. At boot the file is renamed to os.conf.rejected.',
 };

@@ -13,13 +13,13 @@ import { ExitCode } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { acquireLock, LOCK_FILE } from '../host/lock.js';
 import { NodeHost } from '../host/node-host.js';
-import { readPartitionOsConf, removePartitionOsConf } from '../host/os-conf-file.js';
+import { readPartitionOsConf, removePartitionOsConf, setAsideFailedOsConf } from '../host/os-conf-file.js';
 import { log } from '../log.js';
 import { notifyReady, notifyStatus } from '../notify.js';
 import { DEFAULT_OSCONF_CONF, type OsconfConf } from '../settings/osconf-conf.js';
 import { locate, OS_CONF_DIR, OS_CONF_NAME } from '../source/locate.js';
 import { loadSettings } from './load-settings.js';
-import { INSTANCE_DATA_FILE, INSTANCE_DATA_RECORD, osConfDigest, readState, writeState, type ApplyState, type VerifyCheck } from './state.js';
+import { INSTANCE_DATA_FILE, INSTANCE_DATA_RECORD, osConfDigest, readState, writeState, type ApplyState, type PendingVerify, type VerifyCheck } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
 
 /** Present while an apply's concerns wait for `osconf verify`: what osconf-verify.service and the init scripts start on. */
@@ -116,8 +116,15 @@ const STEPS: ReadonlyArray<Step<VerifyRun>> = [
     run: async (run) => {
       const { osConf } = run.state!.pending!;
       if (osConf.explicit) return { state: 'skipped', detail: `--conf ${osConf.path}` };
-      if (!passed(run)) return { state: 'skipped', detail: 'os.conf stays: the check failed' };
-      const located = await locate(run.host, run.settings.source);
+      // A failed check needs os.conf too, to count the failure against the retry limit; not finding it then
+      // only keeps os.conf (the failure is recorded either way).
+      const located = passed(run)
+        ? await locate(run.host, run.settings.source)
+        : await locate(run.host, run.settings.source).catch((e: unknown) => {
+            log().warn(`locate: ${e instanceof Error ? e.message : String(e)}; os.conf stays`);
+            return null;
+          });
+      if (located === null) return { state: 'skipped', detail: 'os.conf stays: not found' };
       run.releases.push(() => located.release());
       run.confPath = join(located.base, OS_CONF_DIR, OS_CONF_NAME);
       run.base = located.base;
@@ -132,12 +139,8 @@ const STEPS: ReadonlyArray<Step<VerifyRun>> = [
         run.osConf = 'left in place (--conf)';
         return { state: 'skipped', detail: 'left in place (--conf)' };
       }
-      if (!passed(run)) {
-        run.osConf = 'kept';
-        log().warn(`cleanup: os.conf kept so the next boot retries`);
-        return { detail: 'os.conf kept' };
-      }
       const path = run.confPath!;
+      if (!passed(run)) return countFailure(run, osConf);
       // As the apply read it: through the partition's aliyun_custom_image directory, never through a link.
       const file = await readPartitionOsConf(run.base!, MAX_OS_CONF_BYTES);
       if (file === null) {
@@ -186,6 +189,30 @@ const STEPS: ReadonlyArray<Step<VerifyRun>> = [
     },
   },
 ];
+
+/**
+ * A failed check counts against the retry limit as a failed apply does (retry.ts): the stack that never shows
+ * the settings would otherwise keep os.conf, with its password, on the partition for ever. The same os.conf
+ * (keyed digest) failing the same concerns at RETRY_LIMIT boots is set aside; else kept for the next boot.
+ */
+async function countFailure(run: VerifyRun, osConf: PendingVerify['osConf']): Promise<{ detail: string }> {
+  const { bootId, describeAttempts, limitReached, nextAttempts } = await import('./retry.js');
+  run.osConf = 'kept';
+  const file = run.base === null ? null : await readPartitionOsConf(run.base, MAX_OS_CONF_BYTES);
+  if (file === null || (await osConfDigest(run.host, file.bytes)) !== osConf.digest || file.size !== osConf.size) {
+    log().warn('cleanup: os.conf kept so the next boot retries');
+    return { detail: 'os.conf kept' };
+  }
+  const state = run.state!;
+  const failed = run.checks.filter((c) => c.result !== 'applied').map((c) => c.concern);
+  state.attempts = nextAttempts(state.attempts, osConf.digest, failed, await bootId(run.host));
+  if (limitReached(state.attempts)) {
+    state.attempts.setAside = await setAsideFailedOsConf(run.base!);
+    run.osConf = 'set aside after repeated failures';
+  }
+  log().warn(`cleanup: ${describeAttempts(state.attempts)}`);
+  return { detail: `os.conf ${run.osConf}` };
+}
 
 /**
  * The instance data (`osconf query`) takes the concerns' results once verified: the apply wrote them as

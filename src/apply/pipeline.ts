@@ -176,6 +176,17 @@ async function retryLimit(run: ApplyRun): Promise<string | null> {
   return why;
 }
 
+/**
+ * A run left pending keeps the attempt record of the same os.conf: the failures osconf verify counted at
+ * earlier boots (deferred.ts) continue once this boot's check fails too. Anything else starts over.
+ */
+async function carriedAttempts(run: ApplyRun, digest: string): Promise<{ attempts?: AttemptRecord }> {
+  if (!run.pending) return {};
+  const { readState } = await import('./state.js');
+  const previous = (await readState(run.host).catch(() => null))?.attempts;
+  return previous && !previous.setAside && previous.digest === digest ? { attempts: previous } : {};
+}
+
 const STEPS: ReadonlyArray<Step<ApplyRun>> = [
   {
     name: 'settings',
@@ -387,7 +398,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         steps: [...run.steps],
         bootId: await currentBootId(run.host.live ? run.host : new NodeHost('/')),
         ...(run.pending ? { pending: run.pending } : {}),
-        ...(run.attempts ? { attempts: run.attempts } : {}),
+        ...(run.attempts ? { attempts: run.attempts } : await carriedAttempts(run, digest)),
       };
       run.request.onBoundary?.('record');
       await writeState(run.host, run.state);

@@ -71,6 +71,11 @@ export interface StatusFacts {
   lockHolder: { pid: number | null } | null;
   /** /run/osconf/verify-pending exists: the deferred verify has not run yet this boot. */
   verifyMarker: boolean;
+  /**
+   * systemd's answer to whether boot is still under way (`systemctl is-system-running`: initializing or
+   * starting); null where it cannot say (no systemd as init, an offline root): the marker alone then counts.
+   */
+  bootInProgress?: boolean | null;
   bootId: string | null;
   lastRun: RunRecord | null;
   state: ApplyState | null;
@@ -136,12 +141,15 @@ export function statusReport(facts: StatusFacts): StatusReport {
   };
   if (facts.disabledBy) return set('disabled', `osconf is disabled by ${facts.disabledBy}`);
   if (facts.lockHolder) return set('running', `an apply or osconf verify is running${facts.lockHolder.pid ? ` (pid ${facts.lockHolder.pid})` : ''}`);
-  if (facts.verifyMarker && state?.pending) {
+  // The marker is cleared by osconf verify, which systemd starts at boot: once boot is over, nothing will.
+  if (facts.verifyMarker && state?.pending && facts.bootInProgress !== false) {
     return set('running', `waiting for osconf verify to check ${state.pending.concerns.map((c) => c.concern).join(', ')} once the stack is up`);
   }
   if (!lastRun && !state) return set('not-run', 'osconf has not applied anything on this system yet.');
   if (lastRun?.kind === 'failed') return set('failed', `the last apply failed: ${lastRun.message ?? `exit ${lastRun.exitCode}`}`);
-  if (lastRun?.kind === 'absent') return set('done', `no os.conf at the last run; nothing to apply${state ? ` (the last os.conf was applied ${state.time})` : ''}`);
+  // A run without os.conf after one that failed (set aside at the retry limit, or kept) is not a success.
+  const lastFailed = state !== null && (state.exitCode === 1 || state.attempts?.setAside !== undefined || state.verify?.result === 'failed');
+  if (lastRun?.kind === 'absent' && !lastFailed) return set('done', `no os.conf at the last run; nothing to apply${state ? ` (the last os.conf was applied ${state.time})` : ''}`);
   const s = state!;
   const failed = s.concerns.filter((c) => c.result === 'failed').map((c) => c.concern);
   const extras = (s.extras ?? []).filter((e) => e.result === 'failed').map((e) => e.step);
@@ -209,6 +217,15 @@ export interface StatusOptions {
 /** cloud-init's status poll interval (cloudinit/cmd/status.py sleeps 0.25 s between reads). */
 const WAIT_POLL_MS = 250;
 
+/** systemctl(1) is-system-running: whether boot jobs are still running; null without systemd as init. */
+async function systemdBootInProgress(host: NodeHost): Promise<boolean | null> {
+  if ((await host.info('/run/systemd/system')) === null) return null;
+  const r = await host.exec(['systemctl', 'is-system-running'], { timeoutMs: 5_000 }).catch(() => null);
+  const state = r?.stdout.trim() ?? '';
+  if (state === '') return null;
+  return state === 'initializing' || state === 'starting';
+}
+
 /** Reads the facts of `root` (`/`: the running system; the kernel command line and boot id only there). */
 async function readFacts(root: string): Promise<StatusFacts> {
   const { join } = await import('node:path');
@@ -222,6 +239,7 @@ async function readFacts(root: string): Promise<StatusFacts> {
     disabledBy: await disabledBy(host),
     lockHolder: holder || null,
     verifyMarker: (await host.info(VERIFY_MARKER)) !== null,
+    bootInProgress: root === '/' ? await systemdBootInProgress(host) : null,
     bootId: await currentBootId(new NodeHost('/')),
     lastRun: await readRunRecord(host),
     state: await readState(host),

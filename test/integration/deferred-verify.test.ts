@@ -144,3 +144,47 @@ test('deferred verify: a .network file added after the apply wins over osconf\'s
     box.destroy();
   }
 });
+
+test('deferred verify: a check that fails at 3 boots counts against the retry limit and sets os.conf aside; status then says failed', async (t) => {
+  // No stack ever starts: each boot's apply leaves the network to networkd, and each verify finds it missing.
+  const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));
+  try {
+    box.addTmpFile('osconf', readFileSync(osconfBin), 0o755);
+    box.addTmpFile('os.conf', text);
+    box.addTmpFile('systemctl', SYSTEMCTL, 0o755);
+    box.addEtcFiles([{ path: '/etc/osconf/osconf.conf', content: '[source]\npath = /tmp/part\n[network]\nstack = networkd\n', mode: 0o644 }]);
+    const r = await box.runInRoot(
+      `mkdir -p /tmp/part/aliyun_custom_image && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
+      mkdir -p /run/systemd/system
+      for b in 1 2 3; do
+        printf '%08d-0000-4000-8000-000000000000\\n' "$b" > /tmp/boot_id && mount --bind /tmp/boot_id /proc/sys/kernel/random/boot_id
+        mount --bind /tmp/systemctl /usr/bin/systemctl
+        echo "=== apply $b"; /tmp/osconf apply --json 2>/dev/null | grep -o '"osConf": "[^"]*"'
+        umount /usr/bin/systemctl
+        echo "=== verify $b"; /tmp/osconf verify --timeout 1 --json 2> /tmp/verify.log; echo "exit $?"
+        echo "=== verify.log $b"; cat /tmp/verify.log
+        umount /proc/sys/kernel/random/boot_id
+      done
+      echo "=== status"; /tmp/osconf status; echo "exit $?"
+      echo "=== partition"; ls /tmp/part/aliyun_custom_image`,
+      120_000,
+    );
+    t.is(r.code, 0, r.stdout + r.stderr);
+    const out = sections(r.stdout);
+    for (const b of [1, 2, 3]) t.regex(out[`apply ${b}`]!, /"osConf": "kept until verified"/, `boot ${b}: ${out[`apply ${b}`]}`);
+    for (const b of [1, 2]) {
+      const state = json(out[`verify ${b}`]!) as State & { attempts?: { boots: string[] } };
+      t.is(state.osConf, 'kept', out[`verify.log ${b}`]);
+      t.is(state.attempts?.boots.length, b, 'each boot counted once, carried across the next apply');
+    }
+    const third = json(out['verify 3']!) as State & { attempts?: { failed: string[]; setAside?: string } };
+    t.is(third.osConf, 'set aside after repeated failures', out['verify.log 3']);
+    t.deepEqual(third.attempts?.failed, ['network']);
+    t.regex(third.attempts?.setAside ?? '', /aliyun_custom_image\/os\.conf\.failed$/);
+    t.deepEqual(out.partition!.trim().split('\n'), ['os.conf.failed']);
+    t.regex(out.status!, /^status: failed$/m);
+    t.regex(out.status!, /^exit 1$/m);
+  } finally {
+    box.destroy();
+  }
+});

@@ -29,7 +29,7 @@ test(`a failure repeated at ${RETRY_LIMIT} boots sets os.conf aside, password ap
       boot 1; apply b1; apply b1-again; umount /proc/sys/kernel/random/boot_id
       boot 2; apply b2; umount /proc/sys/kernel/random/boot_id
       boot 3; apply b3; $OSCONF status > "$BOX/out/status"; umount /proc/sys/kernel/random/boot_id
-      boot 4; apply b4; umount /proc/sys/kernel/random/boot_id
+      boot 4; apply b4; $OSCONF status > "$BOX/out/status4"; echo $? > "$BOX/out/status4.code"; umount /proc/sys/kernel/random/boot_id
       # The console writes os.conf again (the same settings): counting starts over.
       mkdir -p /tmp/p && mount "$LOOP" /tmp/p && cp "$BOX/again.conf" /tmp/p/aliyun_custom_image/os.conf && umount /tmp/p
       boot 5; apply b5; umount /proc/sys/kernel/random/boot_id
@@ -54,6 +54,9 @@ test(`a failure repeated at ${RETRY_LIMIT} boots sets os.conf aside, password ap
     // The fourth boot has nothing to retry.
     t.is(box.out('b4.code').trim(), '0', box.out('b4.log'));
     t.deepEqual(json('b4'), { osConf: 'absent', source: json('b4').source, exitCode: 0 });
+    // No os.conf to apply, but the last one failed and was set aside: status does not call that done.
+    t.regex(box.out('status4'), /^status: failed$/m);
+    t.is(box.out('status4.code').trim(), '1');
     // The new os.conf is counted from one; the failed one is still there, never deleted or replaced.
     t.is(json('b5').osConf, 'kept');
     t.deepEqual(json('b5').attempts.boots, ['00000005-0000-4000-8000-000000000000']);

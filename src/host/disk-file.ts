@@ -27,11 +27,14 @@ async function blockDeviceSize(rdev: number): Promise<number> {
 }
 
 /**
- * Runs `argv` (no shell) with C messages; null when the command is not installed.
- * @throws OperationalError when it runs past TOOL_TIMEOUT_MS or prints more than TOOL_MAX_OUTPUT bytes.
+ * Runs `argv` (no shell) with C messages; null when the command is not installed. `timeoutMs` (default
+ * TOOL_TIMEOUT_MS) and `maxOutput` bytes of standard output (default TOOL_MAX_OUTPUT) bound each run.
+ * @throws OperationalError when it runs past its time or prints more than its bound (the run is killed).
  */
-export function runTool(argv: string[], env: Record<string, string> = {}): Promise<ToolOutput | null> {
+export function runTool(argv: string[], env: Record<string, string> = {}, bounds: { timeoutMs?: number; maxOutput?: number } = {}): Promise<ToolOutput | null> {
   const [command, ...args] = argv;
+  const timeoutMs = bounds.timeoutMs ?? TOOL_TIMEOUT_MS;
+  const maxOutput = bounds.maxOutput ?? TOOL_MAX_OUTPUT;
   return new Promise((done, fail) => {
     const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', ...env } });
     const out: Buffer[] = [];
@@ -44,10 +47,10 @@ export function runTool(argv: string[], env: Record<string, string> = {}): Promi
       stopped = why;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => stop(`${command} did not finish within ${TOOL_TIMEOUT_MS / 1000} s`), TOOL_TIMEOUT_MS);
+    const timer = setTimeout(() => stop(`${command} did not finish within ${timeoutMs / 1000} s`), timeoutMs);
     child.stdout.on('data', (d: Buffer) => {
       outBytes += d.length;
-      if (outBytes > TOOL_MAX_OUTPUT) stop(`${command} printed more than ${TOOL_MAX_OUTPUT / 1024 / 1024} MiB`);
+      if (outBytes > maxOutput) stop(`${command} printed more than ${maxOutput} bytes`);
       else out.push(d);
     });
     child.stderr.on('data', (d: Buffer) => {

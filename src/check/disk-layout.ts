@@ -1,14 +1,12 @@
-// Reads a disk's layout from its bytes, without mounting anything: the partition table (MBR with logical
-// partitions, or GPT), and for each partition the file system found by its superblock (ext2/3/4 with
-// features and usage, XFS, FAT, UFS, btrfs, swap, LVM physical volume). Byte access goes through a
-// callback, so this is tested on buffers and used on image files and block devices alike.
-// Formats: MBR (partition entries at 446), UEFI spec ch. 5 (GPT), ext4 disk layout (superblock at 1024),
-// Microsoft FAT specification (BPB), LVM2 label (LABELONE in the first four sectors).
-// A table or superblock that contradicts itself (an entry ending before it starts, a position past any disk)
-// is a clear error naming the field, never arithmetic on nonsense: every position is checked to be a safe
-// integer of bytes before it is used, and chains of EBRs are followed once each.
+// A disk's layout as the well-kept tools read it, without mounting anything: the partition table from
+// util-linux `sfdisk --json` (MBR with its EBR chain of logical partitions, GPT), each partition's file
+// system from util-linux `blkid --probe` (type, label, FAT variant), and an ext file system's features and
+// counts from e2fsprogs `dumpe2fs -h`. The tools run through the DiskTools door (host/disk-file.ts); this
+// module parses what they print, in pure functions tested on captured outputs.
+// The outputs describe an untrusted disk: every number is checked to be an exact, non-negative count of bytes
+// before it is used, and anything that is not what the tool prints is a clear DiskLayoutError naming it.
 import { OperationalError } from '../errors.js';
-import type { ReadAt } from '../host/readers.js';
+import type { DiskTools, ToolOutput } from '../host/readers.js';
 
 export const SECTOR = 512;
 
@@ -19,7 +17,7 @@ export interface FsInfo {
   /** FAT32, FAT16, FAT12 for vfat. */
   variant?: string;
   label?: string;
-  /** ext features by name (64bit, has_journal, ...). */
+  /** ext features by name, as e2fsprogs names them (64bit, has_journal, ...). */
   features?: string[];
   /** The file system refuses writes (ext's read-only feature, or a read-only format). */
   readOnly?: boolean;
@@ -48,184 +46,156 @@ export interface DiskLayout {
 /** A disk whose partition table cannot be read as one. */
 export class DiskLayoutError extends OperationalError {}
 
-/** The unsigned 64-bit LBA at `at` (two 32-bit halves: Buffer's BigInt readers are missing before Node.js 10.20). */
-function lbaAt(b: Buffer, at: number): number {
-  return b.readUInt32LE(at + 4) * 2 ** 32 + b.readUInt32LE(at);
-}
-
-/** `lba` sectors as bytes, when that is exact (a safe integer: 8 PiB and more). */
-function lbaBytes(lba: number, what: string): number {
-  if (lba > Math.floor(Number.MAX_SAFE_INTEGER / SECTOR)) throw new DiskLayoutError(`unreadable partition table: ${what} (LBA ${lba}) lies beyond any disk`);
-  return lba * SECTOR;
-}
-
 const GPT_LVM = 'E6D6D379-F507-44C2-A23C-238F2A3DF928';
-const MBR_EXTENDED = new Set([0x05, 0x0f, 0x85]);
+/** MBR extended partitions (DOS, Windows LBA, Linux): containers of the EBR chain, not partitions of their own. */
+const MBR_EXTENDED = new Set(['05', '0f', '85']);
+/** UEFI 2.10 5.3: 128 entries is the usual array; Linux reads at most 256 partitions of a disk (DISK_MAX_PARTS). */
+const MAX_PARTITIONS = 256;
+/** blkid's TYPE names that osconf's items judge; any other is 'unknown'. */
+const FS_TYPES = new Set<FsType>(['ext2', 'ext3', 'ext4', 'xfs', 'vfat', 'ufs', 'btrfs', 'swap', 'LVM2_member', 'iso9660', 'squashfs']);
+const READ_ONLY_TYPES = new Set<FsType>(['iso9660', 'squashfs']);
 
-function guid(b: Buffer): string {
-  const hex = (buf: Buffer) => buf.toString('hex').toUpperCase();
-  const rev = (start: number, end: number) => hex(Buffer.from(b.subarray(start, end)).reverse());
-  return `${rev(0, 4)}-${rev(4, 6)}-${rev(6, 8)}-${hex(b.subarray(8, 10))}-${hex(b.subarray(10, 16))}`;
+const firstLine = (text: string): string => text.trim().split('\n')[0] ?? '';
+
+/**
+ * The partition table from what `sfdisk --json DISK` printed (util-linux sfdisk(8), "--json"): label `dos` is
+ * an MBR (extended containers left out, logical partitions numbered from 5 as sfdisk names them), `gpt` a GPT;
+ * sfdisk's "does not contain a recognized partition table" is no table; any other label (sun, sgi, bsd) is
+ * read as no table osconf knows. Partitions reaching past `diskSize` bytes (when known, else 0) are left out.
+ * @throws DiskLayoutError (sfdisk failed, printed something that is not its JSON, or a start, size or sector
+ * size that is no exact non-negative count of bytes).
+ */
+export function parseSfdisk(output: ToolOutput, diskSize: number): Pick<DiskLayout, 'table'> & { partitions: Array<Omit<Partition, 'fs'>> } {
+  if (output.code !== 0) {
+    if (/does not contain a recognized partition table/.test(output.stderr)) return { table: 'none', partitions: [] };
+    throw new DiskLayoutError(`unreadable partition table: sfdisk: ${firstLine(output.stderr) || `exit status ${output.code}`}`);
+  }
+  const bad = (what: string) => new DiskLayoutError(`unreadable partition table: ${what}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(output.stdout);
+  } catch {
+    throw bad('sfdisk --json printed no JSON');
+  }
+  const pt = (json as { partitiontable?: unknown } | null)?.partitiontable as Record<string, unknown> | undefined;
+  if (typeof pt !== 'object' || pt === null) throw bad('sfdisk --json printed no partitiontable');
+  const table = pt.label === 'dos' ? 'mbr' : pt.label === 'gpt' ? 'gpt' : null;
+  if (!table) return { table: 'none', partitions: [] };
+  const sectorSize = pt.sectorsize ?? SECTOR;
+  if (typeof sectorSize !== 'number' || ![512, 1024, 2048, 4096].includes(sectorSize)) throw bad(`a sector size of ${String(sectorSize)} bytes`);
+  const list = pt.partitions ?? [];
+  if (!Array.isArray(list)) throw bad('sfdisk --json printed partitions that are no list');
+  if (list.length > MAX_PARTITIONS) throw bad(`${list.length} partitions (at most ${MAX_PARTITIONS} are read)`);
+  const device = typeof pt.device === 'string' ? pt.device : '';
+  const partitions: Array<Omit<Partition, 'fs'>> = [];
+  for (const [i, raw] of list.entries()) {
+    const p = raw as Record<string, unknown>;
+    // sfdisk names partition N of DISK as DISKN, or DISKpN when DISK ends in a digit.
+    const node = typeof p?.node === 'string' ? p.node : '';
+    const suffix = device && node.startsWith(device) ? node.slice(device.length).replace(/^p/, '') : (/(\d+)$/.exec(node)?.[1] ?? '');
+    const number = /^\d{1,3}$/.test(suffix) ? Number(suffix) : NaN;
+    if (!(number >= 1)) throw bad(`entry ${i + 1} (${JSON.stringify(node).slice(0, 80)}) has no partition number`);
+    const { start, size } = p;
+    if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) throw bad(`partition ${number} starts at sector ${String(start)}`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw bad(`partition ${number} has a size of ${String(size)} sectors`);
+    const offset = start * sectorSize;
+    const bytes = size * sectorSize;
+    if (!Number.isSafeInteger(offset + bytes)) throw bad(`partition ${number} (sectors ${start} to ${start + size}) lies beyond any disk`);
+    const rawType = typeof p.type === 'string' ? p.type : '';
+    const type = table === 'mbr' ? rawType.toLowerCase().padStart(2, '0') : rawType.toUpperCase();
+    if (table === 'mbr' && (MBR_EXTENDED.has(type) || size === 0)) continue;
+    if (diskSize > 0 && offset + bytes > diskSize) continue;
+    partitions.push({ number, offset, size: bytes, type, lvmType: type === '8e' || type === GPT_LVM });
+  }
+  return { table, partitions: partitions.sort((a, b) => a.number - b.number) };
 }
 
-async function mbrPartitions(readAt: ReadAt, mbr: Buffer): Promise<Array<Omit<Partition, 'fs'>>> {
-  const found: Array<Omit<Partition, 'fs'>> = [];
-  let extendedStart = -1;
-  for (let i = 0; i < 4; i++) {
-    const e = mbr.subarray(446 + i * 16, 462 + i * 16);
-    const type = e[4]!;
-    const start = e.readUInt32LE(8);
-    const sectors = e.readUInt32LE(12);
-    if (type === 0 || sectors === 0) continue;
-    if (MBR_EXTENDED.has(type)) {
-      extendedStart = start;
-      continue;
-    }
-    found.push({ number: i + 1, offset: start * SECTOR, size: sectors * SECTOR, type: type.toString(16).padStart(2, '0'), lvmType: type === 0x8e });
+/** `\x` in blkid's export values stands for `x` (blkid(8), "-o export": values are escaped for the shell). */
+const unescape = (value: string): string => value.replace(/\\(.)/gs, '$1');
+
+/**
+ * The file system blkid found, from what `blkid --probe --output export` printed (util-linux blkid(8)):
+ * TYPE (any type osconf does not judge is 'unknown'), LABEL, VERSION as the FAT variant. Exit status 2 (no
+ * signature) and any failure (8: two signatures, ambivalent) are 'unknown'.
+ */
+export function parseBlkid(output: ToolOutput): FsInfo {
+  if (output.code !== 0) return { type: 'unknown' };
+  const values = new Map<string, string>();
+  for (const line of output.stdout.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (m) values.set(m[1]!, unescape(m[2]!));
   }
-  // Logical partitions: a chain of EBRs, each giving one partition and the next EBR (relative to the extended one).
-  let ebr = extendedStart;
-  const seen = new Set<number>();
-  for (let n = 5; ebr >= 0 && n < 5 + 128; n++) {
-    if (seen.has(ebr)) throw new DiskLayoutError(`unreadable partition table: the chain of extended boot records loops at sector ${ebr}`);
-    seen.add(ebr);
-    const sector = await readAt(ebr * SECTOR, SECTOR);
-    if (sector.length < SECTOR || sector.readUInt16LE(510) !== 0xaa55) break;
-    const type = sector[446 + 4]!;
-    const start = sector.readUInt32LE(446 + 8);
-    const sectors = sector.readUInt32LE(446 + 12);
-    if (type !== 0 && sectors !== 0) {
-      found.push({ number: n, offset: (ebr + start) * SECTOR, size: sectors * SECTOR, type: type.toString(16).padStart(2, '0'), lvmType: type === 0x8e });
-    }
-    const next = sector.readUInt32LE(462 + 8);
-    ebr = sector[462 + 4] !== 0 && next !== 0 ? extendedStart + next : -1;
-  }
-  return found;
+  const found = values.get('TYPE') as FsType | undefined;
+  const type: FsType = found && FS_TYPES.has(found) ? found : 'unknown';
+  const info: FsInfo = { type };
+  const label = values.get('LABEL');
+  if (label !== undefined && type !== 'unknown') info.label = label;
+  const version = values.get('VERSION');
+  if (type === 'vfat' && version && /^FAT(12|16|32)$/.test(version)) info.variant = version;
+  if (READ_ONLY_TYPES.has(type)) info.readOnly = true;
+  return info;
 }
 
-async function gptPartitions(readAt: ReadAt): Promise<Array<Omit<Partition, 'fs'>> | null> {
-  const header = await readAt(SECTOR, SECTOR);
-  if (header.length < 92 || header.subarray(0, 8).toString('latin1') !== 'EFI PART') return null;
-  const entriesAt = lbaBytes(lbaAt(header, 72), 'the GPT partition entry array');
-  // UEFI 2.10 5.3.2: at least 16 KiB of entries is usual (128 of 128 bytes); more than 256 is not read.
-  const count = Math.min(header.readUInt32LE(80), 256);
-  const entrySize = header.readUInt32LE(84);
-  if (entrySize < 128 || entrySize > 4096) return null;
-  const table = await readAt(entriesAt, count * entrySize);
-  const found: Array<Omit<Partition, 'fs'>> = [];
-  for (let i = 0; i < count; i++) {
-    const e = table.subarray(i * entrySize, (i + 1) * entrySize);
-    if (e.length < 128 || e.subarray(0, 16).every((b) => b === 0)) continue;
-    const first = lbaAt(e, 32);
-    const last = lbaAt(e, 40);
-    if (last < first) throw new DiskLayoutError(`unreadable partition table: GPT partition ${i + 1} ends (LBA ${last}) before it starts (LBA ${first})`);
-    const offset = lbaBytes(first, `the start of GPT partition ${i + 1}`);
-    const end = lbaBytes(last + 1, `the end of GPT partition ${i + 1}`);
-    const type = guid(e.subarray(0, 16));
-    found.push({ number: i + 1, offset, size: end - offset, type, lvmType: type === GPT_LVM });
-  }
-  return found;
-}
-
-const EXT_COMPAT: Record<number, string> = { 0x4: 'has_journal', 0x200: 'sparse_super2' };
-const EXT_INCOMPAT: Record<number, string> = { 0x2: 'filetype', 0x4: 'needs_recovery', 0x40: 'extent', 0x80: '64bit', 0x200: 'flex_bg', 0x10000: 'encrypt', 0x8000: 'inline_data' };
-const EXT_RO_COMPAT: Record<number, string> = { 0x1: 'sparse_super', 0x2: 'large_file', 0x8: 'huge_file', 0x400: 'metadata_csum', 0x1000: 'readonly' };
-
-function flagNames(value: number, names: Record<number, string>): string[] {
-  return Object.entries(names)
-    .filter(([bit]) => (value & Number(bit)) !== 0)
-    .map(([, name]) => name);
-}
-
-function extInfo(sb: Buffer): FsInfo {
-  const compat = sb.readUInt32LE(92);
-  const incompat = sb.readUInt32LE(96);
-  const roCompat = sb.readUInt32LE(100);
-  const features = [...flagNames(compat, EXT_COMPAT), ...flagNames(incompat, EXT_INCOMPAT), ...flagNames(roCompat, EXT_RO_COMPAT)];
-  const is64 = (incompat & 0x80) !== 0;
-  const total = sb.readUInt32LE(4) + (is64 ? sb.readUInt32LE(0x150) * 2 ** 32 : 0);
-  const free = sb.readUInt32LE(12) + (is64 ? sb.readUInt32LE(0x158) * 2 ** 32 : 0);
-  // ext4 when any feature ext3 lacks is on; ext3 is ext2 with a journal.
-  const ext4 = (incompat & ~0x6) !== 0 || (roCompat & ~0x3) !== 0;
-  return {
-    type: ext4 ? 'ext4' : (compat & 0x4) !== 0 ? 'ext3' : 'ext2',
-    label: sb.subarray(120, 136).toString('utf8').replace(/\0.*$/s, ''),
-    features,
-    readOnly: (roCompat & 0x1000) !== 0,
-    blocks: { total, free },
-    inodes: { total: sb.readUInt32LE(0), free: sb.readUInt32LE(16) },
-  };
-}
-
-function fatInfo(boot: Buffer): FsInfo | null {
-  if (boot.length < SECTOR || boot.readUInt16LE(510) !== 0xaa55) return null;
-  const bytesPerSector = boot.readUInt16LE(11);
-  if (![512, 1024, 2048, 4096].includes(bytesPerSector) || boot[13] === 0) return null;
-  if (boot.subarray(82, 87).toString('latin1') === 'FAT32') return { type: 'vfat', variant: 'FAT32', label: boot.subarray(71, 82).toString('latin1').trim() };
-  const kind = boot.subarray(54, 59).toString('latin1');
-  if (kind === 'FAT16' || kind === 'FAT12') return { type: 'vfat', variant: kind, label: boot.subarray(43, 54).toString('latin1').trim() };
-  return null;
-}
-
-/** The file system at `offset`, from its signatures. */
-export async function probeFilesystem(readAt: ReadAt, offset: number, size: number): Promise<FsInfo> {
-  if (!(size > 0)) return { type: 'unknown' };
-  const head = await readAt(offset, Math.min(size, 4096));
-  if (head.length < 1024) return { type: 'unknown' };
-  if (head.subarray(0, 4).toString('latin1') === 'XFSB') return { type: 'xfs' };
-  if (head.subarray(0, 4).toString('latin1') === 'hsqs') return { type: 'squashfs', readOnly: true };
-  for (let s = 0; s < 4; s++) {
-    const label = head.subarray(s * SECTOR, s * SECTOR + 32);
-    if (label.subarray(0, 8).toString('latin1') === 'LABELONE' && label.subarray(24, 32).toString('latin1') === 'LVM2 001') return { type: 'LVM2_member' };
-  }
-  if (head.length >= 2048 && head.readUInt16LE(1024 + 56) === 0xef53) return extInfo(head.subarray(1024, 2048));
-  const fat = fatInfo(head);
-  if (fat) return fat;
-  if (head.length >= 4096 && head.subarray(4086, 4096).toString('latin1').startsWith('SWAPSPACE2')) return { type: 'swap' };
-  if (size > 0x10048) {
-    const btrfs = await readAt(offset + 0x10040, 8);
-    if (btrfs.toString('latin1') === '_BHRfS_M') return { type: 'btrfs' };
-  }
-  for (const [sbOffset, magic] of [
-    [8192, 0x011954],
-    [65536, 0x19540119],
-  ] as const) {
-    if (size > sbOffset + 1376) {
-      const m = await readAt(offset + sbOffset + 1372, 4);
-      if (m.length === 4 && m.readUInt32LE(0) === magic) return { type: 'ufs' };
-    }
-  }
-  if (size > 0x8006) {
-    const iso = await readAt(offset + 0x8001, 5);
-    if (iso.toString('latin1') === 'CD001') return { type: 'iso9660', readOnly: true };
-  }
-  return { type: 'unknown' };
+/** A `Name: number` field of dumpe2fs -h, when it is an exact count. */
+function count(fields: Map<string, string>, name: string): number | undefined {
+  const text = fields.get(name);
+  const n = text !== undefined && /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /**
- * The partition table and every partition's file system; partitions reaching past `size` (when known, else 0)
- * are left out.
- * @throws DiskLayoutError (a GPT entry ending before it starts or lying beyond any disk, a loop of EBRs).
+ * An ext superblock's features, usage and read-only flag from what `dumpe2fs -h` printed (e2fsprogs
+ * dumpe2fs(8); feature names as e2p prints them, the read-only feature as `read-only`, ext4(5)). Fields
+ * that are missing or no exact count are left out; a failed run gives nothing.
  */
-export async function readDiskLayout(readAt: ReadAt, size: number): Promise<DiskLayout> {
-  const mbr = await readAt(0, SECTOR);
-  let table: DiskLayout['table'] = 'none';
-  let entries: Array<Omit<Partition, 'fs'>> = [];
-  if (mbr.length === SECTOR && mbr.readUInt16LE(510) === 0xaa55) {
-    const protective = [0, 1, 2, 3].some((i) => mbr[446 + i * 16 + 4] === 0xee);
-    const gpt = protective ? await gptPartitions(readAt) : null;
-    if (gpt) {
-      table = 'gpt';
-      entries = gpt;
-    } else if (!fatInfo(mbr)) {
-      // A FAT boot sector also ends in 55AA; a disk's MBR has no BPB.
-      table = 'mbr';
-      entries = await mbrPartitions(readAt, mbr);
-    }
+export function parseDumpe2fs(output: ToolOutput): Pick<FsInfo, 'features' | 'readOnly' | 'blocks' | 'inodes'> {
+  if (output.code !== 0) return {};
+  const fields = new Map<string, string>();
+  for (const line of output.stdout.split('\n')) {
+    const m = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line);
+    if (m && !fields.has(m[1]!)) fields.set(m[1]!, m[2]!.trim());
   }
-  const partitions: Partition[] = [];
-  for (const e of entries.filter((p) => p.offset + p.size <= size || size === 0)) {
-    partitions.push({ ...e, fs: await probeFilesystem(readAt, e.offset, e.size) });
+  const info: Pick<FsInfo, 'features' | 'readOnly' | 'blocks' | 'inodes'> = {};
+  const features = fields.get('Filesystem features');
+  if (features !== undefined) {
+    info.features = features === '(none)' ? [] : features.split(/\s+/).filter(Boolean);
+    info.readOnly = info.features.includes('read-only');
   }
-  return { table, size, partitions: partitions.sort((a, b) => a.number - b.number) };
+  const [blocks, freeBlocks, inodes, freeInodes] = ['Block count', 'Free blocks', 'Inode count', 'Free inodes'].map((n) => count(fields, n));
+  if (blocks !== undefined && freeBlocks !== undefined) info.blocks = { total: blocks, free: freeBlocks };
+  if (inodes !== undefined && freeInodes !== undefined) info.inodes = { total: inodes, free: freeInodes };
+  return info;
+}
+
+/**
+ * The file system at byte `offset` (`size` bytes; 0 when unknown) as blkid probes it, with an ext file
+ * system's features and counts from dumpe2fs when it is installed.
+ * @throws DiskLayoutError when blkid (util-linux) is not installed; OperationalError when a tool runs past its
+ * bound (host/disk-file.ts).
+ */
+export async function probeFilesystem(disk: DiskTools, offset: number, size: number): Promise<FsInfo> {
+  if (size < 0 || (size === 0 && disk.size > 0)) return { type: 'unknown' };
+  const probed = await disk.probe(offset, size);
+  if (!probed) throw new DiskLayoutError('blkid (util-linux) is not installed: it reads the file systems of the disk');
+  const info = parseBlkid(probed);
+  if (info.type === 'ext2' || info.type === 'ext3' || info.type === 'ext4') {
+    const sb = await disk.extSuperblock(offset);
+    if (sb) Object.assign(info, parseDumpe2fs(sb));
+  }
+  return info;
+}
+
+/**
+ * The partition table (sfdisk) and every partition's file system (blkid, dumpe2fs); partitions reaching
+ * past the disk's size (when known) are left out.
+ * @throws DiskLayoutError (sfdisk not installed or failing, or what it printed is no partition table; see
+ * parseSfdisk).
+ */
+export async function readDiskLayout(disk: DiskTools): Promise<DiskLayout> {
+  const printed = await disk.partitionTable();
+  if (!printed) throw new DiskLayoutError('sfdisk (util-linux, Debian package fdisk) is not installed: it reads the partition table');
+  const { table, partitions } = parseSfdisk(printed, disk.size);
+  const withFs: Partition[] = [];
+  for (const p of partitions) withFs.push({ ...p, fs: await probeFilesystem(disk, p.offset, p.size) });
+  return { table, size: disk.size, partitions: withFs };
 }

@@ -1,5 +1,6 @@
-// Gathers what `osconf check` inspects for each kind of target. The disk is always read as bytes (partition
-// table, superblocks, FAT directory, ext through debugfs): checking never mounts anything.
+// Gathers what `osconf check` inspects for each kind of target. The disk is read by tools that never mount
+// (sfdisk for the partition table, blkid and dumpe2fs for file systems, mtools for FAT directories, debugfs
+// for ext trees) and, for the MBR's boot code, as bytes: checking never mounts anything.
 // The one I/O module of check/ (as probe.ts is of distro/): it reads through host/ and source/, and the
 // items beside it stay pure functions of the CheckTarget it returns.
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import { openDisk, type DiskFile } from '../host/disk-file.js';
 import { NodeHost } from '../host/node-host.js';
 import { rootDiskFirstPartition } from '../source/locate.js';
 import { probeFilesystem, readDiskLayout, type DiskLayout, type Partition } from './disk-layout.js';
-import { fatRootEntries } from './fat-directory.js';
+import { parseMdirBare, type FatEntry } from './fat-directory.js';
 import { fstabEntries } from './items.js';
 import { RootView } from './root-view.js';
 import type { BootLoaderFacts, CheckTarget, Usage } from './target.js';
@@ -48,7 +49,10 @@ async function statfsUsage(dir: string): Promise<{ blocks: Usage | null; inodes:
 async function firstPartitionEntries(disk: DiskFile, layout: DiskLayout, debugfs: boolean): Promise<Pick<CheckTarget, 'firstPartitionEntries' | 'firstPartitionMissing'>> {
   const p1 = layout.partitions.find((p) => p.number === 1);
   if (!p1) return { firstPartitionEntries: null, firstPartitionMissing: 'the disk has no partition 1' };
-  if (p1.fs.type === 'vfat') return { firstPartitionEntries: await fatRootEntries(disk.readAt, p1.offset, p1.size) };
+  if (p1.fs.type === 'vfat') {
+    const listed = await fatListing(disk, p1.offset, '::/');
+    return 'entries' in listed ? { firstPartitionEntries: listed.entries } : { firstPartitionEntries: null, firstPartitionMissing: listed.missing };
+  }
   if (EXT.has(p1.fs.type)) {
     if (!debugfs) return { firstPartitionEntries: null, firstPartitionMissing: 'debugfs (e2fsprogs) is not installed' };
     // One debugfs run for every name and type (not one per entry: thousands of entries were thousands of runs).
@@ -58,27 +62,34 @@ async function firstPartitionEntries(disk: DiskFile, layout: DiskLayout, debugfs
   return { firstPartitionEntries: null, firstPartitionMissing: `partition 1 is ${p1.fs.type}` };
 }
 
-/** Names in aliyun_custom_image/ on a FAT partition, listed by mtools' mdir without mounting. */
-function mdirListing(image: string, offset: number): Promise<Pick<CheckTarget, 'customImageEntries' | 'customImageMissing'>> {
+/**
+ * A FAT directory listed by mtools' mdir without mounting (`dir` as mtools spells it, ending in '/'), or why
+ * not: mtools missing, a path mtools cannot name, a directory that is not there, mdir's own error (a
+ * damaged file system). OperationalError when mdir runs past its bounds (host/disk-file.ts).
+ */
+async function fatListing(disk: DiskFile, offset: number, dir: string): Promise<{ entries: FatEntry[] } | { missing: string; notFound?: boolean }> {
   // mtools reads IMAGE@@OFFSET: a path that holds "@@" itself cannot be named.
-  if (image.includes('@@')) return Promise.resolve({ customImageMissing: `mtools cannot name ${image}` });
-  const dir = '::/aliyun_custom_image/';
-  return new Promise((resolve) => {
-    // MTOOLS_SKIP_CHECK: geometry checks meant for floppies refuse valid partitions.
-    execFile('mdir', ['-b', '-i', `${image}@@${offset}`, dir.slice(0, -1)], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') resolve({ customImageMissing: 'mdir (mtools) is not installed' });
-      else if (error && /not found/.test(stderr)) resolve({ customImageEntries: [] });
-      else if (error) resolve({ customImageMissing: `mdir failed: ${stderr.trim().split('\n')[0] ?? error.message}` });
-      else resolve({ customImageEntries: stdout.split('\n').filter((l) => l.startsWith(dir)).map((l) => l.slice(dir.length).replace(/\/$/, '')).filter(Boolean) });
-    });
-  });
+  if (disk.path.includes('@@')) return { missing: `mtools cannot name ${disk.path}` };
+  // The root is named ::/, any other directory without its final '/' (mdir then lists its contents).
+  const out = await disk.fatDirectory(offset, dir === '::/' ? dir : dir.slice(0, -1));
+  if (!out) return { missing: 'mdir (mtools) is not installed' };
+  if (out.code !== 0 && /not found/.test(out.stderr)) return { missing: `${dir} not found`, notFound: true };
+  if (out.code !== 0) return { missing: `mdir failed: ${out.stderr.trim().split('\n')[0] || `exit status ${out.code}`}` };
+  return { entries: parseMdirBare(out.stdout, dir) };
+}
+
+/** Names in aliyun_custom_image/ on a FAT partition, listed by mtools' mdir without mounting. */
+async function mdirListing(disk: DiskFile, offset: number): Promise<Pick<CheckTarget, 'customImageEntries' | 'customImageMissing'>> {
+  const listed = await fatListing(disk, offset, '::/aliyun_custom_image/');
+  if ('entries' in listed) return { customImageEntries: listed.entries.map((e) => e.name) };
+  return listed.notFound ? { customImageEntries: [] } : { customImageMissing: listed.missing };
 }
 
 /** Names inside partition 1's aliyun_custom_image/, read from its bytes (debugfs for ext, mtools for FAT). */
 async function customImageListing(disk: DiskFile, layout: DiskLayout, debugfs: boolean): Promise<Pick<CheckTarget, 'customImageEntries' | 'customImageMissing'>> {
   const p1 = layout.partitions.find((p) => p.number === 1);
   if (!p1) return { customImageMissing: 'the disk has no partition 1' };
-  if (p1.fs.type === 'vfat') return mdirListing(disk.path, p1.offset);
+  if (p1.fs.type === 'vfat') return mdirListing(disk, p1.offset);
   if (!EXT.has(p1.fs.type)) return { customImageMissing: `partition 1 is ${p1.fs.type}` };
   if (!debugfs) return { customImageMissing: 'debugfs (e2fsprogs) is not installed' };
   const view = new RootView(new DebugfsReader(disk.path, p1.offset, `${disk.path} partition 1`));
@@ -91,7 +102,8 @@ async function bootLoaderFacts(disk: DiskFile, layout: DiskLayout): Promise<Boot
   const code = layout.table === 'none' ? Buffer.alloc(0) : await disk.readAt(0, 440);
   const esps: BootLoaderFacts['efiSystemPartitions'] = [];
   for (const p of layout.partitions.filter((q) => q.type.toLowerCase() === 'ef' || q.type.toUpperCase() === ESP_GPT_TYPE)) {
-    const top = p.fs.type === 'vfat' ? await fatRootEntries(disk.readAt, p.offset).catch(() => []) : [];
+    const listed = p.fs.type === 'vfat' ? await fatListing(disk, p.offset, '::/').catch(() => ({ entries: [] })) : { entries: [] };
+    const top = 'entries' in listed ? listed.entries : [];
     esps.push({ number: p.number, efiDirectory: top.some((e) => e.directory && e.name.toUpperCase() === 'EFI') });
   }
   return { mbrBootCode: code.some((b) => b !== 0), efiSystemPartitions: esps };
@@ -101,7 +113,7 @@ async function bootLoaderFacts(disk: DiskFile, layout: DiskLayout): Promise<Boot
 async function findRoot(disk: DiskFile, layout: DiskLayout): Promise<{ partition: Partition | null; view: RootView | null; why?: string }> {
   // A bare file system image (no partition table) is its own root candidate.
   const candidates: Partition[] =
-    layout.table === 'none' ? [{ number: 0, offset: 0, size: disk.size, type: '', lvmType: false, fs: await probeFilesystem(disk.readAt, 0, disk.size) }] : layout.partitions;
+    layout.table === 'none' ? [{ number: 0, offset: 0, size: disk.size, type: '', lvmType: false, fs: await probeFilesystem(disk, 0, disk.size) }] : layout.partitions;
   for (const p of candidates) {
     if (!EXT.has(p.fs.type)) continue;
     const view = new RootView(new DebugfsReader(disk.path, p.offset, p.number === 0 ? disk.path : `${disk.path} partition ${p.number}`));
@@ -120,7 +132,7 @@ async function findRoot(disk: DiskFile, layout: DiskLayout): Promise<{ partition
 export async function imageTarget(path: string): Promise<CheckTarget> {
   const disk = await openDisk(path);
   try {
-    const layout = await readDiskLayout(disk.readAt, disk.size);
+    const layout = await readDiskLayout(disk);
     const debugfs = await hasDebugfs();
     const found = debugfs ? await findRoot(disk, layout) : { partition: null, view: null, why: 'debugfs (e2fsprogs) is not installed' };
     const fsInfo = found.partition?.fs;
@@ -184,7 +196,7 @@ export async function runningTarget(): Promise<CheckTarget> {
     return { ...base, diskMissing: why, firstPartitionMissing: why };
   }
   try {
-    const layout = await readDiskLayout(disk.readAt, disk.size);
+    const layout = await readDiskLayout(disk);
     // ext features of the root file system come from its superblock on the disk (sysfs gives its number).
     const rootNumber = Number((await host.read(`/sys/dev/block/${rootLine?.split(' ')[2]}/partition`).catch(() => null))?.trim());
     const rootPartition = layout.partitions.find((p) => p.number === rootNumber);

@@ -132,7 +132,7 @@ for (const [name, table, p1] of [
             timer = setTimeout(() => reject(new Error(`check did not end within ${CASE_BOUND_MS} ms`)), CASE_BOUND_MS);
           });
           try {
-            // The target is what the hand-written parsers and debugfs produce; the items are pure functions of it.
+            // The target is what sfdisk, blkid, dumpe2fs, mtools and debugfs make of the image; the items are pure functions of it.
             const outcome = await Promise.race([
               imageTarget(img).then(
                 (target) => `target: ${target.disk?.table ?? 'no disk'}, p1 ${target.firstPartitionEntries ? 'read' : 'missing'}, root ${target.root ? 'found' : 'missing'}`,

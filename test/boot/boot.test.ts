@@ -57,7 +57,8 @@ function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config
     // DNS is pending too where it goes through the stack (NetworkManager writes resolv.conf).
     checkVerified(t, probe, [stackUnit[stack]], /dns pending/.test(probe.unitStatus) ? ['network', 'dns'] : ['network']);
   }
-  t.is(probe.status?.pending, undefined, 'nothing left pending');
+  t.not(probe.status?.verify.result, 'pending', 'nothing left pending');
+  t.is(probe.status?.status, 'done', probe.status?.detail);
   t.false(probe.journal.includes(PASSWORD));
 }
 
@@ -72,7 +73,7 @@ function checkVerified(t: import('ava').ExecutionContext, probe: Probe, after: s
   t.regex(probe.verifyUnitStatus, /ActiveState=active/);
   t.is(probe.status?.verify?.result, 'passed');
   t.deepEqual(probe.status?.verify?.checks.map((c) => `${c.concern} ${c.result}`), concerns.map((c) => `${c} applied`));
-  t.is(probe.status?.osConf, 'removed');
+  t.is(probe.status?.lastApply?.osConf, 'removed');
 }
 
 // Every stack × classic and VPC; kernel and predictable NIC names alternate so that every stack and both
@@ -96,8 +97,8 @@ for (const c of matrix) {
       const probe = await guest.boot(config.interfaces.map((n) => n.mac), { ifnames: c.ifnames, persist: true });
       logBoot(t, probe);
       checkConfigured(t, probe, config, c.stack);
-      t.is(probe.status?.exitCode, 0);
-      t.is(probe.status?.osConf, 'removed');
+      t.is(probe.status?.lastApply?.exitCode, 0);
+      t.is(probe.status?.lastApply?.osConf, 'removed');
       t.deepEqual(guest.partitionListing(c.p1fs), [], 'os.conf removed, aliyun_custom_image/ kept');
     } finally {
       guest.destroy();
@@ -133,7 +134,7 @@ test("boot: an image made from a cloud image keeps netplan's catch-all DHCP file
     t.is(probe.hostname, config.hostname!);
     t.true(rootHashVerifies(probe.shadowRoot, PASSWORD));
     t.regex(probe.journal, /check: done: network live as os\.conf says, dns live as os\.conf says/);
-    const network = (probe.status?.concerns as Array<{ concern: string; warnings?: string[] }> | undefined)?.find((c) => c.concern === 'network');
+    const network = probe.status?.concerns.find((c) => c.concern === 'network');
     t.true((network?.warnings ?? []).some((w) => w.startsWith(`${leftover} would configure`)), JSON.stringify(network));
     t.regex(probe.journal, /warning: network: \/etc\/netplan\/50-cloud-init\.yaml would configure/);
     t.deepEqual(guest.partitionListing('vfat'), []);
@@ -165,8 +166,9 @@ test('boot: a .network file osconf cannot judge wins at boot; osconf-verify fail
     t.is(probe.status?.verify?.result, 'failed');
     t.deepEqual(probe.status?.verify?.checks.find((c) => c.concern === 'network')?.missing, ['address 10.171.254.123/24 on eth0', 'route 0.0.0.0/0 via 10.171.254.1 dev eth0']);
     t.is(probe.status?.concerns.find((c) => c.concern === 'network')?.result, 'failed');
-    t.is(probe.status?.osConf, 'kept');
-    t.is(probe.status?.exitCode, 1);
+    t.is(probe.status?.lastApply?.osConf, 'kept');
+    t.is(probe.status?.lastApply?.exitCode, 1);
+    t.is(probe.status?.status, 'failed');
     t.deepEqual(probe.addresses, { [config.interfaces[0]!.mac]: ['10.99.0.5/24'] });
     t.deepEqual(guest.partitionListing('vfat'), ['os.conf'], 'os.conf stays for the next boot');
   } finally {
@@ -209,7 +211,7 @@ test('boot life cycle: apply, then exactly the change, then no os.conf keeps eve
     logBoot(t, fourth);
     t.deepEqual(fourth.addresses, expectedAddresses(changed));
     t.is(fourth.hostname, 'renamed-by-console');
-    t.is(fourth.status?.exitCode, 3);
+    t.is(fourth.status?.lastApply?.exitCode, 3);
     t.deepEqual(guest.partitionListing('vfat'), ['os.conf.rejected']);
     t.regex(fourth.journal, /eth0_netmask: 255\.0\.255\.0 is not a contiguous netmask/);
   } finally {
@@ -227,7 +229,7 @@ test('boot with SysV init (sysvinit-core): osconf starts before networking and c
     t.deepEqual(probe.routes, expectedRoutes(config));
     t.is(probe.hostname, config.hostname!);
     t.true(rootHashVerifies(probe.shadowRoot, PASSWORD));
-    t.is(probe.status?.exitCode, 0);
+    t.is(probe.status?.lastApply?.exitCode, 0);
     // rcS runs scripts in the order of their numbers: osconf's must come before networking's.
     const seq = (name: string) => Number(new RegExp(`^S(\\d+)${name}$`, 'm').exec(probe.rcOrder)?.[1] ?? NaN);
     t.true(seq('osconf') < seq('networking'), probe.rcOrder);
@@ -323,7 +325,7 @@ for (const stack of ['eni', 'netplan'] as const) {
       t.is(first.hostname, config.hostname!);
       for (const ns of config.nameservers) t.regex(first.resolv, new RegExp(`nameserver ${ns.replace(/\./g, '\\.')}`), `boot 1: name server ${ns}`);
       t.true(rootHashVerifies(first.shadowRoot, PASSWORD), 'boot 1: the os.conf password');
-      t.like(first.status as object, { mode: 'cloud-init', exitCode: 0, osConf: 'removed' });
+      t.like(first.status?.lastApply as object, { mode: 'cloud-init', exitCode: 0, osConf: 'removed' });
       byCloudInit(first, 'boot 1');
       t.regex(first.cloudInit, /^datasource_list: \[ NoCloud, None \]$/m);
       const baked = readdirSync(join(vmDir, 'rootfs', 'etc', 'ssh')).filter((n) => /^ssh_host_.*_key\.pub$/.test(n)).map((n) => fingerprint(readFileSync(join(vmDir, 'rootfs', 'etc', 'ssh', n), 'utf8')));
@@ -345,7 +347,7 @@ for (const stack of ['eni', 'netplan'] as const) {
       t.deepEqual(second.routes, expectedRoutes(changed), 'boot 2: routes');
       t.is(second.hostname, 'renamed-by-console');
       t.true(rootHashVerifies(second.shadowRoot, 'SecondPass456'), 'boot 2: the changed password reached /etc/shadow');
-      t.like(second.status as object, { mode: 'cloud-init', exitCode: 0, osConf: 'removed' });
+      t.like(second.status?.lastApply as object, { mode: 'cloud-init', exitCode: 0, osConf: 'removed' });
       t.deepEqual(second.status?.concerns.map((c) => `${c.concern} ${c.result}`), ['password applied', 'network applied', 'hostname applied', 'dns unchanged']);
       t.deepEqual(second.sshHostKeys, first.sshHostKeys, 'boot 2: host keys unchanged (same instance-id)');
       byCloudInit(second, 'boot 2');

@@ -1,6 +1,7 @@
 // Real boots under qemu: builds the Debian 12 guest root once (test/vm/build-rootfs.sh), a disk per case
 // (test/vm/make-disk.sh: partition 1 with aliyun_custom_image/, partition 2 the root with the osconf .deb),
 // boots it (test/vm/boot.sh) and reads the facts the guest's probe printed on its second serial port.
+import type { StatusReport } from '../../src/cli/status.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,13 +157,8 @@ export interface Probe {
   etcHostname: string;
   resolv: string;
   shadowRoot: string;
-  status: {
-    exitCode: number;
-    osConf: string;
-    concerns: Array<{ concern: string; result: string }>;
-    verify?: { result: string; checks: Array<{ concern: string; result: string; missing: string[] }> };
-    pending?: unknown;
-  } | null;
+  /** `osconf status --format json` in the guest (schema 1, src/cli/status.ts), null when it printed no JSON. */
+  status: StatusReport | null;
   order: Record<string, { activeEnter: number; inactiveExit: number; state: string }>;
   unitStatus: string;
   /** `systemctl show` of osconf-verify.service: StatusText, ActiveState, Result. */

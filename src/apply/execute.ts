@@ -176,7 +176,7 @@ async function perform(host: Host, action: Action, selinux: boolean, outcome: Co
       return;
     case 'exec': {
       options.onBoundary?.(`exec ${action.argv[0]}`);
-      let r = await host.exec(action.argv).catch((e: unknown) => {
+      let r = await host.exec(action.argv, action.timeoutMs ? { timeoutMs: action.timeoutMs } : {}).catch((e: unknown) => {
         if (!action.fallback) throw e;
         return { code: 127, stdout: '', stderr: e instanceof Error ? e.message : String(e) };
       });

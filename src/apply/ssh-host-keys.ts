@@ -11,5 +11,7 @@ export async function sshHostKeysMissing(host: Host): Promise<boolean> {
 
 /** Generates every missing default host key type, before sshd starts (the unit is ordered before it). */
 export function sshHostKeysAction(): Action {
-  return { kind: 'exec', argv: ['ssh-keygen', '-A'], purpose: "generate this instance's SSH host keys" };
+  // Key generation is CPU-bound: an emulated machine under load took over a minute (RSA). The bound is for a
+  // hang only, inside the unit's own (15 min).
+  return { kind: 'exec', argv: ['ssh-keygen', '-A'], purpose: "generate this instance's SSH host keys", timeoutMs: 10 * 60_000 };
 }

@@ -30,6 +30,8 @@ export type Action =
       allowFailure?: boolean;
       /** Run instead when argv fails or cannot run (hostnamectl early at boot, before D-Bus). */
       fallback?: string[];
+      /** How long the command may run, in milliseconds (default: the Host's bound for every command). */
+      timeoutMs?: number;
     };
 
 export interface NicExpectation {

@@ -7,6 +7,9 @@ import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import { logSettings, registerLogger } from './log-settings.js';
+import { redactRegistered } from './secret-registry.js';
+
+export { registerSecret } from './secret-registry.js';
 
 export type { LogLevel } from './log-settings.js';
 export { setJsonLogs, setLogLevel } from './log-settings.js';
@@ -16,7 +19,6 @@ export const LOG_FILE = '/var/log/osconf.log';
 const MAX_LOG_BYTES = 1024 * 1024;
 
 let logger: winston.Logger | null = null;
-const secrets = new Set<string>();
 
 registerLogger({
   onChange: () => {
@@ -25,23 +27,13 @@ registerLogger({
   flush: flushLogger,
 });
 
-/** Text that must never appear in a log line (matched literally). */
-export function registerSecret(text: string): void {
-  if (text.length >= 4) secrets.add(text);
-}
 
 const redact = winston.format((info) => {
   for (const key of Object.keys(info)) {
     const value = (info as Record<string, unknown>)[key];
-    if (typeof value !== 'string') continue;
-    let clean = value;
-    for (const s of secrets) clean = clean.split(s).join('(redacted)');
-    (info as Record<string, unknown>)[key] = clean;
+    if (typeof value === 'string') (info as Record<string, unknown>)[key] = redactRegistered(value);
   }
-  const message = String(info.message);
-  let clean = message;
-  for (const s of secrets) clean = clean.split(s).join('(redacted)');
-  info.message = clean;
+  info.message = redactRegistered(String(info.message));
   return info;
 });
 

@@ -5,6 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Concern } from '../config/model.js';
 import type { Host } from '../host/host.js';
+import { redactRegistered } from '../secret-registry.js';
 import type { Expectation } from '../plan/actions.js';
 import type { ConcernOutcome, ExtraOutcome } from './execute.js';
 import type { AttemptRecord } from './retry.js';
@@ -76,7 +77,7 @@ export const INSTANCE_DATA_FILE = '/run/osconf/instance-data.json';
 
 export async function writeRunRecord(host: Host, record: RunRecord): Promise<void> {
   await host.mkdir('/var/lib/osconf', 0o755);
-  await host.write(LAST_RUN_FILE, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  await host.write(LAST_RUN_FILE, recordText(record), { mode: 0o600 });
 }
 
 /** The last run's record, or null when no apply has run (or the record is unreadable JSON). */
@@ -131,7 +132,15 @@ export const DIGEST_KEY_FILE = '/var/lib/osconf/digest.key';
 
 export async function writeState(host: Host, state: ApplyState): Promise<void> {
   await host.mkdir('/var/lib/osconf', 0o755);
-  await host.write(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await host.write(STATE_FILE, recordText(state), { mode: 0o600 });
+}
+
+/**
+ * A record as stored: JSON whose free text (messages, step details, errors, whatever a tool printed) has every
+ * registered secret redacted, as log lines do. Digests are left whole: they are compared, and hold no secret.
+ */
+function recordText(record: object): string {
+  return `${JSON.stringify(record, (key, value: unknown) => (typeof value === 'string' && key !== 'digest' ? redactRegistered(value) : value), 2)}\n`;
 }
 
 /**

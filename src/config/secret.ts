@@ -63,9 +63,9 @@ export function secretsIn(input: Uint8Array | string): string[] {
   return [...found].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every one of `secrets` replaced by REDACTED. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+/** `text` with every one of `secrets` (at least MIN_SECRET_LENGTH long) replaced by `replacement`. */
+export function redactSecrets(text: string, secrets: readonly string[], replacement = REDACTED): string {
   let clean = text;
-  for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH) clean = clean.split(s).join(REDACTED);
+  for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH) clean = clean.split(s).join(replacement);
   return clean;
 }

@@ -18,7 +18,16 @@ for (const umask of [0o022, 0o000]) {
       chmodSync(path, 0o644);
       const logger = winston.createLogger({ transports: [logFileTransport(path, 2000)] });
       // One line at a time, each waited for on disk: winston drops lines written while it rotates.
-      const onDisk = (text: string): boolean => readdirSync(dir).some((f) => readFileSync(join(dir, f), 'utf8').includes(text));
+      // A file listed may be renamed by the rotation before it is read: read as empty then, and looked at again.
+      const readOrEmpty = (f: string): string => {
+        try {
+          return readFileSync(join(dir, f), 'utf8');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+          throw e;
+        }
+      };
+      const onDisk = (text: string): boolean => readdirSync(dir).some((f) => readOrEmpty(f).includes(text));
       for (let i = 0; i < 100; i++) {
         logger.info(`line ${i} ${'x'.repeat(40)}`);
         for (let wait = 0; wait < 5000 && !onDisk(`line ${i} `); wait++) await new Promise((r) => setTimeout(r, 1));

@@ -19,13 +19,15 @@ const waiting: Array<() => void> = [];
 
 /** Runs `task` when fewer than MAX_IN_FLIGHT others run. */
 async function limited<T>(task: () => Promise<T>): Promise<T> {
+  // A finishing task hands its slot straight to the next waiter, so no newcomer slips in between.
   if (running >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
+  else running++;
   try {
     return await task();
   } finally {
-    running--;
-    waiting.shift()?.();
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
   }
 }
 

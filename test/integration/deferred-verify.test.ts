@@ -38,17 +38,28 @@ interface State {
   verify?: { result: string; checks: Array<{ concern: string; result: string; expected: string[]; seen: string[]; missing: string[] }> };
 }
 
-/**
- * The boot, in order: apply (networkd enabled, not started), `between` (what happens to the stack's files
- * before it starts), networkd starts, osconf verify. Returns the script's sections.
- */
-async function boot(between: string): Promise<{ box: NetSandbox; out: Record<string, string> }> {
+/** A sandbox with eth0 at os.conf's MAC, osconf, os.conf, the systemctl stand-in, and osconf.conf naming networkd. */
+function sandbox(): NetSandbox {
   const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));
   try {
     box.addTmpFile('osconf', readFileSync(osconfBin), 0o755);
     box.addTmpFile('os.conf', text);
     box.addTmpFile('systemctl', SYSTEMCTL, 0o755);
     box.addEtcFiles([{ path: '/etc/osconf/osconf.conf', content: '[source]\npath = /tmp/part\n[network]\nstack = networkd\n', mode: 0o644 }]);
+    return box;
+  } catch (e) {
+    box.destroy();
+    throw e;
+  }
+}
+
+/**
+ * The boot, in order: apply (networkd enabled, not started), `between` (what happens to the stack's files
+ * before it starts), networkd starts, osconf verify. Returns the script's sections.
+ */
+async function boot(between: string): Promise<{ box: NetSandbox; out: Record<string, string> }> {
+  const box = sandbox();
+  try {
     const r = await box.runInRoot(
       `mkdir -p /tmp/part/aliyun_custom_image && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
       # The stand-in, in this sandbox's own mount namespace only (osconf runs commands with a fixed PATH).
@@ -147,12 +158,8 @@ test('deferred verify: a .network file added after the apply wins over osconf\'s
 
 test('deferred verify: a check that fails at 3 boots counts against the retry limit and sets os.conf aside; status then says failed', async (t) => {
   // No stack ever starts: each boot's apply leaves the network to networkd, and each verify finds it missing.
-  const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));
+  const box = sandbox();
   try {
-    box.addTmpFile('osconf', readFileSync(osconfBin), 0o755);
-    box.addTmpFile('os.conf', text);
-    box.addTmpFile('systemctl', SYSTEMCTL, 0o755);
-    box.addEtcFiles([{ path: '/etc/osconf/osconf.conf', content: '[source]\npath = /tmp/part\n[network]\nstack = networkd\n', mode: 0o644 }]);
     const r = await box.runInRoot(
       `mkdir -p /tmp/part/aliyun_custom_image && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
       mkdir -p /run/systemd/system

@@ -5,6 +5,7 @@ import type { DnsPlace } from '../render/dns-owner.js';
 import type { NicView } from '../render/nic-view.js';
 import { connectionUuid } from '../render/network-manager.js';
 import type { Action } from './actions.js';
+import type { LiveNetwork } from './live-network.js';
 
 export interface ServiceState {
   /** systemd is PID 1 (so systemctl and hostnamectl work). */
@@ -39,9 +40,11 @@ export function iproute2Activation(nics: NicView[]): Action[] {
 
 /**
  * Commands that make `changed` NICs live with the stack's own tools. `daemonConfig`: a file the daemon reads
- * at start or on reload only (NetworkManager's conf.d) changed.
+ * at start or on reload only (NetworkManager's conf.d) changed. `live`: the running addresses (null when not
+ * read); ifupdown is left to networking.service only for NICs with no IPv4 address yet, since `ifup` adds to
+ * what a NIC has (interfaces(5)) and only osconf's `ifdown`/flush removes an earlier address.
  */
-export function activation(activator: Activator, changed: NicView[], services: ServiceState, daemonConfig = false): Activation {
+export function activation(activator: Activator, changed: NicView[], services: ServiceState, daemonConfig = false, live: LiveNetwork | null = null): Activation {
   if (changed.length === 0) return { actions: [], via: 'nothing changed' };
   const names = changed.map((n) => n.name);
   const running = (unit: string) => services.active.has(unit);
@@ -89,6 +92,11 @@ export function activation(activator: Activator, changed: NicView[], services: S
         actions: [services.systemd ? exec(['systemctl', 'restart', 'network.service'], 'restart the network service') : exec(['/etc/init.d/network', 'restart'], 'restart the network service')],
       };
     case 'ifupdown':
+      // networking.service (`ifup -a`, ordered after network-pre.target) brings the `auto` stanzas up right
+      // after osconf at boot: doing it here too cost two full ifdown/ifup rounds per NIC.
+      if (startsLater('networking.service') && live !== null && !changed.some((n) => live.addresses.some((a) => a.name === n.name))) {
+        return deferTo('networking.service');
+      }
       return {
         via: 'ifupdown',
         actions: changed.flatMap((n) => [

@@ -324,7 +324,7 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   let deferred = false;
   if (input.live) {
     const daemonConfig = [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE);
-    const act = activation(input.profile.activator, changedNics, input.services, daemonConfig);
+    const act = activation(input.profile.activator, changedNics, input.services, daemonConfig, input.liveNetwork);
     actions.push(...act.actions);
     reason = changedNics.length > 0 ? (act.deferred ? act.via : `brought up with ${act.via}`) : undefined;
     // Left to a stack that starts after osconf (boot): the expectation is checked by the deferred verify

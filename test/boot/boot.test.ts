@@ -47,16 +47,11 @@ function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config
   const unit = probe.order[stackUnit[stack]]!;
   t.true(osconf.activeEnter > 0 && osconf.activeEnter <= pre.activeEnter, `osconf ready (${osconf.activeEnter}) before network-pre.target (${pre.activeEnter})`);
   t.true(unit.inactiveExit >= pre.activeEnter, `${stackUnit[stack]} started (${unit.inactiveExit}) after network-pre.target`);
-  if (stack === 'eni') {
-    // ifupdown is brought up by osconf itself: checked at once, nothing deferred.
-    t.regex(probe.unitStatus, /StatusText=applied: password applied, network applied, hostname applied, dns applied; os\.conf removed/);
-    t.regex(probe.verifyUnitStatus, /ActiveState=inactive/, 'osconf-verify did not run: nothing was pending');
-  } else {
-    // networkd and NetworkManager start after osconf and apply its files: osconf-verify checks them once up.
-    t.regex(probe.unitStatus, /StatusText=applied: password applied, network pending, hostname applied, dns \w+; os\.conf kept until verified/);
-    // DNS is pending too where it goes through the stack (NetworkManager writes resolv.conf).
-    checkVerified(t, probe, [stackUnit[stack]], /dns pending/.test(probe.unitStatus) ? ['network', 'dns'] : ['network']);
-  }
+  // Every stack starts after osconf at boot and applies its files (ifupdown too: networking.service's
+  // `ifup -a`): osconf-verify checks them once it is up.
+  t.regex(probe.unitStatus, /StatusText=applied: password applied, network pending, hostname applied, dns \w+; os\.conf kept until verified/);
+  // DNS is pending too where it goes through the stack (NetworkManager writes resolv.conf).
+  checkVerified(t, probe, [stackUnit[stack]], /dns pending/.test(probe.unitStatus) ? ['network', 'dns'] : ['network']);
   t.not(probe.status?.verify.result, 'pending', 'nothing left pending');
   t.is(probe.status?.status, 'done', probe.status?.detail);
   t.false(probe.journal.includes(PASSWORD));

@@ -15,15 +15,22 @@ import { examplesDir, osconfBin } from '../helpers/paths.js';
 const text = readFileSync(join(examplesDir, 'vpc.conf'), 'utf8');
 const config = readOsConf(text).config;
 
-// What systemd answers early at boot: networkd enabled, nothing started yet.
-const SYSTEMCTL = `#!/bin/sh
+// What systemd answers early at boot: the stack's unit enabled, nothing started yet.
+const systemctl = (unit: string) => `#!/bin/sh
 [ "$1" = show ] || exit 0
 shift 3
 for u in "$@"; do
-  state=disabled; [ "$u" = systemd-networkd.service ] && state=enabled
+  state=disabled; [ "$u" = ${unit} ] && state=enabled
   printf 'Id=%s\\nActiveState=inactive\\nUnitFileState=%s\\n\\n' "$u" "$state"
 done
 `;
+type Stack = 'networkd' | 'eni';
+const stackUnit: Record<Stack, string> = { networkd: 'systemd-networkd.service', eni: 'networking.service' };
+// How each stack starts after the apply: networkd as its unit does; ifupdown as networking.service does (ifup -a).
+const startStack: Record<Stack, string> = {
+  networkd: 'mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif; /lib/systemd/systemd-networkd > /run/networkd.log 2>&1 & pid=$!',
+  eni: 'mkdir -p /run/network; ifup -a > /run/networkd.log 2>&1; pid=',
+};
 
 /** The sections a script prints as `=== name` followed by its output. */
 function sections(stdout: string): Record<string, string> {
@@ -38,14 +45,14 @@ interface State {
   verify?: { result: string; checks: Array<{ concern: string; result: string; expected: string[]; seen: string[]; missing: string[] }> };
 }
 
-/** A sandbox with eth0 at os.conf's MAC, osconf, os.conf, the systemctl stand-in, and osconf.conf naming networkd. */
-function sandbox(): NetSandbox {
+/** A sandbox with eth0 at os.conf's MAC, osconf, os.conf, the systemctl stand-in, and osconf.conf naming the stack. */
+function sandbox(stack: Stack = 'networkd'): NetSandbox {
   const box = NetSandbox.create(config.interfaces.map((n) => ({ name: n.name, mac: n.mac })));
   try {
     box.addTmpFile('osconf', readFileSync(osconfBin), 0o755);
     box.addTmpFile('os.conf', text);
-    box.addTmpFile('systemctl', SYSTEMCTL, 0o755);
-    box.addEtcFiles([{ path: '/etc/osconf/osconf.conf', content: '[source]\npath = /tmp/part\n[network]\nstack = networkd\n', mode: 0o644 }]);
+    box.addTmpFile('systemctl', systemctl(stackUnit[stack]), 0o755);
+    box.addEtcFiles([{ path: '/etc/osconf/osconf.conf', content: `[source]\npath = /tmp/part\n[network]\nstack = ${stack}\n`, mode: 0o644 }]);
     return box;
   } catch (e) {
     box.destroy();
@@ -57,8 +64,8 @@ function sandbox(): NetSandbox {
  * The boot, in order: apply (networkd enabled, not started), `between` (what happens to the stack's files
  * before it starts), networkd starts, osconf verify. Returns the script's sections.
  */
-async function boot(between: string): Promise<{ box: NetSandbox; out: Record<string, string> }> {
-  const box = sandbox();
+async function boot(between: string, stack: Stack = 'networkd'): Promise<{ box: NetSandbox; out: Record<string, string> }> {
+  const box = sandbox(stack);
   try {
     const r = await box.runInRoot(
       `mkdir -p /tmp/part/aliyun_custom_image && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
@@ -68,10 +75,10 @@ async function boot(between: string): Promise<{ box: NetSandbox; out: Record<str
       echo "=== apply.log"; cat /tmp/apply.log
       echo "=== marker"; ls /run/osconf/verify-pending 2>&1
       echo "=== partition after apply"; ls /tmp/part/aliyun_custom_image
+      echo "=== addresses after apply"; ip -4 -o addr show scope global
       umount /usr/bin/systemctl && rm -rf /run/systemd/system
       ${between}
-      mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif
-      /lib/systemd/systemd-networkd > /run/networkd.log 2>&1 & pid=$!
+      ${startStack[stack]}
       echo "=== verify"; /tmp/osconf verify --timeout 10 --json 2> /tmp/verify.log; echo "exit $?"
       echo "=== verify.log"; cat /tmp/verify.log
       echo "=== status"; /tmp/osconf status
@@ -79,7 +86,7 @@ async function boot(between: string): Promise<{ box: NetSandbox; out: Record<str
       echo "=== marker after"; ls /run/osconf/verify-pending 2>&1
       echo "=== partition"; ls /tmp/part/aliyun_custom_image
       echo "=== again"; /tmp/osconf verify; echo "exit $?"
-      kill $pid; wait $pid || true
+      [ -z "$pid" ] || { kill $pid; wait $pid || true; }
       echo "=== networkd.log"; cat /run/networkd.log`,
       120_000,
     );
@@ -93,14 +100,15 @@ async function boot(between: string): Promise<{ box: NetSandbox; out: Record<str
 
 const json = (s: string) => JSON.parse(s.slice(s.indexOf('{'), s.lastIndexOf('}') + 1)) as State;
 
-function checkApply(t: import('ava').ExecutionContext, out: Record<string, string>): void {
+function checkApply(t: import('ava').ExecutionContext, out: Record<string, string>, stack: Stack = 'networkd'): void {
   const first = json(out.apply!);
   t.regex(out.apply!, /^exit 0$/m, out['apply.log']);
   t.is(first.osConf, 'kept until verified', `os.conf stays until the stack has shown the settings: ${out.apply}${out['apply.log']}`);
   t.deepEqual(first.pending?.concerns.map((c) => c.concern), ['network']);
   const network = first.concerns.find((c) => c.concern === 'network')!;
   t.is(network.result, 'pending');
-  t.regex(network.message!, /systemd-networkd\.service applies them when it starts/);
+  t.true(network.message!.startsWith(`${stackUnit[stack]} applies them when it starts`), network.message!);
+  t.is(out['addresses after apply']!.trim(), '', 'osconf left bringing the NIC up to the stack');
   t.regex(out.marker!, /^\/run\/osconf\/verify-pending$/m, 'the marker osconf-verify.service starts on');
   t.regex(out['partition after apply']!, /^os\.conf$/m);
 }
@@ -125,6 +133,22 @@ test('deferred verify: networkd starts after the apply and shows os.conf\'s addr
     t.is((JSON.parse(out.query!) as Record<string, string>).network, 'applied', out.query);
     t.regex(out.again!, /nothing to verify/);
     t.regex(out.again!, /^exit 0$/m);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('deferred verify: ifupdown is left to networking.service (ifup -a) at boot when the NIC has no address yet; verified after it', async (t) => {
+  const { box, out } = await boot('', 'eni');
+  try {
+    checkApply(t, out, 'eni');
+    t.regex(out.verify!, /^exit 0$/m, `${out['verify.log']}\n${out['networkd.log']}`);
+    const state = json(out.verify!);
+    t.is(state.verify?.result, 'passed');
+    t.deepEqual(state.verify?.checks.map((c) => [c.concern, c.result, c.missing]), [['network', 'applied', []]]);
+    t.is(state.osConf, 'removed');
+    t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
+    t.notRegex(out.partition!, /os\.conf/);
   } finally {
     box.destroy();
   }

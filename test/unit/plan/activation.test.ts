@@ -34,3 +34,26 @@ test('NetworkManager: a changed global DNS file is reloaded before the connectio
   t.true(withDns[0]!.kind === 'exec' && withDns[0]!.allowFailure);
   t.false(argv(activation('network-manager', nics, services).actions).includes('nmcli general reload'));
 });
+
+test('ifupdown at boot: left to networking.service when it starts later and the NIC has no address yet; brought up here otherwise', (t) => {
+  const nics = nicViews(offLink);
+  const boot = { systemd: true, active: new Set<string>(), enabled: new Set(['networking.service']) };
+  const none = { addresses: [], routes: [] };
+  const deferred = activation('ifupdown', nics, boot, false, none);
+  t.true(deferred.deferred);
+  t.deepEqual(deferred.actions, []);
+  t.is(deferred.via, 'networking.service applies them when it starts');
+  // An address the initramfs (or anything) gave the NIC would stay beside os.conf's under `ifup`: osconf takes it down itself.
+  const addressed = activation('ifupdown', nics, boot, false, { addresses: [{ name: 'eth0', cidr: '192.0.2.9/24' }], routes: [] });
+  t.falsy(addressed.deferred);
+  t.deepEqual(argv(addressed.actions), ['ifdown --force eth0', 'ip -4 addr flush dev eth0 scope global', 'ifup eth0']);
+  // networking.service already ran (a re-run after boot), is not enabled, or systemd is not PID 1: osconf brings the NIC up.
+  for (const services of [
+    { systemd: true, active: new Set(['networking.service']), enabled: new Set(['networking.service']) },
+    { systemd: true, active: new Set<string>(), enabled: new Set<string>() },
+    { systemd: false, active: new Set<string>(), enabled: new Set(['networking.service']) },
+  ]) {
+    t.falsy(activation('ifupdown', nics, services, false, none).deferred);
+  }
+  t.falsy(activation('ifupdown', nics, boot, false, null).deferred, 'running addresses unknown: not deferred');
+});

@@ -174,6 +174,19 @@ async function perform(host: Host, action: Action, selinux: boolean, outcome: Co
       await host.symlink(action.target, action.path);
       outcome.files.push(action.path);
       return;
+    case 'set-hostname': {
+      options.onBoundary?.('set-hostname');
+      try {
+        await host.setHostname(action.hostname);
+        outcome.commands.push(`sethostname ${action.hostname}`);
+      } catch (e) {
+        log().info(`setting the host name through /proc/sys/kernel/hostname failed (${e instanceof Error ? e.message : String(e)}); using ${action.fallback.join(' ')}`);
+        const r = await host.exec(action.fallback);
+        outcome.commands.push(action.fallback.join(' '));
+        if (r.code !== 0) throw new OsconfError(`${action.fallback.join(' ')} exited with ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''} (${action.purpose})`, 1);
+      }
+      return;
+    }
     case 'exec': {
       options.onBoundary?.(`exec ${action.argv[0]}`);
       let r = await host.exec(action.argv, action.timeoutMs ? { timeoutMs: action.timeoutMs } : {}).catch((e: unknown) => {

@@ -124,7 +124,7 @@ async function services(host: Host): Promise<ServiceState> {
   const enabled = new Set<string>();
   if (systemd) {
     // One call for all units (each exec is slow this early at boot): blocks of Id=, ActiveState=, UnitFileState=.
-    const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service', 'networking.service', 'systemd-resolved.service'];
+    const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service', 'networking.service', 'systemd-resolved.service', 'systemd-hostnamed.service'];
     const r = await host.exec(['systemctl', 'show', '-p', 'Id,ActiveState,UnitFileState', ...units]).catch(() => null);
     for (const block of (r?.stdout ?? '').split(/\n\s*\n/)) {
       const fields = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));

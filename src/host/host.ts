@@ -50,6 +50,12 @@ export interface Host {
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** The running system's host name (live hosts only). */
   hostname(): Promise<string>;
+  /**
+   * Sets the running system's (the UTS namespace's) host name: writes /proc/sys/kernel/hostname, as
+   * sethostname(2) does (proc(5)). Live hosts only.
+   * @throws OsconfError on a sandbox root; the write's error (EACCES, EINVAL, ENOENT without /proc).
+   */
+  setHostname(name: string): Promise<void>;
   /** Whole days since 1970-01-01, for /etc/shadow's last-change field. */
   today(): number;
 }

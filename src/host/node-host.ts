@@ -257,6 +257,12 @@ export class NodeHost implements Host {
     return osHostname();
   }
 
+  async setHostname(name: string): Promise<void> {
+    if (!this.live) throw new OperationalError(`refusing to set the host name of a sandbox root (${this.root})`);
+    // One write(2) of the whole name: the kernel takes it as sethostname(2) would (proc(5)).
+    await fs.writeFile('/proc/sys/kernel/hostname', name);
+  }
+
   today(): number {
     return Math.floor(Date.now() / 86_400_000);
   }

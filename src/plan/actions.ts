@@ -23,6 +23,11 @@ export type Action =
   | { kind: 'empty'; path: string; purpose: string }
   | { kind: 'mkdir'; path: string; purpose: string }
   | { kind: 'symlink'; path: string; target: string; purpose: string }
+  /**
+   * The running (kernel) host name, set as sethostname(2) does through /proc/sys/kernel/hostname (proc(5)),
+   * with no child process and no D-Bus; `fallback` (hostname(1)) where the kernel refuses the write.
+   */
+  | { kind: 'set-hostname'; hostname: string; purpose: string; fallback: string[] }
   | {
       kind: 'exec';
       argv: string[];
@@ -102,6 +107,7 @@ function describeAction(a: Action): string {
   if (a.kind === 'empty') return `empty ${a.path}`;
   if (a.kind === 'mkdir') return `create ${a.path}/`;
   if (a.kind === 'symlink') return `link ${a.path} -> ${a.target}`;
+  if (a.kind === 'set-hostname') return `set the kernel's host name to ${a.hostname} (/proc/sys/kernel/hostname)    # ${a.purpose}`;
   if (a.sensitive) return `write ${a.path} (content withheld: ${a.sensitive === true ? 'it holds a password hash' : a.sensitive})`;
   return createTwoFilesPatch(a.before === null ? '/dev/null' : `a${a.path}`, `b${a.path}`, a.before ?? '', a.content, '', '', { context: 3 })
     .replace(/^=+\n/, '')

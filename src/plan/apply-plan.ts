@@ -188,11 +188,13 @@ function planHostname(config: InstanceConfig, files: RenderedFile[], input: Appl
   const extra: Action[] = [];
   // Host names are case-insensitive (RFC 4343); systemd 219's hostnamectl lowercases what it is given.
   if (input.live && input.liveHostname?.toLowerCase() !== hostname.toLowerCase()) {
-    // hostnamectl needs D-Bus, which may not run yet this early at boot: then the kernel call.
+    // With systemd-hostnamed running, hostnamectl, so that its D-Bus clients hear of the change (it falls
+    // back to the kernel call when D-Bus fails). Otherwise (at boot it has not started; without systemd) the
+    // kernel's name is set directly: no process, no D-Bus round trip; osconf writes /etc/hostname itself.
     extra.push(
-      input.services.systemd
+      input.services.systemd && input.services.active.has('systemd-hostnamed.service')
         ? { kind: 'exec', argv: ['hostnamectl', '--static', '--transient', 'set-hostname', hostname], purpose: 'set the running host name', fallback: ['hostname', hostname] }
-        : { kind: 'exec', argv: ['hostname', hostname], purpose: 'set the running host name' },
+        : { kind: 'set-hostname', hostname, purpose: 'set the running host name', fallback: ['hostname', hostname] },
     );
   }
   // /etc/hosts before the host name files: until it is rewritten, they still name the image's old host, which
@@ -239,7 +241,7 @@ function planDns(config: InstanceConfig, route: DnsRoute, files: RenderedFile[],
     return { concern: 'dns', state: 'unchanged', reason: seen ? 'the resolver already reports them' : `${how}; files already as os.conf says`, actions: [] };
   }
   // NetworkManager's global DNS file (IPv6 servers) removed or rewritten here: NetworkManager must reread it.
-  if (act.actions.length === 0 && input.services.active.has('NetworkManager.service') && [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE)) {
+  if (act.actions.length === 0 && input.services.active.has('NetworkManager.service') && [...writes, ...removals].some((a) => 'path' in a && a.path === NM_GLOBAL_DNS_FILE)) {
     act.actions.push({ kind: 'exec', argv: ['nmcli', 'general', 'reload'], purpose: "reload NetworkManager's configuration and DNS", allowFailure: true });
   }
   const verify = later ?? (source !== null && !act.deferred && !networkDeferred ? ({ kind: 'dns', nameservers: expectedNameservers(config.nameservers, source), source } as const) : undefined);
@@ -301,7 +303,7 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
 
   const changed = new Set<NicView>();
   const byPath = new Map(files.map((f) => [f.path, f]));
-  for (const a of [...writes, ...removals]) if (a.kind !== 'exec') for (const n of nicsOfFile(a.path, byPath, nics)) changed.add(n);
+  for (const a of [...writes, ...removals]) if ('path' in a) for (const n of nicsOfFile(a.path, byPath, nics)) changed.add(n);
   for (const f of foreign) for (const n of nics) if (f.nics.includes(n.id)) changed.add(n);
   let reason: string | undefined;
   if (input.live && input.liveNetwork) {
@@ -323,7 +325,7 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   const verify = input.live;
   let deferred = false;
   if (input.live) {
-    const daemonConfig = [...writes, ...removals].some((a) => a.kind !== 'exec' && a.path === NM_GLOBAL_DNS_FILE);
+    const daemonConfig = [...writes, ...removals].some((a) => 'path' in a && a.path === NM_GLOBAL_DNS_FILE);
     const act = activation(input.profile.activator, changedNics, input.services, daemonConfig, input.liveNetwork);
     actions.push(...act.actions);
     reason = changedNics.length > 0 ? (act.deferred ? act.via : `brought up with ${act.via}`) : undefined;

@@ -255,5 +255,7 @@ export function describeAction(a: PrepareAction, dryRun: boolean): string {
       return `${verb('linked', 'would link')} ${a.path} -> ${a.target} (${a.purpose})`;
     case 'exec':
       return `${verb('ran', 'would run')} ${a.argv.join(' ')} (${a.purpose})`;
+    case 'set-hostname':
+      return `${verb('set', 'would set')} the host name to ${a.hostname} (${a.purpose})`;
   }
 }

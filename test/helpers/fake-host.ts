@@ -16,7 +16,7 @@ export class FakeHost implements Host {
   constructor(
     readonly live: boolean,
     readonly commands: Record<string, CommandHandler> = {},
-    private readonly name = 'localhost',
+    private name = 'localhost',
   ) {}
 
   put(path: string, content: string, mode = 0o644): this {
@@ -89,6 +89,16 @@ export class FakeHost implements Host {
 
   async hostname(): Promise<string> {
     return this.name;
+  }
+
+  /** When set, setHostname fails as a kernel without a writable /proc/sys/kernel/hostname would. */
+  setHostnameError: Error | null = null;
+
+  async setHostname(name: string): Promise<void> {
+    if (!this.live) throw new Error('fake host: a sandbox root has no running host name');
+    this.ran.push({ argv: ['sethostname', name], stdin: undefined });
+    if (this.setHostnameError) throw this.setHostnameError;
+    this.name = name;
   }
 
   today(): number {

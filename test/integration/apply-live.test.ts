@@ -155,7 +155,7 @@ test('--dry-run prints diffs and commands and changes nothing', async (t) => {
     const plan = box.out('d.out');
     t.regex(plan, /\+\+\+ b\/etc\/systemd\/network\/10-osconf-eth0\.network/);
     t.regex(plan, /^\$ ip addr add 10\.171\.254\.123\/24 dev eth0/m);
-    t.regex(plan, /^\$ hostname iZ23r29djmjZ/m);
+    t.regex(plan, /^set the kernel's host name to iZ23r29djmjZ \(\/proc\/sys\/kernel\/hostname\)/m);
     t.regex(plan, /write \/etc\/shadow \(content withheld/);
     t.false(plan.includes(PASSWORD));
     t.false(plan.includes('$6$'));

@@ -4,7 +4,7 @@ import test from 'ava';
 import { planFirstPartition, planPrepare, type PrepareAction } from '../../../src/prepare/plan.js';
 import { debianRoot, MemoryRoot } from '../../helpers/memory-root.js';
 
-const paths = (actions: PrepareAction[]) => actions.map((a) => ('path' in a ? `${a.kind} ${a.path}` : `${a.kind} ${a.argv.join(' ')}`));
+const paths = (actions: PrepareAction[]) => actions.map((a) => ('path' in a ? `${a.kind} ${a.path}` : 'argv' in a ? `${a.kind} ${a.argv.join(' ')}` : a.kind));
 
 test('a sealed Debian root with osconf enabled needs nothing', async (t) => {
   const plan = await planPrepare(debianRoot().view(), { live: false });

@@ -119,29 +119,45 @@ test('live: NICs resolved by MAC, brought up with the stack when it runs, iprout
   const commands = host.ran.map((r) => r.argv.join(' '));
   t.true(commands.includes('ip addr add 10.171.254.123/24 dev ens5'));
   t.true(commands.includes('ip route replace default via 10.171.254.1 dev ens5'));
-  t.true(commands.includes('hostname iZ23r29djmjZ'));
+  t.true(commands.includes('sethostname iZ23r29djmjZ'), 'the kernel call, no hostname(1) process');
   t.false(commands.some((c) => c.includes('qwHr1234')));
 });
 
-test('live: the stack runs, so its own tool brings NICs up', async (t) => {
-  const ok = { code: 0, stdout: '', stderr: '' };
+test('live: where the kernel refuses /proc/sys/kernel/hostname, hostname(1) sets the running name', async (t) => {
   const host = new FakeHost(true, {
-    systemctl: (argv) => ({
-      code: 0,
-      stdout: argv
-        .slice(4)
-        .map((u) => `Id=${u}\nActiveState=${u === 'NetworkManager.service' ? 'active' : 'inactive'}\nUnitFileState=${u === 'NetworkManager.service' ? 'enabled' : ''}\n`)
-        .join('\n'),
-      stderr: '',
-    }),
-    nmcli: () => ok,
     ip: (argv) => ({ code: 0, stdout: argv[1] === '-j' ? '[]' : '', stderr: '' }),
-    hostnamectl: () => ok,
-  }).put('/sys/class/net/eth0/address', '00:8c:fa:5e:14:23\n');
-  host.dirs.add('/run/systemd/system');
-  const plan = planApply(await gather(host, readOsConf(vpcText), detection('rhel-9')));
-  const argv = plan.concerns.flatMap((c) => c.actions.filter((a) => a.kind === 'exec').map((a) => (a.kind === 'exec' ? a.argv.join(' ') : '')));
-  t.deepEqual(argv, ['nmcli connection reload', 'nmcli connection up uuid a134d100-f35c-5d6d-aacd-341896aed1cc ifname eth0', 'hostnamectl --static --transient set-hostname iZ23r29djmjZ']);
+    hostname: () => ({ code: 0, stdout: '', stderr: '' }),
+  }).put('/etc/shadow', SHADOW, 0o640);
+  host.setHostnameError = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+  const { outcomes } = await applyOnce(host, vpcText);
+  t.is(outcomes.find((o) => o.concern === 'hostname')!.result, 'applied');
+  t.deepEqual(host.ran.map((r) => r.argv.join(' ')).filter((c) => /hostname/.test(c)), ['sethostname iZ23r29djmjZ', 'hostname iZ23r29djmjZ']);
+});
+
+test('live: the stack runs, so its own tool brings NICs up; hostnamectl only while systemd-hostnamed runs', async (t) => {
+  const ok = { code: 0, stdout: '', stderr: '' };
+  const planWith = async (active: string[]) => {
+    const host = new FakeHost(true, {
+      systemctl: (argv) => ({
+        code: 0,
+        stdout: argv
+          .slice(4)
+          .map((u) => `Id=${u}\nActiveState=${active.includes(u) ? 'active' : 'inactive'}\nUnitFileState=${u === 'NetworkManager.service' ? 'enabled' : ''}\n`)
+          .join('\n'),
+        stderr: '',
+      }),
+      nmcli: () => ok,
+      ip: (argv) => ({ code: 0, stdout: argv[1] === '-j' ? '[]' : '', stderr: '' }),
+      hostnamectl: () => ok,
+    }).put('/sys/class/net/eth0/address', '00:8c:fa:5e:14:23\n');
+    host.dirs.add('/run/systemd/system');
+    const plan = planApply(await gather(host, readOsConf(vpcText), detection('rhel-9')));
+    return plan.concerns.flatMap((c) => c.actions.flatMap((a) => (a.kind === 'exec' ? [a.argv.join(' ')] : a.kind === 'set-hostname' ? [`sethostname ${a.hostname}`] : [])));
+  };
+  const nm = ['nmcli connection reload', 'nmcli connection up uuid a134d100-f35c-5d6d-aacd-341896aed1cc ifname eth0'];
+  t.deepEqual(await planWith(['NetworkManager.service', 'systemd-hostnamed.service']), [...nm, 'hostnamectl --static --transient set-hostname iZ23r29djmjZ']);
+  // hostnamed has not started (early boot) or has exited after its idle time: the kernel call, no D-Bus round trip.
+  t.deepEqual(await planWith(['NetworkManager.service']), [...nm, 'sethostname iZ23r29djmjZ']);
 });
 
 test('live: a NIC whose MAC is absent fails the network concern and nothing of it is written', async (t) => {

@@ -31,6 +31,8 @@ apt_packages=(
   qemu-system-x86 mtools dosfstools fdisk
   # syslinux's MBR boot code for the sealed test disk, which `osconf check` wants bootable
   syslinux-common
+  # qemu-user runs the aarch64 standalone tarball's Node.js (test/integration/packages.test.ts)
+  qemu-user-static
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -100,4 +102,30 @@ fi
 
 # The Node.js builds the bundle is run under by the Node matrix test (8 for the refusal, 10 to 22).
 bash "$here/scripts/node-runtimes.sh" "$tools_dir"
+
+# For the standalone tarballs' tests (test/integration/packages.test.ts): a Debian 11 (bullseye) root without
+# nodejs (debootstrap --variant=minbase from deb.debian.org, which still serves bullseye as oldoldstable), and
+# Debian 11's aarch64 libraries (glibc, libstdc++), unpacked only (--foreign: nothing of it runs here), that
+# qemu-aarch64-static -L loads the aarch64 runtime with. About 4 and 2 minutes on the development machine.
+debian11_root="$tools_dir/debian11"
+if ! grep -qs '^11\.' "$debian11_root/etc/debian_version"; then
+  bash "$here/scripts/debian-root.sh" "$debian11_root.tmp" "" "" "$tools_dir/debootstrap11.log" bullseye
+  rm -rf -- "$debian11_root"
+  mv -- "$debian11_root.tmp" "$debian11_root"
+fi
+arm64_root="$tools_dir/debian11-arm64"
+if [ ! -e "$arm64_root/lib/ld-linux-aarch64.so.1" ]; then
+  rm -rf -- "$arm64_root.tmp"
+  bash "$here/scripts/sandbox.sh" run --host-network -- debootstrap --foreign --arch=arm64 --variant=minbase bullseye "$arm64_root.tmp" http://deb.debian.org/debian >"$tools_dir/debootstrap11-arm64.log" 2>&1 || {
+    tail -n 20 "$tools_dir/debootstrap11-arm64.log" >&2
+    exit 1
+  }
+  # The downloaded .debs and debootstrap's second stage are not needed: only the unpacked libraries are.
+  rm -rf -- "$arm64_root.tmp/debootstrap" "$arm64_root.tmp/var/cache/apt/archives"
+  mkdir -p "$arm64_root.tmp/var/cache/apt/archives"
+  rm -rf -- "$arm64_root"
+  mv -- "$arm64_root.tmp" "$arm64_root"
+fi
+# The runtime the standalone tarballs carry (npm run package fetches it too, into the same cache).
+bash "$here/scripts/node-standalone.sh" "$tools_dir" >/dev/null
 echo "test tools ready in $tools_dir"

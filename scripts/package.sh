@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `npm run package`: the .deb (debian/, built with debhelper), the .rpm (packaging/rpm/osconf.spec) and a
-# .tar.gz with install.sh, in dist/packages/.
-# Needs Node.js and npm (the bundle), and from Debian: dpkg-dev and debhelper (the .deb), rpm (rpmbuild).
+# `npm run package`: the .deb (debian/, built with debhelper), the .rpm (packaging/rpm/osconf.spec), a
+# .tar.gz with install.sh, and the standalone tarballs (the same with a Node.js runtime that runs on glibc 2.17,
+# one per architecture: scripts/node-standalone.sh), in dist/packages/.
+# Needs Node.js and npm (the bundle; npm fetches the runtime from the registry once, cached in .tools or
+# OSCONF_TOOLS_DIR), and from Debian: dpkg-dev and debhelper (the .deb), rpm (rpmbuild), binutils (readelf).
 # A missing tool is named with the command that installs it; with --install-deps (as root, on Debian or
 # Ubuntu) they are installed with apt-get.
 set -euo pipefail
@@ -16,7 +18,7 @@ for arg in "$@"; do
 done
 
 # command → the Debian package that provides it.
-declare -A needs=([dpkg-buildpackage]=dpkg-dev [dh]=debhelper [rpmbuild]=rpm [gzip]=gzip [tar]=tar)
+declare -A needs=([dpkg-buildpackage]=dpkg-dev [dh]=debhelper [rpmbuild]=rpm [gzip]=gzip [tar]=tar [readelf]=binutils)
 missing=()
 for cmd in "${!needs[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}")
@@ -100,5 +102,20 @@ gzip -9n < dist/man/osconf.8 > "$tarroot/osconf.8.gz"
 gzip -9n < dist/man/osconf.conf.5 > "$tarroot/osconf.conf.5.gz"
 install -m 0644 "${docs[@]}" "$tarroot/doc/"
 tar -C "$(dirname "$tarroot")" --owner=0 --group=0 -czf "$out/osconf-$version.tar.gz" "osconf-$version"
+
+# The standalone tarballs: the same files plus the Node.js runtime (bin/node and its LICENSE only) in lib/node/,
+# which install.sh finds and installs under its own prefix (/opt/osconf). For images with no usable Node.js.
+tools_dir="${OSCONF_TOOLS_DIR:-$PWD/.tools}"
+node_version=$(bash scripts/node-standalone.sh "$tools_dir")
+for arch in x86_64 aarch64; do
+  runtime="$tools_dir/node-standalone/$node_version-$arch"
+  bash scripts/glibc-ceiling.sh "$runtime/bin/node" >/dev/null
+  name="osconf-$version-standalone-$arch"
+  standalone="$work/$name"
+  cp -a "$tarroot" "$standalone"
+  install -D -m 0755 "$runtime/bin/node" "$standalone/lib/node/bin/node"
+  install -m 0644 "$runtime/LICENSE" "$standalone/lib/node/LICENSE"
+  tar -C "$work" --owner=0 --group=0 -czf "$out/$name.tar.gz" "$name"
+done
 
 ls -l "$out"

@@ -1,28 +1,52 @@
 #!/bin/sh
 # Installs osconf from this tarball on a distribution with neither dpkg nor rpm, and enables it at boot for
 # the init system found (systemd, OpenRC or SysV init). Run as root from the unpacked directory.
-# Options: --prefix DIR (default /usr), --uninstall.
+# Two layouts, one script: the plain tarball installs the launcher as PREFIX/bin/osconf, run by the system's
+# Node.js (>= 10); the standalone tarball (it carries lib/node/bin/node) installs that runtime as
+# PREFIX/lib/node/bin/node and the launcher as PREFIX/bin/osconf with its #! line naming that runtime.
+# /usr/bin/osconf, which the units and init scripts run, is the launcher or a link to it in both.
+# Options: --prefix DIR (default /usr, /opt/osconf for the standalone tarball), --uninstall.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-prefix=/usr
+standalone=no
+[ -f "$here/lib/node/bin/node" ] && standalone=yes
+if [ $standalone = yes ]; then prefix=/opt/osconf; else prefix=/usr; fi
 action=install
 while [ $# -gt 0 ]; do
   case "$1" in
-    --prefix) prefix=$2; shift 2 ;;
+    --prefix) prefix=${2:-}; shift 2 ;;
     --uninstall) action=uninstall; shift ;;
     *) echo "usage: $0 [--prefix DIR] [--uninstall]" >&2; exit 2 ;;
   esac
 done
-[ -n "$prefix" ] || { echo "empty --prefix" >&2; exit 2; }
-# The bundle runs on Node.js 10 and later; `node -p` works on every version, so older ones are named.
-node_version=$(node -p 'process.versions.node' 2>/dev/null) || node_version=
-node_major=${node_version%%.*}
-case "$node_major" in
-  '' | *[!0-9]*) echo "osconf: needs Node.js >= 10 (node) installed first" >&2; exit 1 ;;
+# The prefix ends up in a #! line (execve(2): one path, no blanks, at most 127 bytes in all on Linux).
+case "$prefix" in
+  /*) ;;
+  *) echo "--prefix must be an absolute path" >&2; exit 2 ;;
 esac
-if [ "$node_major" -lt 10 ]; then
-  echo "osconf: needs Node.js >= 10 (found v${node_version%.*})" >&2
-  exit 1
+case "$prefix" in
+  *[!A-Za-z0-9/._+-]* | *//* ) echo "--prefix may hold only letters, digits and / . _ + -" >&2; exit 2 ;;
+esac
+prefix=${prefix%/}
+[ -n "$prefix" ] && [ ${#prefix} -le 80 ] || { echo "--prefix must not be / and at most 80 characters" >&2; exit 2; }
+
+if [ $standalone = yes ]; then
+  if [ "$action" = install ]; then
+    # The runtime needs glibc >= 2.17 on this tarball's architecture; say so instead of failing at boot.
+    "$here/lib/node/bin/node" -e '' 2>/dev/null ||
+      { echo "osconf: the Node.js in this tarball does not run on this $(uname -m) system (it needs glibc >= 2.17 and the tarball of this architecture)" >&2; exit 1; }
+  fi
+else
+  # The bundle runs on Node.js 10 and later; `node -p` works on every version, so older ones are named.
+  node_version=$(node -p 'process.versions.node' 2>/dev/null) || node_version=
+  node_major=${node_version%%.*}
+  case "$node_major" in
+    '' | *[!0-9]*) echo "osconf: needs Node.js >= 10 (node) installed first" >&2; exit 1 ;;
+  esac
+  if [ "$node_major" -lt 10 ]; then
+    echo "osconf: needs Node.js >= 10 (found v${node_version%.*})" >&2
+    exit 1
+  fi
 fi
 
 if [ -d /run/systemd/system ] || command -v systemctl >/dev/null 2>&1; then init=systemd
@@ -36,13 +60,31 @@ if [ "$action" = uninstall ]; then
     openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rc-update del osconf-verify default >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
     sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; (update-rc.d osconf-verify remove || chkconfig --del osconf-verify) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
   esac
+  # /usr/bin/osconf only when it is our link (another osconf may own it).
+  if [ "$prefix" != /usr ] && [ "$(readlink /usr/bin/osconf 2>/dev/null || true)" = "$prefix/bin/osconf" ]; then rm -f /usr/bin/osconf; fi
   rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
+  if [ "$prefix" != /usr ]; then
+    # Our own prefix: its runtime, then whichever of its directories are left empty.
+    rm -f "$prefix/lib/node/bin/node" "$prefix/lib/node/LICENSE"
+    for d in lib/node/bin lib/node lib share/man/man8 share/man/man5 share/man share bin; do rmdir "$prefix/$d" 2>/dev/null || true; done
+    rmdir "$prefix" 2>/dev/null || true
+  fi
   rm -rf /var/cache/osconf
   echo "osconf removed ($init); /etc/osconf and /var/lib/osconf kept"
   exit 0
 fi
 
-install -D -m 0755 "$here/osconf" "$prefix/bin/osconf"
+if [ $standalone = yes ]; then
+  install -D -m 0755 "$here/lib/node/bin/node" "$prefix/lib/node/bin/node"
+  install -D -m 0644 "$here/lib/node/LICENSE" "$prefix/lib/node/LICENSE"
+  # The launcher's first line (#!/usr/bin/env node) becomes this runtime's path.
+  install -d -m 0755 "$prefix/bin"
+  { echo "#!$prefix/lib/node/bin/node"; sed 1d "$here/osconf"; } > "$prefix/bin/osconf.new"
+  chmod 0755 "$prefix/bin/osconf.new"
+  mv -f "$prefix/bin/osconf.new" "$prefix/bin/osconf"
+else
+  install -D -m 0755 "$here/osconf" "$prefix/bin/osconf"
+fi
 install -d -m 0755 /var/cache/osconf
 if [ "$prefix" != /usr ]; then ln -sf "$prefix/bin/osconf" /usr/bin/osconf; fi
 install -D -m 0644 "$here/osconf.8.gz" "$prefix/share/man/man8/osconf.8.gz"

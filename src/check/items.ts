@@ -81,6 +81,20 @@ async function firstExisting(root: RootView, paths: string[]): Promise<string | 
   return undefined;
 }
 
+/**
+ * The Node.js that runs `binary` (osconf's launcher): the interpreter its `#!` line names (execve(2)), e.g.
+ * /opt/osconf/lib/node/bin/node in the standalone tarball's layout; for `#!/usr/bin/env node` or no `#!` line,
+ * node in /usr/bin or /usr/local/bin (the PATH of systemd units and init scripts). `wanted` names what was
+ * looked for. Reads only the first 256 bytes.
+ */
+async function osconfRuntime(root: RootView, binary: string): Promise<{ found: boolean; wanted: string }> {
+  const head = (await root.readBytes(binary, 256))?.toString('utf8') ?? '';
+  const interpreter = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(head);
+  if (interpreter && !/\/env$/.test(interpreter[1]!)) return { found: await root.exists(interpreter[1]!), wanted: interpreter[1]! };
+  const node = await firstExisting(root, ['/usr/bin/node', '/usr/local/bin/node']);
+  return { found: node !== undefined, wanted: '/usr/bin/node or /usr/local/bin/node' };
+}
+
 /** Lines of sshd_config with its Include files expanded in place; the first value of a keyword wins. */
 async function sshdSetting(root: RootView, keyword: string): Promise<string | null> {
   const seen = new Set<string>();
@@ -380,7 +394,8 @@ const ITEMS: ItemSpec[] = [
       if (await root.exists('/etc/osconf/disabled')) return failed(2202, 'osconf is disabled (/etc/osconf/disabled)', 'remove /etc/osconf/disabled');
       const unit = enabled(s, 'osconf.service', 'osconf');
       if (!unit) return failed(2203, `osconf is installed (${binary}) but not enabled for ${s.init}`, 'run osconf prepare, or enable it (systemctl enable osconf.service, update-rc.d osconf defaults, rc-update add osconf boot)');
-      if (!(await root.exists('/usr/bin/node')) && !(await root.exists('/usr/local/bin/node'))) return failed(2204, 'no node executable for osconf', 'install nodejs (18 or later)');
+      const runtime = await osconfRuntime(root, binary);
+      if (!runtime.found) return failed(2204, `no node executable for osconf (${runtime.wanted})`, 'install nodejs (10 or later), or osconf from the standalone tarball (it carries its own)');
       return ok(`osconf installed (${binary}) and enabled (${unit}, ${s.init})`);
     },
   },

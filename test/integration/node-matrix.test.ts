@@ -5,14 +5,15 @@
 // what legitimately differs between two runs is normalised: temporary paths, times and durations, and crypt
 // salts (every hash is also verified against the password). Node 8 must get the one-line refusal.
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { readOsConf } from '../../src/config/validate.js';
 import { DATASOURCE_FORMATS } from '../../src/cli/datasource-formats.js';
 import { DISTROS } from '../fixtures/distros.js';
 import { examplesDir, osconfBin, repoRoot, toolsDir } from '../helpers/paths.js';
+import { normalise, tree } from '../helpers/outcome.js';
 import { run, type RunResult } from '../helpers/run.js';
 import { buildRoot } from '../helpers/sandbox-root.js';
 import { rootHashVerifies } from '../helpers/shadow.js';
@@ -42,35 +43,6 @@ interface Outcome {
 }
 
 const passwordOf = (example: string) => readOsConf(readFileSync(join(examplesDir, `${example}.conf`))).config.password!.reveal();
-
-function normalise(text: string, dirs: Record<string, string>): string {
-  let out = text;
-  for (const [marker, dir] of Object.entries(dirs)) out = out.split(dir).join(marker);
-  return out
-    .replace(/\$6\$[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}/g, '$6$<salt>$<hash>')
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
-    .replace(/\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d/g, '<time>')
-    .replace(/"durationMs": \d+/g, '"durationMs": <ms>')
-    .replace(/\b\d+ ms\b/g, '<ms> ms')
-    // check reports the host's disk usage, which other processes change between two runs.
-    .replace(/\b\d+% full\b/g, '<n>% full');
-}
-
-/** Every file under `root` (path → content), for comparing what two applies wrote. */
-function tree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      const s = statSync(full);
-      const key = `/${relative(root, full)} ${(s.mode & 0o7777).toString(8)}`;
-      if (s.isDirectory()) walk(full);
-      else out[key] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 interface Case {
   name: string;

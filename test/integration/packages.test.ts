@@ -1,30 +1,78 @@
 // The packages image builders install: built by `npm run package`, the .deb installed, run and purged in a
 // Debian 12 root with Debian's own Node.js 18, the .rpm installed into a scratch rpm root, the tarball's
 // install.sh, and the unit and init scripts checked by their own tools. Each ecosystem's own checker judges
-// its package (lintian, rpmlint, systemctl preset, man, packer validate).
+// its package (lintian, rpmlint, systemctl preset, man, packer validate). The standalone tarballs (osconf with
+// its own Node.js) are installed into a Debian 11 root without nodejs, and their aarch64 runtime run under
+// qemu-user.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/paths.js';
+import { readOsConf } from '../../src/config/validate.js';
+import { DISTROS } from '../fixtures/distros.js';
+import { normalise, tree } from '../helpers/outcome.js';
+import { examplesDir, osconfBin, repoRoot, toolsDir } from '../helpers/paths.js';
 import { inRootOverlay } from '../helpers/root-overlay.js';
 import { run } from '../helpers/run.js';
 import { runInSandbox } from '../helpers/sandbox.js';
+import { buildRoot } from '../helpers/sandbox-root.js';
+import { rootHashVerifies } from '../helpers/shadow.js';
 
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
 const packages = join(repoRoot, 'dist', 'packages');
 const deb = join(packages, `osconf_${version}_all.deb`);
 const rpm = join(packages, `osconf-${version}-1.noarch.rpm`);
 const tarball = join(packages, `osconf-${version}.tar.gz`);
+const standalone = (arch: 'x86_64' | 'aarch64') => join(packages, `osconf-${version}-standalone-${arch}.tar.gz`);
+// The Debian 11 root without nodejs and the aarch64 libraries qemu-user runs the aarch64 runtime with
+// (scripts/install-test-deps.sh builds both).
+const debian11Root = join(toolsDir, 'debian11');
+const arm64Sysroot = join(toolsDir, 'debian11-arm64');
+const STANDALONE_NODE = /^version=(\S+)$/m.exec(readFileSync(join(repoRoot, 'scripts', 'node-standalone.sh'), 'utf8'))![1]!;
 
 test.before(async () => {
   const r = await run('bash', [join(repoRoot, 'scripts', 'package.sh')], { timeoutMs: 180_000 });
   if (r.code !== 0) throw new Error(`npm run package failed: ${r.stdout}${r.stderr}`);
 });
 
-test('npm run package produces the deb, the rpm and the tarball', (t) => {
-  for (const f of [deb, rpm, tarball]) t.true(existsSync(f), f);
+test('npm run package produces the deb, the rpm and the tarballs', (t) => {
+  for (const f of [deb, rpm, tarball, standalone('x86_64'), standalone('aarch64')]) t.true(existsSync(f), f);
+});
+
+test('each standalone tarball is the plain one plus the Node.js binary and its LICENSE, for its architecture', async (t) => {
+  const list = (file: string) => execFileSync('tar', ['-tzf', file]).toString().split('\n').filter(Boolean).map((e) => e.replace(/^[^/]+\//, '')).sort();
+  const plain = list(tarball);
+  for (const arch of ['x86_64', 'aarch64'] as const) {
+    const entries = list(standalone(arch));
+    t.deepEqual(entries.filter((e) => !e.startsWith('lib/')), plain, arch);
+    // No npm, no headers: only the runtime.
+    t.deepEqual(entries.filter((e) => e.startsWith('lib/')), ['lib/', 'lib/node/', 'lib/node/LICENSE', 'lib/node/bin/', 'lib/node/bin/node'], arch);
+    const dir = mkdtempSync(join(tmpdir(), 'osconf-standalone-'));
+    try {
+      execFileSync('tar', ['-xzf', standalone(arch), '-C', dir, `osconf-${version}-standalone-${arch}/lib/node/bin/node`]);
+      const header = execFileSync('readelf', ['-h', join(dir, `osconf-${version}-standalone-${arch}/lib/node/bin/node`)]).toString();
+      t.regex(header, arch === 'x86_64' ? /Machine:\s+Advanced Micro Devices X86-64/ : /Machine:\s+AArch64/, arch);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test('the glibc ceiling passes the packaged runtimes and fails Node.js 18, built for glibc 2.28', async (t) => {
+  const ceiling = join(repoRoot, 'scripts', 'glibc-ceiling.sh');
+  for (const arch of ['x86_64', 'aarch64']) {
+    const r = await run('bash', [ceiling, join(toolsDir, 'node-standalone', `${STANDALONE_NODE}-${arch}`, 'bin', 'node')]);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stdout, /within glibc 2\.17 and libstdc\+\+ 4\.8\.5 \(needs GLIBC_2\.(1[0-7]|[0-9]) GLIBCXX_3\.4\.(1[0-9]|[0-9])\)/);
+  }
+  const node18 = join(toolsDir, 'node', '18.20.8', 'bin', 'node');
+  t.true(existsSync(node18), 'Node.js 18 of the matrix: run scripts/install-test-deps.sh');
+  const r = await run('bash', [ceiling, node18]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /does not run on CentOS 7 .*GLIBC_2\.28 \(above GLIBC_2\.17\)/);
+  t.regex(r.stderr, /GLIBCXX_3\.4\.21 \(above GLIBCXX_3\.4\.19\)/);
 });
 
 test('the .deb installs in Debian 12 with its nodejs, enables the service, runs, verifies, and purges cleanly', async (t) => {
@@ -116,6 +164,131 @@ test("the tarball's install.sh installs, enables for systemd, and uninstalls", a
     t.notRegex(r.stdout, /left the preset/);
   } finally {
     r.cleanup();
+  }
+});
+
+// What the development build (this checkout's dist/osconf under this Node.js) prints and writes: the reference
+// the standalone install must match. Each example is applied into the root of a distribution with another
+// stack (sysconfig, netplan), as the Node matrix does.
+const APPLY_DISTRO = { classic: 'CentOS 7 with the network service', vpc: 'Ubuntu 22.04' } as const;
+const SHADOW = 'root:$1$old$oldoldoldoldoldoldold:18000:0:99999:7:::\nbin:*:18000:0:99999:7:::\n';
+const applyRoot = (example: keyof typeof APPLY_DISTRO) => {
+  const distro = DISTROS.find((d) => d.name === APPLY_DISTRO[example])!;
+  return buildRoot({ ...distro, extra: { ...distro.extra, '/etc/shadow': SHADOW, '/etc/hosts': '127.0.0.1 localhost\n' } });
+};
+const passwordOf = (example: string) => readOsConf(readFileSync(join(examplesDir, `${example}.conf`))).config.password!.reveal();
+
+/** An applied root's files and apply's output, with its digest key, the state's digest, PIDs and paths as markers. */
+function appliedOutcome(example: string, root: string, stdout: string, stderr: string, dirs: Record<string, string>) {
+  const shadow = readFileSync(join(root, 'etc', 'shadow'), 'utf8');
+  if (!rootHashVerifies(shadow, passwordOf(example))) throw new Error(`root's hash does not verify: ${shadow.split('\n')[0]}`);
+  const key = readFileSync(join(root, 'var', 'lib', 'osconf', 'digest.key'), 'utf8').trim();
+  // os.conf's digest is keyed by the random digest.key: it must be the HMAC under this root's key.
+  const digest = `hmac-sha256:${createHmac('sha256', Buffer.from(key, 'hex')).update(readFileSync(join(examplesDir, `${example}.conf`))).digest('hex')}`;
+  if (!readFileSync(join(root, 'var', 'lib', 'osconf', 'state.json'), 'utf8').includes(digest)) throw new Error("state.json's digest is not os.conf's HMAC under digest.key");
+  const markers = { ...dirs, '<key>': key, 'hmac-sha256:<digest>': digest };
+  return {
+    stdout: normalise(stdout, markers),
+    stderr: normalise(stderr, markers),
+    // The lock file holds its holder's PID.
+    files: Object.fromEntries(Object.entries(tree(root)).map(([k, v]) => [k, k.startsWith('/run/osconf/apply.lock ') ? '<pid>' : normalise(v, markers)])),
+  };
+}
+
+test('the x86_64 standalone tarball installs into Debian 11 without nodejs, and runs as the development build does', async (t) => {
+  const examples = ['classic', 'vpc'] as const;
+  const work = mkdtempSync(join(tmpdir(), 'osconf-standalone-d11-'));
+  const devRoots: string[] = [];
+  try {
+    t.true(existsSync(join(debian11Root, 'etc', 'debian_version')), `no Debian 11 root at ${debian11Root}: run scripts/install-test-deps.sh`);
+    t.regex(readFileSync(join(debian11Root, 'etc', 'debian_version'), 'utf8'), /^11\./);
+    const confs = join(work, 'examples');
+    execFileSync('mkdir', [confs]);
+    for (const e of examples) execFileSync('cp', [join(examplesDir, `${e}.conf`), confs]);
+    const files: Record<string, string> = { 'osconf.tar.gz': standalone('x86_64'), examples: confs };
+    for (const e of examples) {
+      files[`root-${e}`] = applyRoot(e);
+      devRoots.push(files[`root-${e}`]!);
+    }
+    const dir = `osconf-${version}-standalone-x86_64`;
+    const r = await inRootOverlay(
+      files,
+      `set -e
+       echo "== system node"; command -v node nodejs || echo none
+       cd /tmp && tar xzf osconf.tar.gz && cd ${dir}
+       echo "== install"; ./install.sh
+       echo "== link"; readlink /usr/bin/osconf
+       echo "== interpreter"; head -n 1 /opt/osconf/bin/osconf
+       echo "== runtime"; /opt/osconf/lib/node/bin/node --version
+       echo "== version"; osconf --version
+       echo "== init script"; grep '^OSCONF=' /etc/init.d/osconf; /etc/init.d/osconf status || echo "exit $?"
+       ${examples.map((e) => `echo "== show ${e}"; osconf show --conf /tmp/examples/${e}.conf`).join('\n')}
+       mkdir /srv/applied
+       ${examples.map((e) => `cp -a /tmp/root-${e} /srv/applied/${e}; osconf apply --root /srv/applied/${e} --conf /tmp/examples/${e}.conf --json >/srv/applied/${e}.out 2>/srv/applied/${e}.err || echo "apply ${e}: exit $?"`).join('\n')}
+       echo "== uninstall"; ./install.sh --uninstall
+       echo "== after uninstall"
+       for p in /usr/bin/osconf /opt/osconf /etc/init.d/osconf; do if [ -e "$p" ] || [ -L "$p" ]; then echo "left: $p"; fi; done
+       echo end`,
+      debian11Root,
+    );
+    try {
+      t.is(r.code, 0, r.stdout + r.stderr);
+      const section = (name: string) => r.stdout.split(`== ${name}\n`)[1]?.split('\n==')[0]?.trim() ?? '';
+      t.is(section('system node'), 'none');
+      t.is(section('install'), 'osconf installed and enabled (sysvinit)');
+      t.is(section('link'), '/opt/osconf/bin/osconf');
+      t.is(section('interpreter'), '#!/opt/osconf/lib/node/bin/node');
+      t.is(section('runtime'), `v${STANDALONE_NODE}`);
+      t.is(section('version'), version);
+      // The init script runs /usr/bin/osconf, whichever layout put it there.
+      t.regex(section('init script'), /^OSCONF=\/usr\/bin\/osconf\n[\s\S]*has not applied anything[\s\S]*exit 3$/);
+      const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', OSCONF_CACHE_DIR: join(work, 'cache') };
+      for (const e of examples) {
+        const dev = await run(process.execPath, [osconfBin, 'show', '--conf', join(confs, `${e}.conf`)], { env });
+        t.is(dev.code, 0, dev.stderr);
+        t.is(section(`show ${e}`), normalise(dev.stdout, { '/tmp/examples': confs }).trim(), `show --conf ${e}.conf`);
+      }
+      t.notRegex(r.stdout, /apply \w+: exit/);
+      for (const e of examples) {
+        const devRoot = applyRoot(e);
+        devRoots.push(devRoot);
+        const dev = await run(process.execPath, [osconfBin, 'apply', '--root', devRoot, '--conf', join(confs, `${e}.conf`), '--json'], { env, timeoutMs: 120_000 });
+        t.is(dev.code, 0, dev.stderr);
+        const applied = join(r.upper, 'srv', 'applied');
+        const theirs = appliedOutcome(e, join(applied, e), readFileSync(join(applied, `${e}.out`), 'utf8'), readFileSync(join(applied, `${e}.err`), 'utf8'), { '<root>': `/srv/applied/${e}`, '<examples>': '/tmp/examples' });
+        const mine = appliedOutcome(e, devRoot, dev.stdout, dev.stderr, { '<root>': devRoot, '<examples>': confs });
+        t.true(Object.keys(mine.files).length > 5, 'apply wrote files');
+        t.deepEqual(theirs, mine, `apply --root ${e}`);
+      }
+      t.is(section('uninstall'), 'osconf removed (sysvinit); /etc/osconf and /var/lib/osconf kept');
+      t.is(section('after uninstall'), 'end');
+    } finally {
+      r.cleanup();
+    }
+  } finally {
+    for (const d of [work, ...devRoots]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('the aarch64 standalone runtime runs osconf under qemu-user (qemu-aarch64-static)', async (t) => {
+  t.true(existsSync('/usr/bin/qemu-aarch64-static'), 'no qemu-aarch64-static: run scripts/install-test-deps.sh (qemu-user-static)');
+  t.true(existsSync(join(arm64Sysroot, 'lib', 'ld-linux-aarch64.so.1')), `no aarch64 libraries at ${arm64Sysroot}: run scripts/install-test-deps.sh`);
+  const dir = mkdtempSync(join(tmpdir(), 'osconf-aarch64-'));
+  try {
+    execFileSync('tar', ['-xzf', standalone('aarch64'), '-C', dir]);
+    const unpacked = join(dir, `osconf-${version}-standalone-aarch64`);
+    const node = join(unpacked, 'lib', 'node', 'bin', 'node');
+    // -L: the aarch64 loader and libraries (glibc, libstdc++) come from Debian 11's arm64 packages.
+    const qemu = (args: string[]) => runInSandbox('none', 'qemu-aarch64-static', ['-L', arm64Sysroot, node, ...args], { env: { PATH: '/usr/bin:/bin', OSCONF_CACHE_DIR: join(dir, 'cache') }, timeoutMs: 300_000 });
+    const v = await qemu(['--version']);
+    t.is(v.code, 0, v.stderr);
+    t.is(v.stdout, `v${STANDALONE_NODE}\n`);
+    t.is((await qemu(['-p', 'process.arch'])).stdout, 'arm64\n');
+    const o = await qemu([join(unpacked, 'osconf'), '--version']);
+    t.is(o.code, 0, o.stderr);
+    t.is(o.stdout, `${version}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -84,6 +84,10 @@ const defects: Array<[string, (r: MemoryRoot) => void, Partial<CheckTarget>, str
   ["partition 1's aliyun_custom_image/ unread (no mtools)", () => undefined, { customImageEntries: undefined, customImageMissing: 'mdir (mtools) is not installed' }, 'aliyun_custom_image', 'WARNING', '2104'],
   ['osconf missing', (r) => r.remove('/usr/bin/osconf'), {}, 'osconf', 'FAILED', '2201'],
   ['osconf disabled', (r) => r.file('/etc/osconf/disabled'), {}, 'osconf', 'FAILED', '2202'],
+  ['no node for osconf', (r) => r.remove('/usr/bin/node'), {}, 'osconf', 'FAILED', '2204'],
+  // The standalone tarball's layout: /usr/bin/osconf → the launcher run by the Node.js under the prefix.
+  ['standalone osconf with its own Node.js, no system node', (r) => r.remove('/usr/bin/node').remove('/usr/bin/osconf').link('/usr/bin/osconf', '/opt/osconf/bin/osconf').file('/opt/osconf/bin/osconf', '#!/opt/osconf/lib/node/bin/node\n').file('/opt/osconf/lib/node/bin/node', 'ELF'), {}, 'osconf', 'OK', '0'],
+  ['standalone osconf whose Node.js is gone', (r) => r.remove('/usr/bin/osconf').link('/usr/bin/osconf', '/opt/osconf/bin/osconf').file('/opt/osconf/bin/osconf', '#!/opt/osconf/lib/node/bin/node\n'), {}, 'osconf', 'FAILED', '2204'],
   ['osconf not enabled', (r) => r.remove('/etc/systemd/system/multi-user.target.wants/osconf.service'), {}, 'osconf', 'FAILED', '2203'],
   ['cloud-init enabled, osconf standalone', (r) => r.file('/usr/bin/cloud-init').link('/etc/systemd/system/cloud-init.target.wants/cloud-init-local.service', '/lib/systemd/system/cloud-init-local.service').file('/etc/osconf/osconf.conf', '[main]\nmode = standalone\n'), {}, 'network_agent', 'FAILED', '2301'],
   ['cloud-init enabled with NoCloud alone, osconf auto', (r) => r.file('/usr/bin/cloud-init').link('/etc/systemd/system/cloud-init.target.wants/cloud-init-local.service', '/lib/systemd/system/cloud-init-local.service').file('/etc/cloud/cloud.cfg.d/90-osconf-datasource.cfg', 'datasource_list: [ NoCloud, None ]\n').file('/usr/sbin/route'), {}, 'network_agent', 'OK', '0'],

@@ -107,25 +107,36 @@ bash "$here/scripts/node-runtimes.sh" "$tools_dir"
 # nodejs (debootstrap --variant=minbase from deb.debian.org, which still serves bullseye as oldoldstable), and
 # Debian 11's aarch64 libraries (glibc, libstdc++), unpacked only (--foreign: nothing of it runs here), that
 # qemu-aarch64-static -L loads the aarch64 runtime with. About 4 and 2 minutes on the development machine.
+# Both at once (each is downloads and dpkg unpacking, about 4 and 2 minutes alone on the development machine).
 debian11_root="$tools_dir/debian11"
-if ! grep -qs '^11\.' "$debian11_root/etc/debian_version"; then
+build_debian11() {
+  grep -qs '^11\.' "$debian11_root/etc/debian_version" && return 0
   bash "$here/scripts/debian-root.sh" "$debian11_root.tmp" "" "" "$tools_dir/debootstrap11.log" bullseye
   rm -rf -- "$debian11_root"
   mv -- "$debian11_root.tmp" "$debian11_root"
-fi
+}
 arm64_root="$tools_dir/debian11-arm64"
-if [ ! -e "$arm64_root/lib/ld-linux-aarch64.so.1" ]; then
+build_arm64_libs() {
+  [ ! -e "$arm64_root/lib/ld-linux-aarch64.so.1" ] || return 0
   rm -rf -- "$arm64_root.tmp"
   bash "$here/scripts/sandbox.sh" run --host-network -- debootstrap --foreign --arch=arm64 --variant=minbase bullseye "$arm64_root.tmp" http://deb.debian.org/debian >"$tools_dir/debootstrap11-arm64.log" 2>&1 || {
     tail -n 20 "$tools_dir/debootstrap11-arm64.log" >&2
-    exit 1
+    return 1
   }
   # The downloaded .debs and debootstrap's second stage are not needed: only the unpacked libraries are.
   rm -rf -- "$arm64_root.tmp/debootstrap" "$arm64_root.tmp/var/cache/apt/archives"
   mkdir -p "$arm64_root.tmp/var/cache/apt/archives"
   rm -rf -- "$arm64_root"
   mv -- "$arm64_root.tmp" "$arm64_root"
-fi
+}
+build_debian11 &
+debian11_job=$!
+build_arm64_libs &
+arm64_job=$!
 # The runtime the standalone tarballs carry (npm run package fetches it too, into the same cache).
 bash "$here/scripts/node-standalone.sh" "$tools_dir" >/dev/null
+failed=0
+wait "$debian11_job" || failed=1
+wait "$arm64_job" || failed=1
+[ "$failed" -eq 0 ] || { echo "building the Debian 11 roots failed (see $tools_dir/debootstrap11*.log)" >&2; exit 1; }
 echo "test tools ready in $tools_dir"

@@ -36,7 +36,7 @@ if [ "$action" = uninstall ]; then
     openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rc-update del osconf-verify default >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
     sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; (update-rc.d osconf-verify remove || chkconfig --del osconf-verify) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
   esac
-  rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
+  rm -f "$prefix/bin/osconf" "$prefix/lib/osconf/osconf-boot" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
   rm -rf /var/cache/osconf
   echo "osconf removed ($init); /etc/osconf and /var/lib/osconf kept"
   exit 0
@@ -44,7 +44,12 @@ fi
 
 install -D -m 0755 "$here/osconf" "$prefix/bin/osconf"
 install -d -m 0755 /var/cache/osconf
-if [ "$prefix" != /usr ]; then ln -sf "$prefix/bin/osconf" /usr/bin/osconf; fi
+# The boot pre-check the units and init scripts start (/usr/lib/osconf/osconf-boot): it execs osconf apply.
+install -D -m 0755 "$here/osconf-boot" "$prefix/lib/osconf/osconf-boot"
+if [ "$prefix" != /usr ]; then
+  ln -sf "$prefix/bin/osconf" /usr/bin/osconf
+  mkdir -p /usr/lib/osconf && ln -sf "$prefix/lib/osconf/osconf-boot" /usr/lib/osconf/osconf-boot
+fi
 install -D -m 0644 "$here/osconf.8.gz" "$prefix/share/man/man8/osconf.8.gz"
 install -D -m 0644 "$here/osconf.conf.5.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
 [ -f /etc/osconf/osconf.conf ] || install -D -m 0644 "$here/osconf.conf" /etc/osconf/osconf.conf

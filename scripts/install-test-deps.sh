@@ -31,6 +31,8 @@ apt_packages=(
   qemu-system-x86 mtools dosfstools fdisk
   # syslinux's MBR boot code for the sealed test disk, which `osconf check` wants bootable
   syslinux-common
+  # shellcheck judges the boot pre-check (dist/osconf-boot) as POSIX sh
+  shellcheck
 )
 missing=()
 for p in "${apt_packages[@]}"; do

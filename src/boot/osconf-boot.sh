@@ -109,7 +109,8 @@ else
   [ -n "$type" ] || run_osconf "$RECORD names no file system type"
   if [ -n "$partuuid" ]; then tag="PARTUUID=$partuuid"; elif [ -n "$uuid" ]; then tag="UUID=$uuid"; else run_osconf "$RECORD names no device"; fi
   # Every device with that identifier: exactly one, or another disk (a clone) might be the one osconf finds.
-  devices=$(blkid -o device -t "$tag" 2>/dev/null) || run_osconf "no device has $tag"
+  # Probed, not from blkid's cache (-c /dev/null): the cache keeps devices gone since and files once probed.
+  devices=$(blkid -c /dev/null -o device -t "$tag" 2>/dev/null) || run_osconf "no device has $tag"
   case "$devices" in
     /dev/*) ;;
     *) run_osconf "no device has $tag" ;;

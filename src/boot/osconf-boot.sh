@@ -101,6 +101,9 @@ done < "$RECORD"
 case "$path$partuuid$uuid$type" in
   *[!A-Za-z0-9/._+-]*) run_osconf "$RECORD: unexpected characters" ;;
 esac
+case "$path/" in
+  */../*) run_osconf "$RECORD: unexpected path" ;;
+esac
 
 if [ -n "$path" ]; then
   base=$path

@@ -5,6 +5,9 @@
 // no --conf, so it locates, mounts and unmounts partition 1, writes its log file and notifies a NOTIFY_SOCKET.
 //   - no-op: partition 1 without os.conf (every boot after the first), with V8's code cache as at such a boot;
 //     interleaved with `node -e 0`, reported as the ratio of the medians.
+//   - pre-check no-op: the same boot as the units run it now, through dist/osconf-boot (the sh pre-check reads
+//     the record the untimed apply wrote, mounts partition 1 read-only, finds nothing, records the run,
+//     notifies): no Node at all. Interleaved with the two above.
 //   - apply: the VPC example copied onto partition 1, applied once per fresh instance with no code cache (a
 //     first boot): wall time and peak RSS (/usr/bin/time, around both kinds of process alike).
 // Benchmarks only: no thresholds. Nothing on this machine changes.
@@ -43,6 +46,7 @@ const nics = readOsConf(vpc).config.interfaces.map((n) => ({ name: n.name, mac: 
 const node = process.execPath;
 // OSCONF_BIN: another build of dist/osconf, to compare two versions in the same conditions.
 const osconf = process.env.OSCONF_BIN ?? join(repo, 'dist/osconf');
+const precheck = join(repo, 'dist/osconf-boot');
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 // A datagram listener for NOTIFY_SOCKET, as systemd would be (Node has no datagram unix sockets).
 const listener = 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nwhile True: s.recv(65536)';
@@ -63,7 +67,7 @@ for (let run = 0; run < runs; run++) {
       export NOTIFY_SOCKET="$BOX/notify"
       # Every boot after the first: V8's code cache is there. One untimed no-op fills it.
       OSCONF_CACHE_DIR="$BOX/cache" ${q(node)} ${q(osconf)} apply > /dev/null 2>&1
-      OSCONF_CACHE_DIR="$BOX/cache" ${inside(3, [['node -e 0', [node, '-e', '0']], ['no-op boot', [node, osconf, 'apply']]])}
+      OSCONF_CACHE_DIR="$BOX/cache" ${inside(3, [['node -e 0', [node, '-e', '0']], ['no-op boot', [node, osconf, 'apply']], ['pre-check no-op', [precheck]]])}
       test -s /var/log/osconf.log
       # A first boot: os.conf on partition 1, no code cache.
       mkdir -p /tmp/p && mount "$LOOP" /tmp/p && cp "$BOX/os.conf.next" /tmp/p/aliyun_custom_image/os.conf && umount /tmp/p
@@ -73,6 +77,8 @@ for (let run = 0; run < runs; run++) {
     if (r.code !== 0) throw new Error(`run ${run}: ${r.stderr}`);
     for (const line of readFileSync(times, 'utf8').trim().split('\n')) {
       const s = JSON.parse(line);
+      // No osconf on the sandbox's PATH: a pre-check that ran it would have failed; this says it found nothing.
+      if (s.name === 'pre-check no-op' && !s.stdout.includes('nothing to apply (osconf-boot)')) throw new Error(`run ${run}: ${s.stdout}`);
       if (s.name.startsWith('apply')) {
         const results = JSON.parse(s.stdout).concerns.map((c) => c.result);
         if (results.some((x) => x !== 'applied')) throw new Error(`run ${run}: apply did not apply everything: ${results}`);
@@ -87,8 +93,8 @@ for (let run = 0; run < runs; run++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const of = (name) => samples.filter((s) => s.name === name);
 const base = median(of('node -e 0').map((s) => s.ms));
-console.log(`bench/startup: ${runs} fresh instances; no-op ${of('no-op boot').length} and node ${of('node -e 0').length} runs interleaved, one first-boot apply per instance`);
-for (const name of ['node -e 0', 'no-op boot', 'apply (first boot)']) {
+console.log(`bench/startup: ${runs} fresh instances; no-op ${of('no-op boot').length}, pre-check ${of('pre-check no-op').length} and node ${of('node -e 0').length} runs interleaved, one first-boot apply per instance`);
+for (const name of ['node -e 0', 'no-op boot', 'pre-check no-op', 'apply (first boot)']) {
   const xs = of(name);
   const ms = median(xs.map((s) => s.ms));
   const rss = xs.map((s) => s.rssKb / 1024);

@@ -60,3 +60,23 @@ await replace(outfile, `#!/usr/bin/env node\n${launcher.replace('__OSCONF_BUNDLE
 // (/usr/bin/osconf) have no package.json above them and are CommonJS by default.
 await replace(new URL('../dist/osconf.meta.json', import.meta.url).pathname, JSON.stringify(result.metafile), 0o644);
 await replace(new URL('../dist/package.json', import.meta.url).pathname, '{ "type": "commonjs" }\n', 0o644);
+
+// The boot pre-check (src/boot/osconf-boot.sh) as installed, /usr/lib/osconf/osconf-boot: its @NAME@ values
+// come from src/distro/facts.ts, so that the sh test for missing SSH host keys and osconf's are one definition.
+const facts = await build({
+  stdin: { contents: "export { SSHD_PATH, SSH_HOST_KEY_GLOB } from './src/distro/facts.ts';", resolveDir: new URL('..', import.meta.url).pathname, loader: 'ts' },
+  write: false,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  logLevel: 'warning',
+});
+const values = await import(`data:text/javascript;base64,${Buffer.from(facts.outputFiles[0].text).toString('base64')}`);
+let boot = await readFile(new URL('../src/boot/osconf-boot.sh', import.meta.url), 'utf8');
+for (const [name, value] of Object.entries(values)) {
+  // Inside single quotes or a glob in the script: only characters that mean the same in both places.
+  if (!/^[A-Za-z0-9/_.*-]+$/.test(value)) throw new Error(`${name}: ${value} cannot go into the sh pre-check`);
+  boot = boot.replaceAll(`@${name}@`, value);
+}
+if (/@[A-Z_]+@/.test(boot)) throw new Error(`src/boot/osconf-boot.sh: unfilled ${boot.match(/@[A-Z_]+@/)[0]}`);
+await replace(new URL('../dist/osconf-boot', import.meta.url).pathname, boot, 0o755);

@@ -33,6 +33,8 @@ apt_packages=(
   syslinux-common
   # qemu-user runs the aarch64 standalone tarball's Node.js (test/integration/packages.test.ts)
   qemu-user-static
+  # shellcheck judges the boot pre-check (dist/osconf-boot) as POSIX sh
+  shellcheck
 )
 missing=()
 for p in "${apt_packages[@]}"; do

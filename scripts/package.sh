@@ -56,7 +56,7 @@ docs=(README.md docs/operators.md docs/image-builders.md docs/design.md)
 src="$work/osconf-$version"
 mkdir -p "$src/dist"
 cp -a debian units init.d packaging docs README.md LICENSE "$src/"
-cp -a dist/man dist/THIRD-PARTY-NOTICES "$src/dist/"
+cp -a dist/man dist/THIRD-PARTY-NOTICES dist/osconf-boot "$src/dist/"
 sed '1s|^#!/usr/bin/env node$|#!/usr/bin/node|' dist/osconf > "$src/dist/osconf"
 chmod 0755 "$src/dist/osconf"
 head -1 "$src/dist/osconf" | grep -qx '#!/usr/bin/node' || { echo "dist/osconf has an unexpected first line" >&2; exit 1; }
@@ -69,6 +69,7 @@ cp "$work/osconf_${version}_all.deb" "$out/"
 # .rpm, from a staged tree (nothing to compile). Man pages compressed here, as rpm's brp-compress would.
 rpmstage="$work/rpmstage"
 install -D -m 0755 "$src/dist/osconf" "$rpmstage/usr/bin/osconf"
+install -D -m 0755 dist/osconf-boot "$rpmstage/usr/lib/osconf/osconf-boot"
 for u in units/*; do install -D -m 0644 "$u" "$rpmstage/usr/lib/systemd/system/$(basename "$u")"; done
 install -D -m 0644 packaging/80-osconf.preset "$rpmstage/usr/lib/systemd/system-preset/80-osconf.preset"
 install -D -m 0755 init.d/osconf "$rpmstage/etc/rc.d/init.d/osconf"
@@ -91,7 +92,7 @@ cp "$work"/rpms/noarch/osconf-"$version"-1.noarch.rpm "$out/"
 # .tar.gz with install.sh: the bundle keeps `#!/usr/bin/env node` (Node.js may live anywhere there).
 tarroot="$work/osconf-$version-tarball/osconf-$version"
 mkdir -p "$tarroot/units" "$tarroot/init.d/openrc" "$tarroot/doc"
-install -m 0755 dist/osconf packaging/tarball/install.sh "$tarroot/"
+install -m 0755 dist/osconf dist/osconf-boot packaging/tarball/install.sh "$tarroot/"
 install -m 0644 units/* packaging/80-osconf.preset "$tarroot/units/"
 install -m 0755 init.d/osconf "$tarroot/init.d/osconf"
 install -m 0755 init.d/openrc/osconf "$tarroot/init.d/openrc/osconf"

@@ -60,9 +60,14 @@ if [ "$action" = uninstall ]; then
     openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rc-update del osconf-verify default >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
     sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; (update-rc.d osconf-verify remove || chkconfig --del osconf-verify) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
   esac
-  # /usr/bin/osconf only when it is our link (another osconf may own it).
+  # /usr/bin/osconf and /usr/lib/osconf/osconf-boot only when they are our links (another osconf may own them).
   if [ "$prefix" != /usr ] && [ "$(readlink /usr/bin/osconf 2>/dev/null || true)" = "$prefix/bin/osconf" ]; then rm -f /usr/bin/osconf; fi
-  rm -f "$prefix/bin/osconf" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
+  if [ "$prefix" != /usr ] && [ "$(readlink /usr/lib/osconf/osconf-boot 2>/dev/null || true)" = "$prefix/lib/osconf/osconf-boot" ]; then
+    rm -f /usr/lib/osconf/osconf-boot
+    rmdir /usr/lib/osconf 2>/dev/null || true
+  fi
+  rm -f "$prefix/bin/osconf" "$prefix/lib/osconf/osconf-boot" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
+  rmdir "$prefix/lib/osconf" 2>/dev/null || true
   if [ "$prefix" != /usr ]; then
     # Our own prefix: its runtime, then whichever of its directories are left empty.
     rm -f "$prefix/lib/node/bin/node" "$prefix/lib/node/LICENSE"
@@ -86,7 +91,12 @@ else
   install -D -m 0755 "$here/osconf" "$prefix/bin/osconf"
 fi
 install -d -m 0755 /var/cache/osconf
-if [ "$prefix" != /usr ]; then ln -sf "$prefix/bin/osconf" /usr/bin/osconf; fi
+# The boot pre-check the units and init scripts start (/usr/lib/osconf/osconf-boot): it execs osconf apply.
+install -D -m 0755 "$here/osconf-boot" "$prefix/lib/osconf/osconf-boot"
+if [ "$prefix" != /usr ]; then
+  ln -sf "$prefix/bin/osconf" /usr/bin/osconf
+  mkdir -p /usr/lib/osconf && ln -sf "$prefix/lib/osconf/osconf-boot" /usr/lib/osconf/osconf-boot
+fi
 install -D -m 0644 "$here/osconf.8.gz" "$prefix/share/man/man8/osconf.8.gz"
 install -D -m 0644 "$here/osconf.conf.5.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
 [ -f /etc/osconf/osconf.conf ] || install -D -m 0644 "$here/osconf.conf" /etc/osconf/osconf.conf

@@ -101,7 +101,6 @@ const STEPS: ReadonlyArray<Step<VerifyRun>> = [
     name: 'check',
     run: async (run) => {
       const pending = run.state!.pending!;
-      await notifyStatus(`waiting for ${pending.concerns.map((c) => c.concern).join(' and ')} to show live`);
       const { checkExpectations } = await import('./verify.js');
       const started = Date.now();
       run.checks = await checkExpectations(run.host, pending.concerns, run.request.timeoutMs);

@@ -6,7 +6,6 @@ import type { Concern } from '../config/model.js';
 import { OsconfError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { log, logStep } from '../log.js';
-import { notifyStatus } from '../notify.js';
 import { BACKUP_DIR } from '../render/file.js';
 import type { Action, ApplyPlan, ConcernPlan } from '../plan/actions.js';
 
@@ -88,7 +87,6 @@ async function executeConcern(host: Host, plan: ConcernPlan, selinux: boolean, o
     return outcome;
   }
   logStep(step, 'starting');
-  await notifyStatus(`applying ${step}`);
   if (plan.warnings?.length) {
     outcome.warnings = [...plan.warnings];
     for (const w of plan.warnings) log().warn(`${step}: ${w}`);

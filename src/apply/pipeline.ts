@@ -226,6 +226,11 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       run.located = located;
       run.releases.push(() => located.release());
       run.confPath = join(located.base, OS_CONF_DIR, OS_CONF_NAME);
+      // How to find it again, for the boot pre-check (a boot with nothing to do then starts no Node).
+      if (run.host.live && !run.request.dryRun) {
+        const { recordLocated } = await import('../source/located-record.js');
+        await recordLocated(run.host, located.device ? { device: located.device } : { dir: located.base });
+      }
       return { detail: located.how };
     },
   },
@@ -273,7 +278,6 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       run.mode = chosen.mode;
       log().info(`profile: ${detection.label} (${detection.profile.id}); ${detection.reasons[detection.reasons.length - 1]}; mode ${run.mode}${cloudInit ? ` (${cloudInit.reason})` : ''}`);
       if (host.live && run.mode === 'standalone' && result.valid.network && result.config.interfaces.length > 0) {
-        await notifyStatus('waiting for NICs');
         const missing = await waitForNics(host, result.config.interfaces.map((n) => n.mac), settings.nicWaitSeconds * 1000);
         if (missing.length > 0) log().warn(`no NIC with MAC ${missing.join(', ')} after ${settings.nicWaitSeconds} s`);
       }

@@ -1,11 +1,11 @@
 // Images ship no SSH host keys (a platform rule): each instance makes its own at first boot, before sshd.
-import { SSH_HOST_KEY } from '../distro/facts.js';
+import { SSH_HOST_KEY, SSHD_PATH } from '../distro/facts.js';
 import type { Host } from '../host/host.js';
 import type { Action } from '../plan/actions.js';
 
-/** sshd is installed and /etc/ssh has no host key. */
+/** sshd is installed and /etc/ssh has no host key (the boot pre-check, src/boot/osconf-boot.sh, tests the same). */
 export async function sshHostKeysMissing(host: Host): Promise<boolean> {
-  if ((await host.info('/usr/sbin/sshd')) === null) return false;
+  if ((await host.info(SSHD_PATH)) === null) return false;
   return !(await host.list('/etc/ssh')).some((n) => SSH_HOST_KEY.test(n));
 }
 

@@ -4,7 +4,7 @@
 // something will not work as the platform expects), with the reason and the fix.
 import { cloudInitUsability, detectProfile, parseDatasourceList, type DetectFacts } from '../distro/detect.js';
 import { parseOsRelease } from '../distro/os-release.js';
-import { initSystem, probeWith, SSH_HOST_KEY, type InitSystem } from '../distro/facts.js';
+import { initSystem, probeWith, SSH_HOST_KEY, SSHD_PATH, type InitSystem } from '../distro/facts.js';
 import { parseOsconfConf } from '../settings/osconf-conf.js';
 import { authorizedKeysFiles } from './accounts.js';
 import type { RootView } from './root-view.js';
@@ -202,7 +202,7 @@ const ITEMS: ItemSpec[] = [
     code: 600,
     needs: 'root',
     async run(_t, root, s) {
-      if (!(await root.exists('/usr/sbin/sshd'))) return warning(601, 'sshd is not installed', 'install openssh-server: without it the instance is reachable only from the console');
+      if (!(await root.exists(SSHD_PATH))) return warning(601, 'sshd is not installed', 'install openssh-server: without it the instance is reachable only from the console');
       const unit = enabled(s, 'ssh.service', 'sshd.service', 'ssh.socket', 'sshd.socket', 'ssh', 'sshd');
       if (!unit) return failed(602, 'sshd is installed but not enabled at boot', 'enable the ssh service (systemctl enable ssh / sshd)');
       const rootLogin = (await sshdSetting(root, 'PermitRootLogin')) ?? 'prohibit-password (OpenSSH default)';

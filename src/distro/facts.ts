@@ -12,8 +12,15 @@ export interface ProbeAccess {
   readlink?(path: string): Promise<string | null>;
 }
 
-/** An SSH host private key in /etc/ssh; with its public half. */
-export const SSH_HOST_KEY = /^ssh_host_.*_key$/;
+/** Where sshd is installed (OpenSSH's sbindir on every supported distribution). */
+export const SSHD_PATH = '/usr/sbin/sshd';
+/**
+ * An SSH host private key in /etc/ssh, as a sh(1) glob: the one definition. The regular expression below is
+ * made from it, and scripts/build.mjs writes it into the boot pre-check (src/boot/osconf-boot.sh).
+ */
+export const SSH_HOST_KEY_GLOB = 'ssh_host_*_key';
+/** SSH_HOST_KEY_GLOB as a regular expression (`*` any characters, the rest literal); with its public half. */
+export const SSH_HOST_KEY = new RegExp(`^${SSH_HOST_KEY_GLOB.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 export const SSH_HOST_KEY_FILE = /^ssh_host_.*_key(\.pub)?$/;
 
 export type InitSystem = 'systemd' | 'openrc' | 'sysvinit' | 'unknown';

@@ -186,6 +186,7 @@ export async function planPrepare(view: RootView, options: PrepareOptions): Prom
   actions.push(...(await removeFile(view, '/var/lib/systemd/random-seed', 'random seed: instances must not share it')));
   actions.push(...(await removeFile(view, '/var/lib/osconf/state.json', "osconf's record of the source machine")));
   actions.push(...(await removeFile(view, '/var/lib/osconf/last-run.json', "osconf's record of its last run on the source machine")));
+  actions.push(...(await removeFile(view, '/var/lib/osconf/located', "where osconf found partition 1 on the source machine: the first boot's apply records it anew")));
   actions.push(...(await removeFile(view, '/var/lib/osconf/instance-data.json', 'what osconf configured on the source machine (its addresses and host name)')));
   if (options.live) actions.push(...(await removeFile(view, '/run/osconf/instance-data.json', 'the same, published for this boot')));
   actions.push(...(await removeFile(view, '/var/lib/osconf/digest.key', "the source machine's key for os.conf digests: instances must not share it")));

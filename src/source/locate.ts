@@ -49,6 +49,8 @@ export interface Located {
   base: string;
   /** How it was found, for the log. */
   how: string;
+  /** The block device found (/dev/vda1), null for a [source] path. */
+  device: string | null;
   /** Unmounts what osconf mounted; a no-op otherwise. */
   release: () => Promise<void>;
 }
@@ -162,7 +164,7 @@ async function majorMinorOf(host: Host, device: string): Promise<string | null> 
 
 export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
   const noop = async () => undefined;
-  if (spec.kind === 'path') return { base: spec.value, how: `[source] path=${spec.value}`, release: noop };
+  if (spec.kind === 'path') return { base: spec.value, how: `[source] path=${spec.value}`, device: null, release: noop };
   if (!host.live) throw new OperationalError('a sandbox root has no partitions to search: give --conf');
 
   let device: string | null;
@@ -180,7 +182,7 @@ export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
     how = `[source] ${spec.kind}=${spec.value} (${device})`;
   }
   const mounted = parseMountinfo((await host.read('/proc/self/mountinfo')) ?? '').find((m) => m.majorMinor === majorMinor);
-  if (mounted) return { base: mounted.mountPoint, how: `${how}, mounted at ${mounted.mountPoint}`, release: noop };
+  if (mounted) return { base: mounted.mountPoint, how: `${how}, mounted at ${mounted.mountPoint}`, device, release: noop };
 
   const dir = `/run/osconf/mnt-${randomBytes(4).toString('hex')}`;
   await host.mkdir('/run/osconf', 0o700);
@@ -194,6 +196,7 @@ export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
   return {
     base: dir,
     how: `${how}, mounted at ${dir}`,
+    device,
     release: async () => {
       const u = await host.exec(['umount', dir], { timeoutMs: MOUNT_TIMEOUT_MS }).catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
       if (u.code !== 0) log().warn(`failed to unmount ${dir}: ${u.stderr.trim()}`);

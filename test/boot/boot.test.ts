@@ -199,6 +199,17 @@ test('boot life cycle: apply, then exactly the change, then no os.conf keeps eve
     t.deepEqual(third.routes, expectedRoutes(changed));
     t.is(third.hostname, 'renamed-by-console');
     t.regex(third.unitStatus, /StatusText=no os\.conf; nothing to apply/);
+    // The boot pre-check ended the unit without Node: the unit's main process is the sh (its journal line names
+    // ExecMainPID), no osconf step logged on this boot, and the run is recorded as osconf's own no-op is.
+    t.regex(third.unitStatus, /^ActiveState=active$/m);
+    t.regex(third.unitStatus, /^ExecMainStatus=0$/m);
+    const mainPid = /^ExecMainPID=(\d+)$/m.exec(third.unitStatus)?.[1];
+    t.regex(third.journal, new RegExp(`osconf-boot\\[${mainPid}\\]: osconf: /dev/[a-z]+1: no aliyun_custom_image/os\\.conf; nothing to apply`), third.unitStatus);
+    t.notRegex(third.journal, /settings: starting/, 'no osconf apply on this boot');
+    t.is(third.status?.status, 'done');
+    t.is(third.status?.ranThisBoot, true);
+    t.is(third.status?.lastRun?.kind, 'absent');
+    t.deepEqual(third.status?.steps.map((s) => s.name), ['pre-check']);
 
     // An invalid os.conf: the system boots cleanly with the previous configuration; the file is kept aside.
     guest.writeOsConf(changedText.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0').replace('hostname=renamed-by-console', 'hostname=bad_name'), 'vfat');
@@ -230,6 +241,16 @@ test('boot with SysV init (sysvinit-core): osconf starts before networking and c
     t.true(seq('osconf') < seq('networking'), probe.rcOrder);
     t.regex(probe.journal, /network: done/);
     t.deepEqual(guest.partitionListing('vfat'), []);
+
+    // Boot 2, no os.conf: the init script's pre-check ends it without Node (no new osconf log line) and
+    // records the run for osconf status.
+    const second = await guest.boot(config.interfaces.map((n) => n.mac), { persist: true, init: 'sysvinit' });
+    logBoot(t, second);
+    t.deepEqual(second.addresses, expectedAddresses(config));
+    t.is(second.status?.status, 'done');
+    t.is(second.status?.ranThisBoot, true);
+    t.deepEqual(second.status?.steps.map((s) => s.name), ['pre-check']);
+    t.is(second.journal.match(/settings: starting/g)?.length, 1, 'only the first boot ran osconf apply');
   } finally {
     guest.destroy();
   }

@@ -89,7 +89,7 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
      mkdir -p /var/lib/osconf && echo '{}' > /var/lib/osconf/state.json
      dpkg --purge osconf
      echo "== after purge"
-     for p in /usr/bin/osconf /lib/systemd/system/osconf.service /etc/osconf /var/lib/osconf /etc/systemd/system/multi-user.target.wants/osconf.service /etc/init.d/osconf /etc/init.d/osconf-verify /lib/systemd/system/osconf-verify.service; do
+     for p in /usr/bin/osconf /usr/lib/osconf/osconf-boot /lib/systemd/system/osconf.service /etc/osconf /var/lib/osconf /etc/systemd/system/multi-user.target.wants/osconf.service /etc/init.d/osconf /etc/init.d/osconf-verify /lib/systemd/system/osconf-verify.service; do
        [ -e "$p" ] || [ -L "$p" ] && echo "left: $p"
      done
      dpkg -s osconf 2>/dev/null | grep -q '^Status: install' && echo "still installed"
@@ -111,7 +111,7 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
 
 test('the .rpm carries the files, Node dependency and enable scriptlets, and installs into a scratch rpm root', async (t) => {
   const files = execFileSync('rpm', ['-qlp', rpm]).toString().split('\n').filter(Boolean);
-  for (const f of ['/usr/bin/osconf', '/usr/lib/systemd/system/osconf.service', '/usr/lib/systemd/system-preset/80-osconf.preset', '/etc/rc.d/init.d/osconf', '/etc/osconf/osconf.conf', '/usr/share/man/man8/osconf.8.gz', '/usr/share/man/man5/osconf.conf.5.gz']) {
+  for (const f of ['/usr/bin/osconf', '/usr/lib/osconf/osconf-boot', '/usr/lib/systemd/system/osconf.service', '/usr/lib/systemd/system-preset/80-osconf.preset', '/etc/rc.d/init.d/osconf', '/etc/osconf/osconf.conf', '/usr/share/man/man8/osconf.8.gz', '/usr/share/man/man5/osconf.conf.5.gz']) {
     t.true(files.includes(f), f);
   }
   t.regex(execFileSync('rpm', ['-qp', '--requires', rpm]).toString(), /^nodejs >= 10$/m);

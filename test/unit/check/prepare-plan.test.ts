@@ -77,10 +77,11 @@ test("prepare removes osconf's per-machine digest key with its state, its last r
     .file('/var/lib/osconf/state.json', '{}')
     .file('/var/lib/osconf/digest.key', 'ab')
     .file('/var/lib/osconf/last-run.json', '{}')
+    .file('/var/lib/osconf/located', 'uuid=x\n')
     .file('/var/lib/osconf/instance-data.json', '{}')
     .file('/run/osconf/instance-data.json', '{}');
   const offline = paths((await planPrepare(root.view(), { live: false })).actions);
-  for (const f of ['state.json', 'digest.key', 'last-run.json', 'instance-data.json']) t.true(offline.includes(`remove /var/lib/osconf/${f}`), f);
+  for (const f of ['state.json', 'digest.key', 'last-run.json', 'located', 'instance-data.json']) t.true(offline.includes(`remove /var/lib/osconf/${f}`), f);
   // /run of an offline root is not the image's: only a live prepare clears this boot's copy.
   t.false(offline.includes('remove /run/osconf/instance-data.json'));
   const live = paths((await planPrepare(root.view(), { live: true })).actions);

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds a Debian 12 root with debootstrap from the mirror apt already uses, then installs packages inside it
+# Builds a Debian root with debootstrap from the mirror apt already uses, then installs packages inside it
 # with apt (which resolves dependencies debootstrap's --include cannot). Services are never started while
 # installing (policy-rc.d); the build machine's resolver is copied in for apt and removed afterwards.
-# Usage: debian-root.sh DIR INCLUDE(comma list) "PACKAGES" LOG
+# Usage: [DEBIAN_SUITE=bookworm|bullseye|trixie] debian-root.sh DIR INCLUDE(comma list) "PACKAGES" LOG
 set -euo pipefail
 dir=${1:?usage: debian-root.sh DIR INCLUDE PACKAGES LOG} include=${2:?} packages=${3:-} log=${4:?}
+suite=${DEBIAN_SUITE:-bookworm}
+case "$suite" in bullseye | bookworm | trixie) ;; *) echo "unknown Debian suite: $suite" >&2; exit 2 ;; esac
 case "$dir" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
 
 mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null | grep -v security | head -n 1)
@@ -14,7 +16,7 @@ mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null
 rm -rf -- "$dir"
 # debootstrap mounts /proc into the root and runs maintainer scripts there: sandboxed (scripts/sandbox.sh), with
 # this machine's network only because it downloads from the mirror.
-bash "$(dirname "$0")/sandbox.sh" run --host-network -- debootstrap --variant=minbase --include="$include" bookworm "$dir" "$mirror" >"$log" 2>&1 || {
+bash "$(dirname "$0")/sandbox.sh" run --host-network -- debootstrap --variant=minbase --include="$include" "$suite" "$dir" "$mirror" >"$log" 2>&1 || {
   tail -n 20 "$log" >&2
   exit 1
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds a Debian root (12 unless SUITE names another, e.g. bullseye) with debootstrap --variant=minbase from
-# the mirror apt already uses, then installs packages inside it with apt (which resolves dependencies
-# debootstrap's --include cannot). Services are never started while installing (policy-rc.d); the build
-# machine's resolver is copied in for apt and removed afterwards.
-# Usage: debian-root.sh DIR INCLUDE(comma list) "PACKAGES" LOG [SUITE]
+# Builds a Debian root (12 unless SUITE or DEBIAN_SUITE names bullseye or trixie) with debootstrap
+# --variant=minbase from the mirror apt already uses, then installs packages inside it with apt (which resolves
+# dependencies debootstrap's --include cannot). Services are never started while installing (policy-rc.d); the
+# build machine's resolver is copied in for apt and removed afterwards.
+# Usage: [DEBIAN_SUITE=bookworm|bullseye|trixie] debian-root.sh DIR INCLUDE(comma list, may be empty) "PACKAGES" LOG [SUITE]
 set -euo pipefail
-dir=${1:?usage: debian-root.sh DIR INCLUDE PACKAGES LOG [SUITE]} include=${2?} packages=${3:-} log=${4:?} suite=${5:-bookworm}
+dir=${1:?usage: debian-root.sh DIR INCLUDE PACKAGES LOG [SUITE]} include=${2?} packages=${3:-} log=${4:?}
+suite=${5:-${DEBIAN_SUITE:-bookworm}}
+case "$suite" in bullseye | bookworm | trixie) ;; *) echo "unknown Debian suite: $suite" >&2; exit 2 ;; esac
 case "$dir" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
 
 mirror=$(apt-get indextargets --format '$(SITE)' 'Release: bookworm' 2>/dev/null | grep -v security | head -n 1)

@@ -61,14 +61,15 @@ if [ "$suite" = boot ] || [ "$suite" = all ]; then
   # The guest roots (kernel, initramfs, every stack) take minutes to build the first time: built and cached
   # here, before the tests and their time limits start, and before the tripwire's first look.
   tools_dir="${OSCONF_TOOLS_DIR:-$PWD/.tools}"
-  # Both at once: each is mostly downloads and dpkg, one core each (each writes only its own directory).
-  bash test/vm/build-rootfs.sh "$tools_dir/vm" systemd &
-  systemd_root=$!
-  bash test/vm/build-rootfs.sh "$tools_dir/vm-sysv" sysvinit &
-  sysv_root=$!
+  # All at once: each is mostly downloads and dpkg (each writes only its own directory). Debian 12 with systemd
+  # and with sysvinit; Debian 11 and 13 with systemd.
+  pids=()
+  bash test/vm/build-rootfs.sh "$tools_dir/vm" systemd & pids+=($!)
+  bash test/vm/build-rootfs.sh "$tools_dir/vm-sysv" sysvinit & pids+=($!)
+  DEBIAN_SUITE=bullseye bash test/vm/build-rootfs.sh "$tools_dir/vm-debian11" systemd & pids+=($!)
+  DEBIAN_SUITE=trixie bash test/vm/build-rootfs.sh "$tools_dir/vm-debian13" systemd & pids+=($!)
   built=0
-  wait "$systemd_root" || built=1
-  wait "$sysv_root" || built=1
+  for pid in "${pids[@]}"; do wait "$pid" || built=1; done
   [ "$built" -eq 0 ] || { echo "building a guest root failed (see .tools/vm*/build.log)" >&2; exit 1; }
 fi
 prune_stale_tests

@@ -57,7 +57,7 @@ fi
 if [ "$action" = uninstall ]; then
   case $init in
     systemd) systemctl disable osconf.service >/dev/null 2>&1 || true; rm -f /etc/systemd/system/osconf.service /etc/systemd/system/osconf.path /etc/systemd/system/osconf-retrigger.service /etc/systemd/system/osconf-verify.service /etc/systemd/system-preset/80-osconf.preset ;;
-    openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rc-update del osconf-verify default >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
+    openrc) rc-update del osconf boot >/dev/null 2>&1 || true; rc-update del osconf sysinit >/dev/null 2>&1 || true; rc-update del osconf-verify default >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
     sysvinit) (update-rc.d osconf remove || chkconfig --del osconf) >/dev/null 2>&1 || true; (update-rc.d osconf-verify remove || chkconfig --del osconf-verify) >/dev/null 2>&1 || true; rm -f /etc/init.d/osconf /etc/init.d/osconf-verify ;;
   esac
   # /usr/bin/osconf and /usr/lib/osconf/osconf-boot only when they are our links (another osconf may own them).
@@ -112,7 +112,11 @@ case $init in
     ;;
   openrc)
     install -D -m 0755 "$here/init.d/openrc/osconf" /etc/init.d/osconf
-    rc-update add osconf boot >/dev/null 2>&1 || true
+    # The runlevel the network starts in: boot on Alpine and Gentoo; Debian's openrc puts the services of rcS,
+    # networking among them, in sysinit, which ends before boot starts.
+    runlevel=boot
+    [ ! -e /etc/runlevels/sysinit/networking ] || runlevel=sysinit
+    rc-update add osconf "$runlevel" >/dev/null 2>&1 || true
     install -D -m 0755 "$here/init.d/openrc/osconf-verify" /etc/init.d/osconf-verify
     rc-update add osconf-verify default >/dev/null 2>&1 || true
     ;;

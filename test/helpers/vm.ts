@@ -1,4 +1,4 @@
-// Real boots under qemu: builds the Debian 12 guest root once (test/vm/build-rootfs.sh), a disk per case
+// Real boots under qemu: builds the guest roots once (test/vm/build-rootfs.sh), a disk per case
 // (test/vm/make-disk.sh: partition 1 with aliyun_custom_image/, partition 2 the root with the osconf .deb),
 // boots it (test/vm/boot.sh) and reads the facts the guest's probe printed on its second serial port.
 import type { StatusReport } from '../../src/cli/status.js';
@@ -11,25 +11,44 @@ import { run } from './run.js';
 
 export const vmDir = join(toolsDir, 'vm');
 export const vmSysvDir = join(toolsDir, 'vm-sysv');
+/** Debian 11 (systemd 247, nodejs 12), Debian 13 (systemd 257, nodejs 20), Debian 12 with OpenRC. */
+export const vmDebian11Dir = join(toolsDir, 'vm-debian11');
+export const vmDebian13Dir = join(toolsDir, 'vm-debian13');
+export const vmOpenrcDir = join(toolsDir, 'vm-openrc');
+/** Each guest root: its directory, init system (build-rootfs.sh's 2nd argument) and Debian suite. */
+export const guestRoots = {
+  debian12: { dir: vmDir, init: 'systemd', suite: 'bookworm' },
+  'debian12-sysv': { dir: vmSysvDir, init: 'sysvinit', suite: 'bookworm' },
+  debian11: { dir: vmDebian11Dir, init: 'systemd', suite: 'bullseye' },
+  debian13: { dir: vmDebian13Dir, init: 'systemd', suite: 'trixie' },
+  'debian12-openrc': { dir: vmOpenrcDir, init: 'openrc', suite: 'bookworm' },
+} as const;
+export type GuestRoot = keyof typeof guestRoots;
 const script = (name: string) => join(repoRoot, 'test', 'vm', name);
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
 export const debPath = join(repoRoot, 'dist', 'packages', `osconf_${version}_all.deb`);
+/** The OpenRC root installs osconf from the tarball with its install.sh (docs/image-builders.md). */
+export const tarballPath = join(repoRoot, 'dist', 'packages', `osconf-${version}.tar.gz`);
 
-let prepared: Promise<void> | null = null;
-/** The guest root and the .deb, built once per test run (the root is cached across runs). */
-export function prepareGuest(): Promise<void> {
-  prepared ??= (async () => {
-    for (const [dir, init] of [
-      [vmDir, 'systemd'],
-      [vmSysvDir, 'sysvinit'],
-    ]) {
-      const root = await run('bash', [script('build-rootfs.sh'), dir!, init!], { timeoutMs: 900_000 });
-      if (root.code !== 0) throw new Error(`build-rootfs.sh ${init} failed: ${root.stdout}${root.stderr}`);
-    }
+const built = new Map<GuestRoot, Promise<void>>();
+let packaged: Promise<void> | null = null;
+/** A guest root (built once per test run, cached across runs: only the roots a run boots) and the packages. */
+export function prepareGuest(root: GuestRoot = 'debian12'): Promise<void> {
+  if (!built.has(root)) {
+    const { dir, init, suite } = guestRoots[root];
+    built.set(
+      root,
+      (async () => {
+        const r = await run('bash', [script('build-rootfs.sh'), dir, init], { timeoutMs: 900_000, env: { ...process.env, DEBIAN_SUITE: suite } });
+        if (r.code !== 0) throw new Error(`build-rootfs.sh ${init} ${suite} failed: ${r.stdout}${r.stderr}`);
+      })(),
+    );
+  }
+  packaged ??= (async () => {
     const pkg = await run('bash', [join(repoRoot, 'scripts', 'package.sh')], { timeoutMs: 300_000 });
     if (pkg.code !== 0) throw new Error(`package.sh failed: ${pkg.stdout}${pkg.stderr}`);
   })();
-  return prepared;
+  return Promise.all([built.get(root), packaged]).then(() => undefined);
 }
 
 // Two guests at a time: the machine has two cores.
@@ -52,7 +71,9 @@ export interface DiskSpec {
   /** os.conf text on partition 1, or null for the directory only. */
   osConf: string | null;
   expectAddresses: number;
-  init?: 'systemd' | 'sysvinit';
+  init?: 'systemd' | 'sysvinit' | 'openrc';
+  /** The guest root (default debian12, or debian12-sysv with init sysvinit, debian12-openrc with init openrc). */
+  root?: GuestRoot;
   /** The boot benchmark's cloud-init runs: osconf off, cloud-init on with this NoCloud seed directory. */
   cloudInitSeed?: string;
   /** cloud-init enabled beside osconf (mode auto), NoCloud alone in its datasource_list (see make-disk.sh). */
@@ -69,16 +90,20 @@ export class Guest {
   readonly dir = mkdtempSync(join(tmpdir(), 'osconf-vm-'));
   readonly disk = join(this.dir, 'disk.img');
   boots = 0;
+  /** The guest root this disk was made from (its kernel boots it). */
+  rootDir = vmDir;
 
   static async create(spec: DiskSpec): Promise<Guest> {
-    await prepareGuest();
+    const root = spec.root ?? (spec.init === 'sysvinit' ? 'debian12-sysv' : spec.init === 'openrc' ? 'debian12-openrc' : 'debian12');
+    await prepareGuest(root);
     const g = new Guest();
     let conf = '-';
     if (spec.osConf !== null) {
       conf = join(g.dir, 'os.conf');
       writeFileSync(conf, spec.osConf);
     }
-    const dir = spec.init === 'sysvinit' ? vmSysvDir : vmDir;
+    const dir = guestRoots[root].dir;
+    g.rootDir = dir;
     let extraRoot = '';
     if (spec.extraFiles) {
       extraRoot = join(g.dir, 'extra-root');
@@ -89,7 +114,7 @@ export class Guest {
       }
     }
     const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', CLOUD_INIT: spec.cloudInit ? '1' : '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' ') };
-    const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
+    const r = await slot(() => run('bash', [script('make-disk.sh'), dir, spec.init === 'openrc' ? tarballPath : debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();
       throw new Error(`make-disk.sh failed: ${r.stdout}${r.stderr}`);
@@ -102,10 +127,10 @@ export class Guest {
    * `timeoutSeconds`: until qemu is stopped (default OSCONF_VM_TIMEOUT, else 900; cloud-init's four stages
    * under TCG need more).
    */
-  async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean; init?: 'systemd' | 'sysvinit'; append?: string; timeoutSeconds?: number } = {}): Promise<Probe> {
+  async boot(macs: string[], options: { ifnames?: boolean; persist?: boolean; init?: 'systemd' | 'sysvinit' | 'openrc'; append?: string; timeoutSeconds?: number } = {}): Promise<Probe> {
     const serial = join(this.dir, `serial-${++this.boots}.log`);
     const append = `${options.ifnames === false ? '' : 'net.ifnames=0'} ${options.append ?? ''}`.trim();
-    const dir = options.init === 'sysvinit' ? vmSysvDir : vmDir;
+    const dir = options.init === 'sysvinit' ? vmSysvDir : this.rootDir;
     const timeout = options.timeoutSeconds ?? Number(process.env.OSCONF_VM_TIMEOUT ?? 900);
     const env = { ...process.env, OSCONF_VM_TIMEOUT: String(timeout) };
     const r = await slot(() => run('bash', [script('boot.sh'), dir, this.disk, serial, macs.join(' '), append, options.persist ? 'persist' : 'snapshot'], { timeoutMs: (timeout + 100) * 1000, env }));
@@ -167,6 +192,17 @@ export interface Probe {
   analyze: string;
   unitTimes: string;
   rcOrder: string;
+  /** OpenRC: `rc-update show -v` and rc_logger's /var/log/rc.log of this boot. */
+  openrcRunlevels: string;
+  openrcLog: string;
+  /** `node --version` of the interpreter /usr/bin/osconf names. */
+  nodeVersion: string;
+  /** `systemctl --version`'s first line. */
+  systemdVersion: string;
+  /** osconf.service's sandbox settings as systemd resolved them (`systemctl show -p ...`). */
+  sandbox: string;
+  /** `systemd-analyze security osconf.service`, or its error where this systemd has none. */
+  security: string;
   /** `ssh-keygen -l` lines of the host keys at the end of boot. */
   sshHostKeys: string[];
   sshActive: string;
@@ -217,6 +253,12 @@ export function parseProbe(text: string): Probe {
     analyze: get('analyze').trim(),
     unitTimes: get('unit-times'),
     rcOrder: get('rc-order'),
+    openrcRunlevels: get('openrc-runlevels'),
+    openrcLog: get('openrc-log'),
+    nodeVersion: get('node-version').trim(),
+    systemdVersion: get('systemd-version').trim(),
+    sandbox: get('sandbox'),
+    security: get('security'),
     sshHostKeys: get('ssh-host-keys').split('\n').map((l) => l.trim()).filter(Boolean),
     sshActive: get('ssh-active').trim(),
     machineId: get('machine-id').trim(),

@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# Builds (once, cached) the Debian 12 guest root for the real-boot tests: kernel and initramfs, Debian's
-# nodejs, and every network stack the matrix boots with (ifupdown, systemd-networkd, netplan, NetworkManager),
-# none of them enabled (each boot's disk enables one, see make-disk.sh), plus cloud-init, disabled, for the
-# boot benchmark and the cloud-init boots (which enable it). With INIT=sysvinit: sysvinit-core instead of
-# systemd as PID 1, and ifupdown only.
-# Usage: build-rootfs.sh DIR [systemd|sysvinit]   (DIR/rootfs, DIR/vmlinuz, DIR/initrd.img)
+# Builds (once, cached) a Debian guest root for the real-boot tests: kernel and initramfs, Debian's nodejs, and
+# the network stacks its boots use, none of them enabled (each boot's disk enables one, see make-disk.sh).
+# Debian 12 (DEBIAN_SUITE=bookworm, the default) with systemd: every stack (ifupdown, systemd-networkd, netplan,
+# NetworkManager) plus cloud-init, disabled, for the boot benchmark and the cloud-init boots (which enable it).
+# Debian 11 (bullseye) and 13 (trixie) with systemd: ifupdown, systemd-networkd and netplan only (small: their
+# boots cover those stacks). With INIT=sysvinit: sysvinit-core instead of systemd as PID 1, and ifupdown only;
+# with INIT=openrc: sysvinit-core as PID 1 with Debian's openrc as its rc (Debian 12 only), ifupdown only.
+# Usage: [DEBIAN_SUITE=SUITE] build-rootfs.sh DIR [systemd|sysvinit|openrc]   (DIR/rootfs, DIR/vmlinuz, DIR/initrd.img)
 set -euo pipefail
-out=${1:?usage: build-rootfs.sh DIR [systemd|sysvinit]}
+out=${1:?usage: build-rootfs.sh DIR [systemd|sysvinit|openrc]}
 init=${2:-systemd}
+suite=${DEBIAN_SUITE:-bookworm}
 case "$out" in /?*) ;; *) echo "DIR must be absolute" >&2; exit 2 ;; esac
+case "$init/$suite" in
+  systemd/bookworm | systemd/bullseye | systemd/trixie | sysvinit/bookworm | openrc/bookworm) ;;
+  *) echo "no guest root for $init on $suite" >&2; exit 2 ;;
+esac
 stamp="$out/rootfs.stamp"
-# Bump when the package list or setup below changes (per init system: each root is rebuilt only when its own changes).
-if [ "$init" = sysvinit ]; then version=5-sysvinit; else version=7-systemd; fi
+# Bump when the package list or setup below changes (per init system and suite: each root is rebuilt only when its own changes).
+case "$init/$suite" in
+  sysvinit/*) version=5-sysvinit ;;
+  openrc/*) version=1-openrc ;;
+  systemd/bookworm) version=7-systemd ;;
+  *) version="1-systemd-$suite" ;;
+esac
 if [ "$(cat "$stamp" 2>/dev/null || true)" = "$version" ] && [ -f "$out/vmlinuz" ]; then
   echo "guest root is up to date in $out"
   exit 0
@@ -21,17 +33,29 @@ staging="$out/rootfs.tmp"
 mkdir -p "$out"
 log="$out/build.log"
 rm -f -- "$log" # a new file, not the (possibly hard-linked) old one truncated
-if [ "$init" = sysvinit ]; then
-  base=sysvinit-core,udev,kmod,iproute2,nodejs
-  packages="linux-image-amd64 initramfs-tools ifupdown e2fsprogs procps openssl"
-else
-  base=systemd-sysv,udev,kmod,iproute2,nodejs
-  # systemd-resolved (disabled like the stacks) for the boot cells whose image runs it; net-tools: cloud-init
-  # 22.4 writes ifupdown routes as `post-up route add` (route(8)), which Debian's cloud-init package does not
-  # pull in; the cloud-init boots need it (the image builder's guide says so).
-  packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager systemd-resolved e2fsprogs procps openssl cloud-init openssh-server net-tools"
-fi
-bash "$(dirname "$0")/../../scripts/debian-root.sh" "$staging" "$base" "$packages" "$log"
+case "$init/$suite" in
+  sysvinit/*)
+    base=sysvinit-core,udev,kmod,iproute2,nodejs
+    packages="linux-image-amd64 initramfs-tools ifupdown e2fsprogs procps openssl"
+    ;;
+  openrc/*)
+    # Debian's openrc runs under sysvinit's init (its /etc/inittab calls openrc for each runlevel).
+    base=sysvinit-core,udev,kmod,iproute2,nodejs
+    packages="linux-image-amd64 initramfs-tools openrc ifupdown e2fsprogs procps openssl"
+    ;;
+  systemd/bookworm)
+    base=systemd-sysv,udev,kmod,iproute2,nodejs
+    # systemd-resolved (disabled like the stacks) for the boot cells whose image runs it; net-tools: cloud-init
+    # 22.4 writes ifupdown routes as `post-up route add` (route(8)), which Debian's cloud-init package does not
+    # pull in; the cloud-init boots need it (the image builder's guide says so).
+    packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io network-manager systemd-resolved e2fsprogs procps openssl cloud-init openssh-server net-tools"
+    ;;
+  systemd/*)
+    base=systemd-sysv,udev,kmod,iproute2,nodejs
+    packages="linux-image-amd64 initramfs-tools dbus ifupdown netplan.io e2fsprogs procps openssl openssh-server"
+    ;;
+esac
+DEBIAN_SUITE="$suite" bash "$(dirname "$0")/../../scripts/debian-root.sh" "$staging" "$base" "$packages" "$log"
 rm -f -- "$staging/usr/sbin/policy-rc.d"
 # The guest starts with no network stack enabled.
 if [ -d "$staging/etc/systemd/system" ]; then

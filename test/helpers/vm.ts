@@ -35,7 +35,8 @@ export function prepareGuest(): Promise<void> {
 // Two guests at a time: the machine has two cores.
 let running = 0;
 const waiting: Array<() => void> = [];
-async function slot<T>(fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` (which boots guests one after another) when fewer than two guests run. */
+export async function slot<T>(fn: () => Promise<T>): Promise<T> {
   if (running >= 2) await new Promise<void>((r) => waiting.push(r));
   running++;
   try {
@@ -63,6 +64,10 @@ export interface DiskSpec {
   extraFiles?: Record<string, { content: string; mode: number } | { symlink: string }>;
   /** Units enabled in the image besides the stack's (`systemctl enable`), as its source system had them. */
   enableUnits?: string[];
+  /** Units disabled in the image (`systemctl disable`): osconf installed but not enabled. */
+  disableUnits?: string[];
+  /** A disk that boots by firmware (SYSLINUX on partition 1, see make-disk.sh), without the probe: osconf test-image's. */
+  firmware?: boolean;
 }
 
 export class Guest {
@@ -88,7 +93,7 @@ export class Guest {
         else writeFileSync(join(extraRoot, path), f.content, { mode: f.mode });
       }
     }
-    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', CLOUD_INIT: spec.cloudInit ? '1' : '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' ') };
+    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', CLOUD_INIT: spec.cloudInit ? '1' : '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' '), DISABLE_UNITS: (spec.disableUnits ?? []).join(' '), FIRMWARE: spec.firmware ? '1' : '' };
     const r = await slot(() => run('bash', [script('make-disk.sh'), dir, debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();

@@ -8,7 +8,8 @@
 # With CLOUD_INIT=1: cloud-init enabled beside osconf (mode auto), the image prepared as docs/image-builders.md
 # says: NoCloud alone in datasource_list, so ds-identify enables cloud-init before osconf has written its seed.
 # With EXTRA_ROOT=DIR: DIR's files are copied into the root as they are (leftovers of the system an image was
-# made from), after the stack is set up. With ENABLE_UNITS="UNIT ...": those units are enabled too.
+# made from), after the stack is set up. With ENABLE_UNITS="UNIT ...": those units are enabled too; with
+# DISABLE_UNITS="UNIT ...": those are disabled (osconf installed but not enabled).
 # With FIRMWARE=1: the disk boots by firmware as an imported image does (BIOS, no -kernel), without the probe: partition
 # 1 is a 160 MiB FAT32 (P1FS must be vfat) holding the kernel, the initramfs and SYSLINUX (`syslinux --install`
 # writes its loader into the unmounted FAT image through mtools), marked active, with syslinux's mbr.bin in the
@@ -32,7 +33,7 @@ if [ -n "$reports" ]; then
   mkdir -p "$reports"
 fi
 
-bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" CLOUD_INIT="${CLOUD_INIT:-}" EXTRA="${EXTRA_ROOT:-}" UNITS="${ENABLE_UNITS:-}" REPORTS="$reports" OSCONF="$osconf_bin" FIRMWARE="$firmware" sh -c '
+bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootfs" W="$work" DEB="$deb" STACK="$stack" EXPECT="$expect" HERE="$here" INIT="$init" SEED="${CLOUD_INIT_SEED:-}" CLOUD_INIT="${CLOUD_INIT:-}" EXTRA="${EXTRA_ROOT:-}" UNITS="${ENABLE_UNITS:-}" OFF_UNITS="${DISABLE_UNITS:-}" REPORTS="$reports" OSCONF="$osconf_bin" FIRMWARE="$firmware" sh -c '
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"
@@ -70,6 +71,7 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
       network-manager) systemctl enable NetworkManager.service >/dev/null 2>&1 ;;
     esac
     for u in $UNITS; do systemctl enable \$u >/dev/null 2>&1; done
+    for u in $OFF_UNITS; do systemctl disable \$u >/dev/null 2>&1; done
     # systemd-resolved is in the guest root for the disks that enable it; on the others, its tmpfiles rule
     # (which links /etc/resolv.conf to the stub at boot when it is missing) is masked, as without the package.
     case \" $UNITS \" in *\" systemd-resolved.service \"*) ;; *) [ ! -e /usr/lib/tmpfiles.d/systemd-resolve.conf ] || { mkdir -p /etc/tmpfiles.d && ln -sf /dev/null /etc/tmpfiles.d/systemd-resolve.conf; } ;; esac

@@ -55,6 +55,7 @@ export async function runTestImage(disk: string, options: TestImageOptions, out:
   // ssh2's floor (its package.json engines).
   if (major < 10 || (major === 10 && minor < 16)) throw new UsageError(`test-image needs Node.js 10.16 or later (the SSH client); this is ${process.versions.node}`);
   const userText = options.osConf ? await fs.readFile(options.osConf, 'utf8').catch((e: Error) => { throw new UsageError(`--os-conf ${options.osConf}: ${e.message}`); }) : null;
+  if (!(await fs.stat(disk).then((st) => st.isFile() || st.isBlockDevice(), () => false))) throw new UsageError(`${disk}: no such disk image file`);
   const dir = resolve(options.path ?? '.');
   await fs.mkdir(dir, { recursive: true });
   const format = await diskFormat(disk);

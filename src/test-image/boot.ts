@@ -194,19 +194,21 @@ async function proofs(shell: Shell): Promise<NonNullable<BootObservation['shell'
 type Ssh2Client = import('ssh2').Client;
 
 /** One SSH attempt as root with the password: the client and the host key blob, or why not. */
-async function sshLogin(port: number, password: string, timeoutMs: number): Promise<{ client: Ssh2Client; hostKey: string } | { error: string; refused: boolean }> {
+async function sshLogin(port: number, password: string, timeoutMs: number): Promise<{ client: Ssh2Client; hostKey: string } | { error: string; refused: boolean; sshdAnswered: boolean }> {
   const { Client } = (await import('ssh2')).default ?? (await import('ssh2'));
   return new Promise((resolve) => {
     const client = new Client();
     let hostKey = '';
+    // sshd sent its identification string (RFC 4253 4.2): it runs at os.conf's address, however slowly.
+    let sshdAnswered = false;
     client
       .on('ready', () => resolve({ client, hostKey }))
       .on('error', (e: Error & { level?: string }) => {
         client.end();
-        resolve({ error: e.message, refused: e.level === 'client-authentication' });
+        resolve({ error: e.message, refused: e.level === 'client-authentication', sshdAnswered });
       })
       // Resolving twice is a no-op: a close after ready or error changes nothing.
-      .on('close', () => resolve({ error: 'connection closed', refused: false }))
+      .on('close', () => resolve({ error: 'connection closed', refused: false, sshdAnswered }))
       .connect({
         host: '127.0.0.1',
         port,
@@ -214,6 +216,9 @@ async function sshLogin(port: number, password: string, timeoutMs: number): Prom
         password,
         readyTimeout: timeoutMs,
         tryKeyboard: false,
+        debug: (line: string) => {
+          if (/Remote ident/.test(line)) sshdAnswered = true;
+        },
         hostVerifier: (key: Buffer) => {
           hostKey = key.toString('base64');
           return true;
@@ -338,14 +343,16 @@ export async function bootOnce(o: BootOptions): Promise<Omit<BootObservation, 'p
     let shell: Shell | null = null;
     let client: Ssh2Client | null = null;
     let lastProgress = 0;
-    // SSH first; once the console shows a login prompt (boot finished), SSH gets 2 more minutes.
+    let sshdSeen = false;
+    // SSH first, until the boot's bound; see below for when the console is tried sooner.
     while (Date.now() < deadline) {
       if (!promptAt && /login: *$/m.test(con.since(0))) promptAt = Date.now();
       if (Date.now() - lastProgress >= 30_000) {
         lastProgress = Date.now();
         o.progress(`boot ${o.boot}: ${elapsed()} s, ${promptAt ? 'login prompt on the console; ' : ''}waiting for SSH at ${o.nets[0]!.address}:22 (127.0.0.1:${ports[0]})`);
       }
-      const r = await sshLogin(ports[0]!, o.password, 30_000);
+      // Under TCG on a busy host, key exchange alone can take a minute.
+      const r = await sshLogin(ports[0]!, o.password, 120_000);
       if ('client' in r) {
         client = r.client;
         obs.ssh = { ok: true, hostKey: r.hostKey };
@@ -353,11 +360,14 @@ export async function bootOnce(o: BootOptions): Promise<Omit<BootObservation, 'p
         break;
       }
       lastError = r.error;
+      sshdSeen ||= r.sshdAnswered;
       if (r.refused) {
         obs.ssh = { ok: false, passwordRefused: true, reason: r.error };
         break;
       }
-      if (promptAt && Date.now() - promptAt > 120_000) break;
+      // Nothing answers at os.conf's address while the console already offers a login: give up on SSH after 2
+      // minutes. An sshd that answered but was slow keeps its chance until the boot's bound.
+      if (promptAt && !sshdSeen && Date.now() - promptAt > 120_000) break;
       await sleep(5000);
     }
     if (!obs.ssh.ok && !obs.ssh.passwordRefused) obs.ssh = { ok: false, passwordRefused: false, reason: lastError || 'no connection' };
@@ -376,7 +386,7 @@ export async function bootOnce(o: BootOptions): Promise<Omit<BootObservation, 'p
         client.exec('systemctl poweroff || poweroff', () => undefined);
         await sleep(2000);
         client.end();
-      } else await shell.run('(sleep 1; systemctl poweroff || poweroff) >/dev/null 2>&1 &').catch(() => undefined);
+      } else con.send('systemctl poweroff || poweroff\r');
     }
     const left = Math.max(deadline - Date.now(), 0);
     const code = await Promise.race([exited, sleep(shell ? Math.min(left, 300_000) + 1000 : 0).then(() => null)]);

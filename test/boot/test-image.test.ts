@@ -51,7 +51,7 @@ for (const [stack, network] of [
   ['netplan', 'vpc'],
 ] as const) {
   test(`test-image: ${stack}, ${network}: both boots proven from outside over SSH, exit 0`, async (t) => {
-    const r = await testImage(t, { stack }, network);
+    const r = await testImage(t, { stack, extraFiles: rootLogin }, network);
     t.is(r.code, 0);
     t.deepEqual(
       Object.keys(r.items),

@@ -9,7 +9,18 @@ import { gzipSync } from 'node:zlib';
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = new URL('../dist/osconf', import.meta.url).pathname;
 
+// ssh2 (test-image) tries native addons in try/catch (its sshcrypto binding, cpu-features) and falls back to pure
+// JavaScript: the bundle carries none, so it loads on any Node.js and architecture. Each such require is left
+// unresolved (it throws at run time and ssh2 takes the fallback); a native addon that reached the bundle fails the build.
+const noNativeAddons = {
+  name: 'no-native-addons',
+  setup(b) {
+    b.onResolve({ filter: /(\.node$|^cpu-features$)/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 const result = await build({
+  plugins: [noNativeAddons],
   entryPoints: [new URL('../src/main.ts', import.meta.url).pathname],
   outfile,
   write: false,
@@ -31,6 +42,8 @@ const result = await build({
   define: { OSCONF_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+const nativeInputs = Object.keys(result.metafile.inputs).filter((f) => f.endsWith('.node') || /(^|\/)cpu-features\//.test(f));
+if (nativeInputs.length > 0) throw new Error(`native addons would be bundled: ${nativeInputs.join(', ')}`);
 const bundle = result.outputFiles.find((f) => f.path === outfile).text;
 const map = JSON.parse(result.outputFiles.find((f) => f.path === `${outfile}.map`).text);
 // The launcher compiles the bundle one line below its function wrapper: the map's generated lines move down one

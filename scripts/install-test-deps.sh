@@ -29,8 +29,11 @@ apt_packages=(
   btrfs-progs
   # the real-boot tests: qemu, and tools that build disk images without mounting (mtools, sfdisk, mkfs.vfat)
   qemu-system-x86 mtools dosfstools fdisk
-  # syslinux's MBR boot code for the sealed test disk, which `osconf check` wants bootable
-  syslinux-common
+  # syslinux's MBR boot code for the sealed test disk, which `osconf check` wants bootable; syslinux itself
+  # installs its loader onto the FAT partition 1 of the disks that boot by firmware (osconf test-image's)
+  syslinux-common syslinux
+  # qemu-img and qemu-io: osconf test-image's copy-on-write overlay and its partition reads and writes
+  qemu-utils
   # qemu-user runs the aarch64 standalone tarball's Node.js (test/integration/packages.test.ts)
   qemu-user-static
   # shellcheck judges the boot pre-check (dist/osconf-boot) as POSIX sh

@@ -181,6 +181,8 @@ const osconf8 = [
   '.RS\n.EX\nosconf render \\-\\-conf os.conf \\-\\-stack netplan\nosconf datasource \\-\\-conf os.conf \\-\\-nocloud\\-dir /tmp/seed\n.EE\n.RE',
   ...pp('Image builders: seal a mounted image root, then check it before import (exit 1 when any item FAILED):'),
   '.RS\n.EX\nosconf prepare \\-\\-root /mnt \\-\\-first\\-partition /mnt/boot\nosconf check \\-\\-root /mnt \\-p /tmp/report\nosconf check \\-\\-image disk.raw\n.EE\n.RE',
+  ...pp('Then boot the finished disk under qemu (never changing it) and prove from outside that it configures itself from os.conf (exit 1 when any item FAILED):'),
+  '.RS\n.EX\nosconf test\\-image disk.raw \\-\\-network both \\-p /tmp/report\n.EE\n.RE',
   ...pp('After a boot: what the last apply did, and whether its deferred check passed:'),
   '.RS\n.EX\nosconf status\n.EE\n.RE',
   '.SH SEE ALSO',

@@ -20,7 +20,9 @@ const packages = [...dirs].map((dir) => {
   const pkg = JSON.parse(readFileSync(join(repo, dir, 'package.json'), 'utf8'));
   const files = readdirSync(join(repo, dir)).filter((f) => /^(licen[cs]e|copying|notice)([.-].*)?$/i.test(f)).sort();
   if (files.length === 0) throw new Error(`${pkg.name}: bundled, but ships no LICENSE, COPYING or NOTICE file`);
-  const license = typeof pkg.license === 'string' ? pkg.license : (pkg.license?.type ?? '(see the text below)');
+  // `licenses: [{ type }]` is package.json's older form (ssh2 still uses it).
+  const older = Array.isArray(pkg.licenses) ? pkg.licenses.map((l) => l?.type).filter(Boolean).join(' OR ') : '';
+  const license = typeof pkg.license === 'string' ? pkg.license : (pkg.license?.type ?? (older || '(see the text below)'));
   return { name: pkg.name, version: pkg.version, license, texts: files.map((f) => readFileSync(join(repo, dir, f), 'utf8').trim()) };
 });
 packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1));

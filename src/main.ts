@@ -169,6 +169,27 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts: { root?: string; image?: string; path?: string; json?: boolean }) => setExit(await (await import('./cli/check.js')).runCheck(opts, write)));
 
   program
+    .command('test-image')
+    .description('boot a disk image under qemu (never modifying it) and prove from outside that it configures itself from os.conf')
+    .argument('<disk>', 'the disk image: raw, qcow2 or vhd')
+    .option('--os-conf <file>', 'boot with this os.conf (default: a generated one with a random password)')
+    .addOption(new Option('--network <type>', 'the network os.conf describes (generated os.conf)').choices(['classic', 'vpc', 'both']).default('vpc'))
+    .addOption(new Option('--accel <accel>', 'qemu accelerator: auto tries KVM and falls back to TCG').choices(['kvm', 'tcg', 'auto']).default('auto'))
+    .option('-p, --path <dir>', 'write test_image_report_DATE_TIME.txt, test_image_report.json and serial-N.log here (default: the current directory)')
+    .option('--json', 'print the JSON report instead of the summary')
+    .option('--timeout <seconds>', 'bound of each boot (default 1800: software emulation takes minutes)')
+    .addHelpText(
+      'after',
+      "\nEach boot: SSH as root with os.conf's password at os.conf's address (a forwarded 127.0.0.1 port), else a root\n" +
+        'login on the serial console; host name, addresses by MAC, routes, name servers, osconf status, fresh SSH host\n' +
+        'keys, os.conf removed from partition 1. Then a second boot with a changed os.conf (password, host name, address).\n' +
+        'Needs qemu-system-x86, qemu-utils, mtools and e2fsprogs. Exit code 1 when any item FAILED, 2 on a usage error.',
+    )
+    .action(async (disk: string, opts: { osConf?: string; network?: string; accel?: string; path?: string; json?: boolean; timeout?: string }) =>
+      setExit(await (await import('./cli/test-image.js')).runTestImage(disk, opts, write)),
+    );
+
+  program
     .command('prepare')
     .description("seal an image before capture: remove SSH host keys, authorized_keys, machine id, leases, logs, history, cloud-init's and osconf's state; enable osconf")
     .option('--root <dir>', 'prepare an offline root directory instead of the running system')

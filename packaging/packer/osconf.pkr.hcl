@@ -13,7 +13,10 @@
 # where the platform writes aliyun_custom_image/os.conf; partition 2 the root), into a raw disk image. The
 # provisioners install Node.js and osconf's .deb, lock the build password, then run `osconf prepare` (seals the
 # image: SSH host keys, machine id, leases, logs, histories; creates aliyun_custom_image/, enables osconf) and
-# `osconf check`, which exits 1 when any item is FAILED, and that fails the build. The .raw file goes to the
+# `osconf check`, which exits 1 when any item is FAILED, and that fails the build. Then, on the build host,
+# `osconf test-image` boots the finished .raw under qemu twice (a copy-on-write overlay: the file is not changed)
+# and proves from outside that it configures itself from an os.conf; a FAILED item (exit 1) stops the chain
+# before the import (reports and serial logs in output-NAME/test-image/). The .raw file then goes to the
 # alicloud-import post-processor, which uploads it to OSS and imports it as a Customized Linux image.
 
 variable "iso_url" {
@@ -110,6 +113,11 @@ build {
       "systemctl is-enabled osconf.service",
       # The build's own access, gone from the image: root login over SSH (http/preseed.cfg) and its password.
       "rm -f /etc/ssh/sshd_config.d/packer-build.conf",
+      # As ECS's own images: the root password the console sets logs in over SSH (Debian's default refuses it),
+      # and the kernel's console is the serial port the platform's VNC/serial console shows.
+      "echo 'PermitRootLogin yes' > /etc/ssh/sshd_config.d/50-ecs-root-login.conf",
+      "sed -i 's/^GRUB_CMDLINE_LINUX=\"\\(.*\\)\"/GRUB_CMDLINE_LINUX=\"\\1 console=tty0 console=ttyS0,115200n8\"/' /etc/default/grub",
+      "update-grub",
       "passwd -l root",
       "osconf prepare --yes",
       # Exit 1 when any item is FAILED: the provisioner, and so the build, fails.
@@ -117,15 +125,22 @@ build {
     ]
   }
 
-  post-processor "alicloud-import" {
-    oss_bucket_name    = var.oss_bucket
-    region             = var.region
-    image_name         = "${var.image_name}-${local.stamp}"
-    image_description  = "Debian 12 with osconf (Customized Linux)"
-    image_os_type      = "linux"
-    image_platform     = "Customized Linux"
-    image_architecture = "x86_64"
-    image_system_size  = "20"
-    format             = "RAW"
+  # One chain: test-image first, and a FAILED item (exit 1) stops it before the upload.
+  post-processors {
+    post-processor "shell-local" {
+      inline = ["node ../../dist/osconf test-image output-${var.image_name}/${local.raw_name} --network both -p output-${var.image_name}/test-image"]
+    }
+
+    post-processor "alicloud-import" {
+      oss_bucket_name    = var.oss_bucket
+      region             = var.region
+      image_name         = "${var.image_name}-${local.stamp}"
+      image_description  = "Debian 12 with osconf (Customized Linux)"
+      image_os_type      = "linux"
+      image_platform     = "Customized Linux"
+      image_architecture = "x86_64"
+      image_system_size  = "20"
+      format             = "RAW"
+    }
   }
 }

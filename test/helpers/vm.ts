@@ -3,7 +3,7 @@
 // boots it (test/vm/boot.sh) and reads the facts the guest's probe printed on its second serial port.
 import type { StatusReport } from '../../src/cli/status.js';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot, toolsDir } from './paths.js';
@@ -51,17 +51,59 @@ export function prepareGuest(root: GuestRoot = 'debian12'): Promise<void> {
   return Promise.all([built.get(root), packaged]).then(() => undefined);
 }
 
-// Two guests at a time: the machine has two cores.
-let running = 0;
-const waiting: Array<() => void> = [];
-async function slot<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((r) => waiting.push(r));
-  running++;
+// Two guests at a time on the machine, whichever test file boots them (ava runs each file in its own process):
+// a slot is a symbolic link under /tmp/osconf-vm-slots naming its holder (pid and start time), created
+// atomically; one whose holder is gone (a killed run) is taken over.
+const slotDir = join(tmpdir(), 'osconf-vm-slots');
+let taken = 0;
+
+/** The start time (proc(5) stat field 22) of process `pid`, or null when it does not run. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+const me = `${process.pid}:${startTime(process.pid)}`;
+
+function takeSlot(): string | null {
+  mkdirSync(slotDir, { recursive: true });
+  for (let i = 0; i < 2; i++) {
+    const path = join(slotDir, `slot-${i}`);
+    try {
+      symlinkSync(`${me}:${++taken}`, path);
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = '';
+    try {
+      holder = readlinkSync(path);
+    } catch {
+      continue;
+    }
+    const [pid, start] = holder.split(':');
+    if (startTime(Number(pid)) !== start) {
+      try {
+        if (readlinkSync(path) === holder) unlinkSync(path);
+      } catch {
+        // Taken over by another process meanwhile.
+      }
+    }
+  }
+  return null;
+}
+
+/** Runs `fn` (which boots guests one after another) when fewer than two guests run on this machine. */
+export async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  let held: string | null;
+  while ((held = takeSlot()) === null) await new Promise((r) => setTimeout(r, 500));
   try {
     return await fn();
   } finally {
-    running--;
-    waiting.shift()?.();
+    unlinkSync(held);
   }
 }
 
@@ -84,6 +126,10 @@ export interface DiskSpec {
   extraFiles?: Record<string, { content: string; mode: number } | { symlink: string }>;
   /** Units enabled in the image besides the stack's (`systemctl enable`), as its source system had them. */
   enableUnits?: string[];
+  /** Units disabled in the image (`systemctl disable`): osconf installed but not enabled. */
+  disableUnits?: string[];
+  /** A disk that boots by firmware (SYSLINUX on partition 1, see make-disk.sh), without the probe: osconf test-image's. */
+  firmware?: boolean;
 }
 
 export class Guest {
@@ -113,7 +159,7 @@ export class Guest {
         else writeFileSync(join(extraRoot, path), f.content, { mode: f.mode });
       }
     }
-    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', CLOUD_INIT: spec.cloudInit ? '1' : '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' ') };
+    const env = { ...process.env, CLOUD_INIT_SEED: spec.cloudInitSeed ?? '', CLOUD_INIT: spec.cloudInit ? '1' : '', PREPARE_REPORTS: spec.prepareReports ?? '', EXTRA_ROOT: extraRoot, ENABLE_UNITS: (spec.enableUnits ?? []).join(' '), DISABLE_UNITS: (spec.disableUnits ?? []).join(' '), FIRMWARE: spec.firmware ? '1' : '' };
     const r = await slot(() => run('bash', [script('make-disk.sh'), dir, spec.init === 'openrc' ? tarballPath : debPath, spec.stack, spec.p1fs, conf, String(spec.expectAddresses), g.disk, spec.init ?? 'systemd'], { timeoutMs: 300_000, env }));
     if (r.code !== 0) {
       g.destroy();

@@ -458,6 +458,8 @@ test('the Packer example validates with Packer offline, ships what it names, and
   t.regex(template, /"osconf prepare --yes"/);
   t.regex(template, /"osconf check -p \/root"/);
   t.regex(template, /post-processor "alicloud-import"[\s\S]*format += "RAW"/);
+  // test-image boots the finished .raw before the import, in one chain: its exit 1 stops the upload.
+  t.regex(template, /post-processors \{\s*post-processor "shell-local" \{\s*inline = \["node \.\.\/\.\.\/dist\/osconf test-image output-\$\{var\.image_name\}\/\$\{local\.raw_name\}[^"]*"\]\s*\}\s*post-processor "alicloud-import"/);
   t.true(existsSync(join(dir, 'http', 'preseed.cfg')));
   t.true(template.includes(`default     = "../../dist/packages/osconf_${version}_all.deb"`), 'names the version npm run package builds');
   // Without a network (the suite's sandbox, an empty network namespace): Debian's packer 1.6 validates the

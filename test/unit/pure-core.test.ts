@@ -6,8 +6,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { repoRoot } from '../helpers/paths.js';
 
-const PURE = ['shell', 'config', 'settings', 'datasource', 'distro', 'render', 'plan', 'check', 'prepare'];
-const ALLOWED_IO = new Set(['check/gather.ts']);
+const PURE = ['shell', 'config', 'settings', 'datasource', 'distro', 'render', 'plan', 'check', 'prepare', 'test-image'];
+const ALLOWED_IO = new Set(['check/gather.ts', 'test-image/boot.ts']);
 // host/ modules that declare only types: pure code may `import type` from them (erased when compiled, so no
 // I/O comes along); any other import of host/ brings the Host or a reader with it.
 const HOST_TYPES_ONLY = new Set(['host/readers.ts']);
@@ -78,8 +78,8 @@ test('a value import of host/ is an offence, a type import only from a types-onl
   t.deepEqual(hostImportOffences('check/x.ts', "export const where = '../host/x.js';\nimport { a } from './host/b.js';"), []);
 });
 
-test('below the CLI, only the Host (and its readers), check/gather.ts and the logger touch the file system or run commands', (t) => {
-  const IO_MODULES = /^(host\/|cli\/|main\.ts$|log\.ts$|check\/gather\.ts$)/;
+test('below the CLI, only the Host (and its readers), check/gather.ts, test-image/boot.ts (qemu, SSH) and the logger touch the file system or run commands', (t) => {
+  const IO_MODULES = /^(host\/|cli\/|main\.ts$|log\.ts$|check\/gather\.ts$|test-image\/boot\.ts$)/;
   const IO = /from 'node:(fs|fs\/promises|child_process)'|require\('(node:)?(fs|child_process)'\)/;
   const offences = files(srcDir)
     .map((f) => relative(srcDir, f))

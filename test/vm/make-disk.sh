@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds one bootable test disk: MBR, partition 1 (FAT32 or ext4) holding aliyun_custom_image/[os.conf],
 # partition 2 the guest root (from build-rootfs.sh) with the osconf .deb installed, one network stack
-# enabled and the probe unit. No mounts on this machine: the root is staged through an overlay in a sandbox
+# enabled and the probe unit (the OpenRC root: osconf from the .tar.gz with its install.sh, as
+# docs/image-builders.md tells an OpenRC image builder, PACKAGE is then the tarball). No mounts on this machine: the root is staged through an overlay in a sandbox
 # (scripts/sandbox.sh: private mount, UTS and network namespaces) and written with mkfs.ext4 -d; partitions are placed with dd.
-# Usage: make-disk.sh VMDIR DEB STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit)]
+# Usage: make-disk.sh VMDIR PACKAGE(.deb|.tar.gz) STACK(eni|networkd|netplan|network-manager) P1FS(vfat|ext4) OS_CONF|- EXPECT_ADDRS OUT.img [INIT(systemd|sysvinit|openrc)]
 # With CLOUD_INIT_SEED=DIR (the boot benchmark): osconf disabled, cloud-init enabled with that NoCloud seed.
 # With CLOUD_INIT=1: cloud-init enabled beside osconf (mode auto), the image prepared as docs/image-builders.md
 # says: NoCloud alone in datasource_list, so ds-identify enables cloud-init before osconf has written its seed.
@@ -37,13 +38,20 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
   set -eu
   mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$W/upper,workdir=$W/ovl" "$W/merged"
   M="$W/merged"
-  cp "$DEB" "$M/tmp/osconf.deb"
+  case "$DEB" in *.tar.gz) cp "$DEB" "$M/tmp/osconf.tar.gz" ;; *) cp "$DEB" "$M/tmp/osconf.deb" ;; esac
   if [ -n "$FIRMWARE" ]; then
     rm -f "$M"/etc/ssh/ssh_host_*
   else
     install -m 0755 "$HERE/osconf-probe" "$M/usr/local/bin/osconf-probe"
-    if [ "$INIT" = sysvinit ]; then install -m 0755 "$HERE/osconf-probe.init" "$M/etc/init.d/osconf-probe"
-    else install -m 0644 "$HERE/osconf-probe.service" "$M/etc/systemd/system/osconf-probe.service"; fi
+    case "$INIT" in
+      sysvinit) install -m 0755 "$HERE/osconf-probe.init" "$M/etc/init.d/osconf-probe" ;;
+      openrc)
+        install -m 0755 "$HERE/osconf-probe.openrc" "$M/etc/init.d/osconf-probe"
+        # rc_logger: OpenRC logs each service start, in order, to /var/log/rc.log (rc.conf(5)); the probe prints it.
+        sed -i "s/^#* *rc_logger=.*/rc_logger=\"YES\"/" "$M/etc/rc.conf"
+        ;;
+      *) install -m 0644 "$HERE/osconf-probe.service" "$M/etc/systemd/system/osconf-probe.service" ;;
+    esac
   fi
   mkdir -p "$M/etc/osconf-test" && echo "$EXPECT" > "$M/etc/osconf-test/expect-addresses"
   if [ -n "$SEED" ]; then
@@ -62,11 +70,23 @@ bash "$here/../../scripts/sandbox.sh" run --no-network -- env ROOT="$vmdir/rootf
   mount -t proc proc "$M/proc"
   chroot "$M" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "
     set -e
-    dpkg -i /tmp/osconf.deb >/dev/null
-    rm -f /tmp/osconf.deb
-    if [ -n \"$FIRMWARE\" ]; then :; elif [ $INIT = sysvinit ]; then update-rc.d osconf-probe defaults >/dev/null 2>&1; else systemctl enable osconf-probe.service >/dev/null 2>&1; fi
+    if [ -e /tmp/osconf.tar.gz ]; then
+      mkdir /tmp/osconf-tarball && tar -xzf /tmp/osconf.tar.gz -C /tmp/osconf-tarball --strip-components=1
+      /tmp/osconf-tarball/install.sh >/dev/null
+      rm -rf /tmp/osconf-tarball /tmp/osconf.tar.gz
+    else
+      dpkg -i /tmp/osconf.deb >/dev/null
+      rm -f /tmp/osconf.deb
+    fi
+    if [ -z \"$FIRMWARE\" ]; then
+      case $INIT in
+        sysvinit) update-rc.d osconf-probe defaults >/dev/null 2>&1 ;;
+        openrc) rc-update add osconf-probe default >/dev/null ;;
+        *) systemctl enable osconf-probe.service >/dev/null 2>&1 ;;
+      esac
+    fi
     case $STACK in
-      eni) [ $INIT = sysvinit ] || systemctl enable networking.service >/dev/null 2>&1 ;;
+      eni) [ $INIT != systemd ] || systemctl enable networking.service >/dev/null 2>&1 ;;
       networkd|netplan) systemctl enable systemd-networkd.service >/dev/null 2>&1 ;;
       network-manager) systemctl enable NetworkManager.service >/dev/null 2>&1 ;;
     esac

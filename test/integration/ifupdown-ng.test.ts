@@ -11,7 +11,7 @@ import type { InstanceConfig } from '../../src/config/model.js';
 import { readOsConf } from '../../src/config/validate.js';
 import { PROFILES } from '../../src/distro/profiles.js';
 import { renderSystem } from '../../src/render/system.js';
-import { ALPINE_INTERFACES, AlpineSandbox } from '../helpers/alpine-root.js';
+import { ALPINE_INTERFACES, AlpineLayer, AlpineSandbox } from '../helpers/alpine-root.js';
 import { NetSandbox } from '../helpers/netns.js';
 import { examplesDir, goldenDir } from '../helpers/paths.js';
 import { expectedAddresses, expectedRoutes } from '../helpers/stack-files.js';
@@ -28,6 +28,17 @@ const configOf = (text: string): InstanceConfig => readOsConf(text).config;
 const nicsOf = (config: InstanceConfig) => config.interfaces.map((n) => ({ name: n.name, mac: n.mac }));
 const ifaceNames = (config: InstanceConfig) => ['lo', ...config.interfaces.map((n) => n.name)];
 
+// One Alpine-like root for the file (installing ifupdown-ng takes a few seconds); each test adds its own layer.
+let layer: AlpineLayer | null = null;
+const alpine = (): AlpineLayer => {
+  if (!layer) throw new Error('the Alpine layer was not made');
+  return layer;
+};
+test.before(async () => {
+  layer = await AlpineLayer.create();
+});
+test.after.always(() => layer?.destroy());
+
 /** Alpine's networking service (ifupdown-ng's dist/openrc/networking.initd): `ifup` per auto interface. */
 const NETWORKING_START = `for i in $(ifquery --auto --list); do ifup "$i" || { echo "ifup $i failed"; exit 1; }; done`;
 
@@ -35,9 +46,9 @@ for (const [name, text] of Object.entries(texts)) {
   const config = configOf(text);
 
   test(`ifupdown-ng reads osconf's files for Alpine, written offline, and ifup -a configures them: ${name}`, async (t) => {
-    const box = await AlpineSandbox.create(nicsOf(config), text);
+    const box = AlpineSandbox.create(alpine(), nicsOf(config), text);
     try {
-      t.regex(box.version, /^ifupdown-ng /, 'ifup is ifupdown-ng');
+      t.regex(alpine().version, /^ifupdown-ng /, 'ifup is ifupdown-ng');
       // The image builder's (or an earlier boot's) offline apply: files only.
       const offline = await box.run('/tmp/osconf apply --conf /tmp/os.conf --root /mnt/target --json');
       t.is(offline.code, 0, offline.stderr);
@@ -72,7 +83,7 @@ for (const name of ['vpc', 'classic'] as const) {
   const config = configOf(text);
 
   test(`live apply on Alpine: osconf brings the NICs up with ifupdown-ng, the networking service then adds nothing: ${name}`, async (t) => {
-    const box = await AlpineSandbox.create(nicsOf(config), text);
+    const box = AlpineSandbox.create(alpine(), nicsOf(config), text);
     try {
       const r = await box.run(`/tmp/osconf apply --conf /tmp/os.conf --json > /tmp/first.json; echo "apply exit $?" >&2
         # osconf's ifup is in ifupdown-ng's state, so the networking service, which OpenRC starts after osconf

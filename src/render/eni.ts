@@ -8,9 +8,9 @@
 // older ifupdown) do not, and static routes through such a gateway need it everywhere.
 // The main file gets `source` of our one file by its full path when it sources nothing of interfaces.d: every
 // ifupdown and ifupdown-ng reads that. A pattern (`source /etc/network/interfaces.d/*`, Debian's own line) is
-// read by ifupdown only: ifupdown-ng up to 0.12.1 (Alpine's) opens the pattern as a file name and refuses the
-// whole configuration, loopback included (libifupdown/interface-file.c handle_source; patterns came after
-// 0.12.1). `source-directory` would also bring up whatever else lies in interfaces.d, which nothing read before.
+// read by ifupdown only: every ifupdown-ng release up to 0.12.1, the newest, opens the pattern as a file name and
+// refuses the whole configuration, loopback included (libifupdown/interface-file.c handle_source; patterns came
+// after 0.12.1). `source-directory` would also bring up whatever else lies in interfaces.d, which nothing read before.
 import type { NetworkFile } from './network-file.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';

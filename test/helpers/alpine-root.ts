@@ -129,7 +129,7 @@ export class AlpineSandbox {
   }
 
   /** Runs a shell script chrooted into the instance (one boot); `osconf apply --root /mnt/target` writes it offline. */
-  run(script: string, timeoutMs = 60_000): Promise<RunResult> {
+  run(script: string, timeoutMs = 120_000): Promise<RunResult> {
     return runInOverlay({ netns: this.netns.name }, this.layer.lower, this.dir, script, timeoutMs);
   }
 

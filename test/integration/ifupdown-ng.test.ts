@@ -1,6 +1,6 @@
-// Alpine's stack: ifupdown-ng (Debian 12's package, 0.11.4~rc1; Alpine ships 0.12.1, whose parser is the same
-// for what osconf writes) reads what osconf writes for an Alpine image and configures os.conf's addresses and
-// routes. In an Alpine-like root (test/helpers/alpine-root.ts): osconf detects Alpine from os-release and edits
+// Alpine's stack: ifupdown-ng (Debian 12's package, 0.11.4~rc1; Alpine ships upstream releases, and the parser
+// and static executor of 0.11.3 and 0.12.1, the newest release, differ only in VXLAN keywords) reads what osconf
+// writes for an Alpine image and configures os.conf's addresses and routes. In an Alpine-like root (test/helpers/alpine-root.ts): osconf detects Alpine from os-release and edits
 // Alpine's own /etc/network/interfaces; then the boot's `ifup -a`, or osconf's live apply followed by the
 // networking service's start as Alpine's OpenRC script does it. Checked with `ip -j` from outside.
 // The same main file without a source line is also read by Debian's ifupdown (the last test).

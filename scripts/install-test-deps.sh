@@ -104,6 +104,19 @@ if [ "$(ls "$sysv_dir"/*.deb 2>/dev/null | wc -l)" -ne ${#sysv_packages[@]} ]; t
   rm -rf -- "$sysv_dir"
   mv -- "$sysv_dir.tmp" "$sysv_dir"
 fi
+# ifupdown-ng, the interfaces(5) implementation Alpine ships, as Debian 12 packages it: its .deb (its name
+# carries the version), which test/integration/ifupdown-ng.test.ts installs in place of ifupdown into a
+# throwaway overlay of the Debian root. Not installed here or in the root: it conflicts with ifupdown, which
+# the other stack tests use. One small download, no root to build.
+ifupdown_ng_dir="$tools_dir/ifupdown-ng-debs"
+if ! compgen -G "$ifupdown_ng_dir/ifupdown-ng_*.deb" >/dev/null; then
+  apt_update_once
+  rm -rf -- "$ifupdown_ng_dir.tmp"
+  mkdir -p "$ifupdown_ng_dir.tmp"
+  (cd "$ifupdown_ng_dir.tmp" && apt-get download -qq -o APT::Sandbox::User=root ifupdown-ng)
+  rm -rf -- "$ifupdown_ng_dir"
+  mv -- "$ifupdown_ng_dir.tmp" "$ifupdown_ng_dir"
+fi
 
 # The Node.js builds the bundle is run under by the Node matrix test (8 for the refusal, 10 to 22).
 bash "$here/scripts/node-runtimes.sh" "$tools_dir"

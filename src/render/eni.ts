@@ -6,6 +6,11 @@
 // ifupdown itself ignores them. A gateway outside the NIC's subnet is added with `onlink` by an `up` line
 // instead of `gateway`: ifupdown 0.8 adds its gateway with onlink, but other ENI implementations (ifupdown-ng,
 // older ifupdown) do not, and static routes through such a gateway need it everywhere.
+// The main file gets `source` of our one file by its full path when it sources nothing of interfaces.d: every
+// ifupdown and ifupdown-ng reads that. A pattern (`source /etc/network/interfaces.d/*`, Debian's own line) is
+// read by ifupdown only: every ifupdown-ng release up to 0.12.1, the newest, opens the pattern as a file name and
+// refuses the whole configuration, loopback included (libifupdown/interface-file.c handle_source; patterns came
+// after 0.12.1). `source-directory` would also bring up whatever else lies in interfaces.d, which nothing read before.
 import type { NetworkFile } from './network-file.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';
@@ -26,20 +31,29 @@ export function renderEni(nics: NicView[], options: { nameservers: boolean }): N
   return [{ path: ENI_FILE, mode: 0o644, content: withHeader(`${stanzas.join('\n\n')}\n`), nics: nics.map((n) => n.id) }];
 }
 
-const SOURCE_LINE = /^\s*(source|source-directory)\s+(\/etc\/network\/interfaces\.d\/?\*?|\/etc\/network\/interfaces\.d)\s*$/;
+/** The line osconf adds: our file by name, which ifupdown and every ifupdown-ng read (see the header). */
+export const ENI_SOURCE_LINE = `source ${ENI_FILE}`;
+
+/** What a line may source for our file to be read: interfaces.d by pattern or as a directory, or the file itself. */
+const SOURCED = new Set(['/etc/network/interfaces.d/*', '/etc/network/interfaces.d/', '/etc/network/interfaces.d', ENI_FILE]);
+const sourcesOurFile = (line: string): boolean => {
+  const words = line.trim().split(/\s+/);
+  return words.length === 2 && (words[0] === 'source' || words[0] === 'source-directory') && SOURCED.has(words[1]!);
+};
 
 /**
- * /etc/network/interfaces as it must be for our file to take effect: a `source` line for interfaces.d, and
- * no other stanza for the NICs we configure (ifupdown refuses two definitions of one interface). Those
- * stanzas are commented out, not deleted, with a marker; everything else is kept. Null: nothing to change.
+ * /etc/network/interfaces as it must be for our file to take effect: a line that sources it (ENI_SOURCE_LINE
+ * added when none does), and no other stanza for the NICs we configure (ifupdown refuses two definitions of one
+ * interface). Those stanzas are commented out, not deleted, with a marker; everything else is kept. Null:
+ * nothing to change. Source: interfaces(5) of ifupdown 0.8 and of ifupdown-ng (`source`, `source-directory`).
  */
 export function editEniMain(existing: string | null, nics: NicView[]): NetworkFile | null {
   if (existing === null || nics.length === 0) return null;
   const edited = commentOutEniNics(existing, new Set(nics.map((n) => n.name)), `${ENI_FILE} configures this interface`);
   const content = edited ?? `${existing.replace(/\n$/, '')}\n`;
   const lines = content.replace(/\n$/, '').split('\n');
-  if (lines.some((l) => SOURCE_LINE.test(l))) return edited === null ? null : { path: ENI_MAIN, mode: 0o644, content, nics: nics.map((n) => n.id) };
-  return { path: ENI_MAIN, mode: 0o644, content: `${lines.join('\n')}\n\nsource ${'/etc/network/interfaces.d/*'}\n`, nics: nics.map((n) => n.id) };
+  if (lines.some(sourcesOurFile)) return edited === null ? null : { path: ENI_MAIN, mode: 0o644, content, nics: nics.map((n) => n.id) };
+  return { path: ENI_MAIN, mode: 0o644, content: `${lines.join('\n')}\n\n${ENI_SOURCE_LINE}\n`, nics: nics.map((n) => n.id) };
 }
 
 /**

@@ -125,8 +125,21 @@ test('/etc/network/interfaces: our NICs\' stanzas commented out, a source line a
     ].join('\n'),
   );
   t.is(editEniMain(edited, nicViews(classic)), null, 'a second run changes nothing');
-  const noSource = editEniMain('auto lo\niface lo inet loopback\n', nicViews(classic))!.content;
-  t.regex(noSource, /\nsource \/etc\/network\/interfaces\.d\/\*\n$/);
+});
+
+test("/etc/network/interfaces without a source line (Alpine's): our file sourced by its full name, once", (t) => {
+  // ifupdown-ng up to 0.12.1 (Alpine) refuses a whole configuration that sources a pattern: the added line
+  // names the file. test/integration/ifupdown-ng.test.ts runs both implementations on it.
+  const alpine = 'auto lo\niface lo inet loopback\n';
+  const edited = editEniMain(alpine, nicViews(classic))!.content;
+  t.is(edited, 'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/50-osconf\n');
+  t.is(editEniMain(edited, nicViews(classic)), null, 'a second run changes nothing');
+  // A line that already reads interfaces.d (by pattern, directory or our file's name) is enough.
+  for (const line of ['source /etc/network/interfaces.d/*', 'source-directory /etc/network/interfaces.d', 'source-directory /etc/network/interfaces.d/', '  source /etc/network/interfaces.d/50-osconf']) {
+    t.is(editEniMain(`${alpine}${line}\n`, nicViews(classic)), null, line);
+  }
+  // Another file in interfaces.d is not ours.
+  t.regex(editEniMain(`${alpine}source /etc/network/interfaces.d/eth0\n`, nicViews(classic))!.content, /\nsource \/etc\/network\/interfaces\.d\/50-osconf\n$/);
 });
 
 test('KEY=value files: one key set in place, duplicates dropped, the rest kept', (t) => {

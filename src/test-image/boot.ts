@@ -98,6 +98,19 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * `p`'s value, or null once `ms` milliseconds pass first. The timer is cleared when `p` settles: a pending
+ * timer keeps Node's event loop, and so the command, alive after its report (up to 5 minutes after a boot).
+ */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The serial console: every byte kept in `log` (registered secrets redacted), and waits for text on it. */
 class SerialConsole {
   private text = '';
@@ -320,7 +333,7 @@ export async function bootOnce(o: BootOptions): Promise<Omit<BootObservation, 'p
         r(-1);
       });
     });
-    const early = await Promise.race([exited, sleep(3000).then(() => null)]);
+    const early = await within(exited, 3000);
     if (early === null) {
       qemu = child;
       break;
@@ -389,11 +402,11 @@ export async function bootOnce(o: BootOptions): Promise<Omit<BootObservation, 'p
       } else con.send('systemctl poweroff || poweroff\r');
     }
     const left = Math.max(deadline - Date.now(), 0);
-    const code = await Promise.race([exited, sleep(shell ? Math.min(left, 300_000) + 1000 : 0).then(() => null)]);
+    const code = await within(exited, shell ? Math.min(left, 300_000) + 1000 : 0);
     if (code === null) {
       if (shell) o.progress(`boot ${o.boot}: the guest did not power off; stopping qemu`);
       qemu?.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
+      await within(exited, 10_000);
       qemu?.kill('SIGKILL');
       await exited;
     }

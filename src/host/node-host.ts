@@ -6,7 +6,7 @@ import { constants, promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { OperationalError, describeSystemError, errorCode } from '../errors.js';
 import { ConfinedRoot, ConfinementError, fdPath, type LinkRule, type Place } from './confined-root.js';
-import type { ExecOptions, ExecResult, FileInfo, Host, WriteOptions } from './host.js';
+import type { DeviceNumber, ExecOptions, ExecResult, FileInfo, Host, WriteOptions } from './host.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_READ_BYTES = 4 * 1024 * 1024;
@@ -218,6 +218,31 @@ export class NodeHost implements Host {
     }
   }
 
+  async realpath(path: string): Promise<string | null> {
+    this.full(path);
+    if (!this.live) throw new OperationalError(`refusing to resolve ${path} for a sandbox root (${this.root}): it names the running system's`);
+    try {
+      // fs.promises.realpath is libuv's uv_fs_realpath, that is realpath(3).
+      return await fs.realpath(path);
+    } catch (e) {
+      if (NOT_THERE.has(errorCode(e) ?? '')) return null;
+      throw new OperationalError(`failed to resolve ${path}: ${describeSystemError(e)}`, { cause: e });
+    }
+  }
+
+  async deviceNumber(path: string): Promise<DeviceNumber | null> {
+    this.full(path);
+    if (!this.live) throw new OperationalError(`refusing to inspect the device ${path} for a sandbox root (${this.root}): it names the running system's`);
+    try {
+      // bigint: a dev_t is 64 bits, past what a double holds exactly.
+      const s = await fs.stat(path, { bigint: true });
+      return s.isBlockDevice() || s.isCharacterDevice() ? splitDeviceNumber(s.rdev) : null;
+    } catch (e) {
+      if (NOT_THERE.has(errorCode(e) ?? '')) return null;
+      throw new OperationalError(`failed to inspect ${path}: ${describeSystemError(e)}`, { cause: e });
+    }
+  }
+
   exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (!this.live) return Promise.reject(new OperationalError(`refusing to run ${argv[0]} for a sandbox root (${this.root})`));
     const [command, ...args] = argv;
@@ -266,6 +291,19 @@ export class NodeHost implements Host {
   today(): number {
     return Math.floor(Date.now() / 86_400_000);
   }
+}
+
+/** Errors meaning a path leads nowhere: absent, a file where a directory should be, a loop of links. */
+const NOT_THERE = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
+
+/**
+ * A dev_t split into major and minor as glibc's gnu_dev_major and gnu_dev_minor do (makedev(3),
+ * sys/sysmacros.h): major from bits 8-19 and 44-63, minor from bits 0-7 and 20-43.
+ */
+export function splitDeviceNumber(dev: bigint): DeviceNumber {
+  const major = ((dev & 0xfff00n) >> 8n) | ((dev & 0xfffff00000000000n) >> 32n);
+  const minor = (dev & 0xffn) | ((dev & 0xffffff00000n) >> 12n);
+  return { major: Number(major), minor: Number(minor) };
 }
 
 /** Temp files a crashed earlier run left beside the target (the target itself is old or new, never partial). */

@@ -64,7 +64,8 @@ export interface Host {
   /**
    * The device number of the block or character device at `path`, links followed: stat(2)'s st_rdev split as
    * glibc's major(3) and minor(3) do (makedev(3)). Null when the path is absent, a link on it dangles or loops,
-   * or it is no device. Live hosts only.
+   * or it is no device. Live hosts only. (Under a libuv that loses the minor, Node.js 10 and 12, the real Host
+   * asks coreutils' `stat` instead: node-host.ts.)
    * @throws OperationalError on a sandbox root, or on another error (EACCES).
    */
   deviceNumber(path: string): Promise<DeviceNumber | null>;

@@ -233,9 +233,9 @@ export class NodeHost implements Host {
   async deviceNumber(path: string): Promise<DeviceNumber | null> {
     this.full(path);
     if (!this.live) throw new OperationalError(`refusing to inspect the device ${path} for a sandbox root (${this.root}): it names the running system's`);
+    if (!libuvGivesRdev(process.versions.uv ?? '0')) return deviceNumberByStat(this, path);
     try {
-      // bigint: a dev_t is 64 bits, past what a double holds exactly.
-      const s = await fs.stat(path, { bigint: true });
+      const s = await fs.stat(path);
       return s.isBlockDevice() || s.isCharacterDevice() ? splitDeviceNumber(s.rdev) : null;
     } catch (e) {
       if (NOT_THERE.has(errorCode(e) ?? '')) return null;
@@ -298,12 +298,39 @@ const NOT_THERE = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
 
 /**
  * A dev_t split into major and minor as glibc's gnu_dev_major and gnu_dev_minor do (makedev(3),
- * sys/sysmacros.h): major from bits 8-19 and 44-63, minor from bits 0-7 and 20-43.
+ * sys/sysmacros.h): major from bits 8-19 and 44-63, minor from bits 0-7 and 20-43. A Number, as fs.stat gives
+ * st_rdev (no BigInt: the runtime floor is Node.js 10), is exact up to 2^53; Linux's own are 32 bits
+ * (the kernel's new_encode_dev: 12-bit major, 20-bit minor).
  */
-export function splitDeviceNumber(dev: bigint): DeviceNumber {
-  const major = ((dev & 0xfff00n) >> 8n) | ((dev & 0xfffff00000000000n) >> 32n);
-  const minor = (dev & 0xffn) | ((dev & 0xffffff00000n) >> 12n);
-  return { major: Number(major), minor: Number(minor) };
+export function splitDeviceNumber(dev: number): DeviceNumber {
+  const low = dev % 0x100000000;
+  const high = Math.floor(dev / 0x100000000);
+  return {
+    major: ((low >>> 8) & 0xfff) + (high >>> 12) * 0x1000,
+    minor: (low & 0xff) + (low >>> 20) * 0x100 + (high & 0xfff) * 0x100000,
+  };
+}
+
+/**
+ * Whether fs.stat's rdev is st_rdev whole. libuv before 1.41.0 took it from statx(2)'s major alone, the minor
+ * lost (libuv issue 3051, fixed by pull request 3052): Node.js 10 and 12, and distribution builds of later
+ * Node.js linked with such a libuv. `uv` is process.versions.uv (the libuv running, shared or bundled).
+ */
+export function libuvGivesRdev(uv: string): boolean {
+  const [major = 0, minor = 0] = uv.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 41);
+}
+
+/**
+ * The device number of the device node at `path` from coreutils' `stat -L` (%F the file type, %t:%T the major
+ * and minor in hexadecimal, split by major(3)/minor(3)): for a Node.js whose fs.stat loses the minor. Null when
+ * stat fails (absent, dangling link, loop) or the path is no device.
+ * @throws OperationalError when `stat` cannot be run.
+ */
+export async function deviceNumberByStat(host: Host, path: string): Promise<DeviceNumber | null> {
+  const r = await host.exec(['stat', '-L', '-c', '%F %t:%T', '--', path]);
+  const m = r.code === 0 ? /^(?:block|character) special file ([0-9a-f]+):([0-9a-f]+)$/.exec(r.stdout.trim()) : null;
+  return m ? { major: parseInt(m[1]!, 16), minor: parseInt(m[2]!, 16) } : null;
 }
 
 /** Temp files a crashed earlier run left beside the target (the target itself is old or new, never partial). */

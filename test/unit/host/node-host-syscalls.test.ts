@@ -6,20 +6,25 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeHost, splitDeviceNumber } from '../../../src/host/node-host.js';
+import { NodeHost, deviceNumberByStat, libuvGivesRdev, splitDeviceNumber } from '../../../src/host/node-host.js';
 import { FakeHost } from '../../helpers/fake-host.js';
 
 const live = new NodeHost('/');
 
 test('a dev_t splits as glibc major(3)/minor(3): low and high bits of each part', (t) => {
-  t.deepEqual(splitDeviceNumber(0x103n), { major: 1, minor: 3 }, '/dev/null');
-  t.deepEqual(splitDeviceNumber(0x801n), { major: 8, minor: 1 }, 'sda1');
-  t.deepEqual(splitDeviceNumber(0x10300n), { major: 259, minor: 0 }, 'nvme0n1');
+  t.deepEqual(splitDeviceNumber(0x103), { major: 1, minor: 3 }, '/dev/null');
+  t.deepEqual(splitDeviceNumber(0x801), { major: 8, minor: 1 }, 'sda1');
+  t.deepEqual(splitDeviceNumber(0x10300), { major: 259, minor: 0 }, 'nvme0n1');
   // Minor 300 of loop: its bits 8-11 sit at dev_t bits 20-23.
-  t.deepEqual(splitDeviceNumber(0x10072cn), { major: 7, minor: 300 });
-  // makedev(0x1234, 0x56789): major's bits 12+ at 44+, minor's bits 8+ at 20+.
-  t.deepEqual(splitDeviceNumber(0x100056723489n), { major: 0x1234, minor: 0x56789 });
-  t.deepEqual(splitDeviceNumber(0xffffffffffffffffn), { major: 0xffffffff, minor: 0xffffffff });
+  t.deepEqual(splitDeviceNumber(0x10072c), { major: 7, minor: 300 });
+  // The kernel's largest: new_encode_dev(4095, 2^20-1), every bit of 32 set.
+  t.deepEqual(splitDeviceNumber(0xffffffff), { major: 0xfff, minor: 0xfffff });
+  t.deepEqual(splitDeviceNumber(0xfff00000), { major: 0, minor: 0xfff00 });
+  // makedev(0x1234, 0x56789): major's bits 12+ at 44+, minor's bits 8+ at 20+ and 32+.
+  t.deepEqual(splitDeviceNumber(0x100056723489), { major: 0x1234, minor: 0x56789 });
+  t.deepEqual(splitDeviceNumber(0x3456789abcdef), { major: 0x34bcd, minor: 0x56789aef });
+  // The largest a Number holds exactly: every minor bit set, major's up to bit 52.
+  t.deepEqual(splitDeviceNumber(Number.MAX_SAFE_INTEGER), { major: 0x1fffff, minor: 0xffffffff });
 });
 
 test("deviceNumber: a device node's numbers, links followed; null for no device, nothing, a dangling link", async (t) => {
@@ -55,6 +60,29 @@ test('deviceNumber agrees with `stat -L -c %t:%T` on the block and character dev
     const [path, hex] = line.split(' ') as [string, string];
     const [major, minor] = hex.split(':').map((h) => parseInt(h, 16));
     t.deepEqual(await live.deviceNumber(path), { major, minor }, path);
+  }
+});
+
+test("fs.stat's rdev is trusted from libuv 1.41.0 on; before, coreutils' stat gives the same numbers", async (t) => {
+  // Node.js 10.19 (libuv 1.28.0) and 12.22 (1.40.0) report /dev/loop1 as rdev 7; 14.21 (1.42.0) as 0x701.
+  t.false(libuvGivesRdev('1.28.0'));
+  t.false(libuvGivesRdev('1.40.0'));
+  t.true(libuvGivesRdev('1.41.0'));
+  t.true(libuvGivesRdev('1.51.0'));
+  t.true(libuvGivesRdev('2.0.0'));
+  t.true(libuvGivesRdev(process.versions.uv!), 'the Node.js running these tests');
+  const dir = mkdtempSync(join(tmpdir(), 'osconf-devstat-'));
+  try {
+    symlinkSync('/dev/null', join(dir, 'null-link'));
+    writeFileSync(join(dir, 'file'), '');
+    symlinkSync('absent', join(dir, 'dangling'));
+    const loops = readdirSync('/dev').filter((n) => /^loop\d+$/.test(n)).map((n) => `/dev/${n}`);
+    for (const path of ['/dev/null', '/dev/zero', join(dir, 'null-link'), join(dir, 'file'), dir, join(dir, 'absent'), join(dir, 'dangling'), ...loops]) {
+      t.deepEqual(await deviceNumberByStat(live, path), await live.deviceNumber(path), path);
+    }
+    t.deepEqual(await deviceNumberByStat(live, join(dir, 'null-link')), { major: 1, minor: 3 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

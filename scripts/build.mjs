@@ -63,7 +63,11 @@ async function replace(path, content, mode) {
 }
 // U+2028 and U+2029 are legal in JSON strings but end a JavaScript string before ES2019 (Node.js < 10): escaped,
 // so that the launcher parses on old Node.js and can say which version it needs.
-const literal = JSON.stringify(bundle).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+// The bundle is wrapped here, as CommonJS wraps a module, and starts on the wrapper's second line, so that the first
+// line's columns match the map; the launcher compiles this one string as it is (joining the wrapper to the bundle
+// there made a second 1 MB string, issue 21).
+const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${bundle}\n})`;
+const literal = JSON.stringify(wrapped).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 // The source map ends the file as a comment, gzipped and Base64 (launcher.cjs reads it back only with --debug):
 // V8 scans every byte of the launcher at each start; a comment is the cheapest text to skip (a string literal of
 // the same bytes cost five times more here) and gzip makes the 0.9 MB map a quarter of that.

@@ -21,6 +21,12 @@ export interface ExecOptions {
   timeoutMs?: number;
 }
 
+/** A device number (dev_t) split into its two parts, as major(3) and minor(3) give them. */
+export interface DeviceNumber {
+  major: number;
+  minor: number;
+}
+
 export interface WriteOptions {
   mode: number;
   uid?: number;
@@ -47,6 +53,22 @@ export interface Host {
   readlink(path: string): Promise<string | null>;
   /** Creates a symbolic link at `path` pointing to `target` (stored as given). */
   symlink(target: string, path: string): Promise<void>;
+  /**
+   * The absolute path with every symbolic link on it followed and `.`, `..` and repeated `/` removed, as
+   * realpath(3) gives it (`/sys/dev/block/253:1` -> `/sys/devices/.../block/vda/vda1`). Null when the path or a
+   * component is absent, or a link on it dangles or loops (ENOENT, ENOTDIR, ELOOP). Live hosts only: what it
+   * resolves (sysfs, /dev) is the running system's.
+   * @throws OperationalError on a sandbox root, or on another error (EACCES).
+   */
+  realpath(path: string): Promise<string | null>;
+  /**
+   * The device number of the block or character device at `path`, links followed: stat(2)'s st_rdev split as
+   * glibc's major(3) and minor(3) do (makedev(3)). Null when the path is absent, a link on it dangles or loops,
+   * or it is no device. Live hosts only. (Under a libuv that loses the minor, Node.js 10 and 12, the real Host
+   * asks coreutils' `stat` instead: node-host.ts.)
+   * @throws OperationalError on a sandbox root, or on another error (EACCES).
+   */
+  deviceNumber(path: string): Promise<DeviceNumber | null>;
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** The running system's host name (live hosts only). */
   hostname(): Promise<string>;

@@ -6,7 +6,7 @@ import { constants, promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { OperationalError, describeSystemError, errorCode } from '../errors.js';
 import { ConfinedRoot, ConfinementError, fdPath, type LinkRule, type Place } from './confined-root.js';
-import type { ExecOptions, ExecResult, FileInfo, Host, WriteOptions } from './host.js';
+import type { DeviceNumber, ExecOptions, ExecResult, FileInfo, Host, WriteOptions } from './host.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_READ_BYTES = 4 * 1024 * 1024;
@@ -218,6 +218,31 @@ export class NodeHost implements Host {
     }
   }
 
+  async realpath(path: string): Promise<string | null> {
+    this.full(path);
+    if (!this.live) throw new OperationalError(`refusing to resolve ${path} for a sandbox root (${this.root}): it names the running system's`);
+    try {
+      // fs.promises.realpath is libuv's uv_fs_realpath, that is realpath(3).
+      return await fs.realpath(path);
+    } catch (e) {
+      if (NOT_THERE.has(errorCode(e) ?? '')) return null;
+      throw new OperationalError(`failed to resolve ${path}: ${describeSystemError(e)}`, { cause: e });
+    }
+  }
+
+  async deviceNumber(path: string): Promise<DeviceNumber | null> {
+    this.full(path);
+    if (!this.live) throw new OperationalError(`refusing to inspect the device ${path} for a sandbox root (${this.root}): it names the running system's`);
+    if (!libuvGivesRdev(process.versions.uv ?? '0')) return deviceNumberByStat(this, path);
+    try {
+      const s = await fs.stat(path);
+      return s.isBlockDevice() || s.isCharacterDevice() ? splitDeviceNumber(s.rdev) : null;
+    } catch (e) {
+      if (NOT_THERE.has(errorCode(e) ?? '')) return null;
+      throw new OperationalError(`failed to inspect ${path}: ${describeSystemError(e)}`, { cause: e });
+    }
+  }
+
   exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (!this.live) return Promise.reject(new OperationalError(`refusing to run ${argv[0]} for a sandbox root (${this.root})`));
     const [command, ...args] = argv;
@@ -266,6 +291,46 @@ export class NodeHost implements Host {
   today(): number {
     return Math.floor(Date.now() / 86_400_000);
   }
+}
+
+/** Errors meaning a path leads nowhere: absent, a file where a directory should be, a loop of links. */
+const NOT_THERE = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
+
+/**
+ * A dev_t split into major and minor as glibc's gnu_dev_major and gnu_dev_minor do (makedev(3),
+ * sys/sysmacros.h): major from bits 8-19 and 44-63, minor from bits 0-7 and 20-43. A Number, as fs.stat gives
+ * st_rdev (no BigInt: the runtime floor is Node.js 10), is exact up to 2^53; Linux's own are 32 bits
+ * (the kernel's new_encode_dev: 12-bit major, 20-bit minor).
+ */
+export function splitDeviceNumber(dev: number): DeviceNumber {
+  const low = dev % 0x100000000;
+  const high = Math.floor(dev / 0x100000000);
+  return {
+    major: ((low >>> 8) & 0xfff) + (high >>> 12) * 0x1000,
+    minor: (low & 0xff) + (low >>> 20) * 0x100 + (high & 0xfff) * 0x100000,
+  };
+}
+
+/**
+ * Whether fs.stat's rdev is st_rdev whole. libuv before 1.41.0 took it from statx(2)'s major alone, the minor
+ * lost (libuv issue 3051, fixed by pull request 3052): Node.js 10 and 12, and distribution builds of later
+ * Node.js linked with such a libuv. `uv` is process.versions.uv (the libuv running, shared or bundled).
+ */
+export function libuvGivesRdev(uv: string): boolean {
+  const [major = 0, minor = 0] = uv.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 41);
+}
+
+/**
+ * The device number of the device node at `path` from coreutils' `stat -L` (%F the file type, %t:%T the major
+ * and minor in hexadecimal, split by major(3)/minor(3)): for a Node.js whose fs.stat loses the minor. Null when
+ * stat fails (absent, dangling link, loop) or the path is no device.
+ * @throws OperationalError when `stat` cannot be run.
+ */
+export async function deviceNumberByStat(host: Host, path: string): Promise<DeviceNumber | null> {
+  const r = await host.exec(['stat', '-L', '-c', '%F %t:%T', '--', path]);
+  const m = r.code === 0 ? /^(?:block|character) special file ([0-9a-f]+):([0-9a-f]+)$/.exec(r.stdout.trim()) : null;
+  return m ? { major: parseInt(m[1]!, 16), minor: parseInt(m[2]!, 16) } : null;
 }
 
 /** Temp files a crashed earlier run left beside the target (the target itself is old or new, never partial). */

@@ -61,15 +61,12 @@ async function readTrim(host: Host, path: string): Promise<string | null> {
 
 /** The block device name (vda1) of a major:minor, through /sys/dev/block's link. */
 async function sysBlockPath(host: Host, majorMinor: string): Promise<string | null> {
-  const link = await readlinkVia(host, `/sys/dev/block/${majorMinor}`);
-  return link;
+  return resolved(host, `/sys/dev/block/${majorMinor}`);
 }
 
-// The Host reads files; a symlink target comes from `readlink` (coreutils) so that sysfs paths resolve.
-async function readlinkVia(host: Host, path: string): Promise<string | null> {
-  if (!host.live) return null;
-  const r = await host.exec(['readlink', '-f', path]).catch(() => null);
-  return r && r.code === 0 ? r.stdout.trim() : null;
+// sysfs and /dev/disk are links; a path that cannot be resolved (absent, or any error) is not found.
+function resolved(host: Host, path: string): Promise<string | null> {
+  return host.realpath(path).catch(() => null);
 }
 
 /**
@@ -78,15 +75,15 @@ async function readlinkVia(host: Host, path: string): Promise<string | null> {
  * a multi-device file system gives the one named there. Null when sysfs does not say.
  */
 async function btrfsDevice(host: Host, source: string): Promise<string | null> {
-  const resolved = source.startsWith('/dev/') ? await readlinkVia(host, source) : null;
-  const name = (resolved ?? source).slice((resolved ?? source).lastIndexOf('/') + 1);
+  const real = source.startsWith('/dev/') ? await resolved(host, source) : null;
+  const name = (real ?? source).slice((real ?? source).lastIndexOf('/') + 1);
   const fsids = (await host.list('/sys/fs/btrfs')).filter((n) => /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(n));
   const lists = await Promise.all(fsids.map(async (fsid) => ({ fsid, devices: await host.list(`/sys/fs/btrfs/${fsid}/devices`) })));
   const named = lists.find((l) => l.devices.includes(name));
   // The mount source may be a name sysfs does not use (a by-uuid link that did not resolve): one btrfs is it.
   const chosen = named ?? (lists.length === 1 ? lists[0] : undefined);
   const device = named ? name : chosen?.devices[0];
-  return chosen && device ? readlinkVia(host, `/sys/fs/btrfs/${chosen.fsid}/devices/${device}`) : null;
+  return chosen && device ? resolved(host, `/sys/fs/btrfs/${chosen.fsid}/devices/${device}`) : null;
 }
 
 /** The mount whose mount point holds `path`: the longest matching mount point, the latest mount of it. */
@@ -123,6 +120,8 @@ async function mountDevice(host: Host, mounts: MountEntry[], entry: MountEntry, 
 
 /** The first partition of the disk holding the root file system, as /dev/NAME and its major:minor, and that disk. */
 export async function rootDiskFirstPartition(host: Host): Promise<{ device: string; majorMinor: string; disk: string } | null> {
+  // A sandbox root has no disks of its own: sysfs and mountinfo are the running system's.
+  if (!host.live) return null;
   const mounts = parseMountinfo((await host.read('/proc/self/mountinfo')) ?? '');
   const root = [...mounts].reverse().find((m) => m.mountPoint === '/');
   if (!root) return null;
@@ -131,7 +130,7 @@ export async function rootDiskFirstPartition(host: Host): Promise<{ device: stri
   for (let depth = 0; dev && depth < 4; depth++) {
     const slaves = await host.list(`${dev}/slaves`);
     if (slaves.length === 0) break;
-    dev = await readlinkVia(host, `${dev}/slaves/${slaves[0]}`);
+    dev = await resolved(host, `${dev}/slaves/${slaves[0]}`);
   }
   if (!dev) return null;
   const isPartition = (await host.info(`${dev}/partition`)) !== null;
@@ -148,18 +147,17 @@ export async function rootDiskFirstPartition(host: Host): Promise<{ device: stri
 async function deviceOf(host: Host, spec: SourceSpec): Promise<string | null> {
   if (spec.kind === 'device') return spec.value;
   if (spec.kind !== 'uuid' && spec.kind !== 'label') return null;
-  const byLink = await readlinkVia(host, `/dev/disk/by-${spec.kind}/${spec.value}`);
+  const byLink = await resolved(host, `/dev/disk/by-${spec.kind}/${spec.value}`);
   if (byLink && (await host.info(byLink)) !== null) return byLink;
   const r = await host.exec(['blkid', '-o', 'device', '-t', `${spec.kind.toUpperCase()}=${spec.value}`], { timeoutMs: MOUNT_TIMEOUT_MS });
   const device = r.code === 0 ? r.stdout.trim().split('\n')[0] : undefined;
   return device || null;
 }
 
+/** MAJ:MIN (decimal, as mountinfo writes it) of the device node `device`, links followed; null when none. */
 async function majorMinorOf(host: Host, device: string): Promise<string | null> {
-  const r = await host.exec(['stat', '-L', '-c', '%t:%T', device]).catch(() => null);
-  if (!r || r.code !== 0) return null;
-  const [maj, min] = r.stdout.trim().split(':').map((h) => parseInt(h, 16));
-  return `${maj}:${min}`;
+  const n = await host.deviceNumber(device).catch(() => null);
+  return n ? `${n.major}:${n.minor}` : null;
 }
 
 export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
@@ -189,7 +187,7 @@ export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
   await host.mkdir(dir, 0o700);
   const r = await host.exec(['mount', '-o', 'rw,nosuid,nodev,noexec', device!, dir], { timeoutMs: MOUNT_TIMEOUT_MS });
   if (r.code !== 0) {
-    await host.exec(['rmdir', dir]).catch(() => undefined);
+    await host.rmdir(dir).catch(() => undefined);
     throw new OperationalError(`failed to mount ${device} at ${dir}: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
   log().debug(`mounted ${device} at ${dir}`);
@@ -200,7 +198,7 @@ export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
     release: async () => {
       const u = await host.exec(['umount', dir], { timeoutMs: MOUNT_TIMEOUT_MS }).catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
       if (u.code !== 0) log().warn(`failed to unmount ${dir}: ${u.stderr.trim()}`);
-      else await host.exec(['rmdir', dir]).catch(() => undefined);
+      else await host.rmdir(dir).catch(() => undefined);
     },
   };
 }

@@ -5,12 +5,14 @@
 // what legitimately differs between two runs is normalised: temporary paths, times and durations, and crypt
 // salts (every hash is also verified against the password). Node 8 must get the one-line refusal.
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { buildSync } from 'esbuild';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readOsConf } from '../../src/config/validate.js';
 import { DATASOURCE_FORMATS } from '../../src/cli/datasource-formats.js';
+import { NodeHost } from '../../src/host/node-host.js';
 import { DISTROS } from '../fixtures/distros.js';
 import { examplesDir, osconfBin, repoRoot, toolsDir } from '../helpers/paths.js';
 import { normalise, tree } from '../helpers/outcome.js';
@@ -176,5 +178,50 @@ for (const version of SUPPORTED) {
       const [mine, theirs] = await Promise.all([outcomes(), referenceOutcomes()]);
       t.deepEqual(mine[i], theirs[i]);
     });
+  });
+}
+
+// The Host's system calls under each runtime (issue 21): Node.js 10 and 12 ship a libuv whose fs.stat loses the
+// minor of st_rdev, so there the real Host asks coreutils' stat. The real Host, bundled for Node.js 10 as the
+// CLI is, must give every runtime's answers the development Node's.
+const HOST_PROBE_PATHS = {
+  devices: ['/dev/null', '/dev/zero', ...readdirSync('/dev').filter((n) => /^loop\d+$/.test(n)).map((n) => `/dev/${n}`), '/dev/absent', '/tmp'],
+  // Loop devices only: they stay while other tests run; their partitions (259:N) come and go.
+  links: [...readdirSync('/sys/dev/block').filter((n) => /^7:\d+$/.test(n)).map((n) => `/sys/dev/block/${n}`), '/sys/dev/block/absent'],
+};
+const HOST_PROBE = `const { NodeHost } = require(process.argv[1]);
+const paths = ${JSON.stringify(HOST_PROBE_PATHS)};
+(async () => {
+  const host = new NodeHost('/');
+  const devices = [];
+  for (const p of paths.devices) devices.push(await host.deviceNumber(p));
+  const links = [];
+  for (const p of paths.links) links.push(await host.realpath(p));
+  process.stdout.write(JSON.stringify({ devices, links }));
+})().catch((e) => { console.error(e); process.exit(1); });`;
+const hostBundle = join(work, 'node-host.cjs');
+buildSync({ entryPoints: [join(repoRoot, 'src', 'host', 'node-host.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node10', outfile: hostBundle, logLevel: 'error' });
+
+async function hostAnswers(node: string): Promise<unknown> {
+  const r = await run(node, ['-e', HOST_PROBE, hostBundle], { env, timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`${node}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+let developmentAnswers: Promise<unknown> | undefined;
+const referenceHostAnswers = () => (developmentAnswers ??= hostAnswers(process.execPath));
+
+test("the development Node's Host answers: /dev/null is 1:3, loop devices major 7, links resolved", async (t) => {
+  const host = new NodeHost('/');
+  const mine = (await referenceHostAnswers()) as { devices: unknown[]; links: unknown[] };
+  t.deepEqual(mine.devices[0], { major: 1, minor: 3 });
+  t.deepEqual(mine.devices.at(-2), null);
+  t.deepEqual(mine.devices, await Promise.all(HOST_PROBE_PATHS.devices.map((p) => host.deviceNumber(p))), 'the bundle answers as the compiled Host');
+  t.true(HOST_PROBE_PATHS.devices.filter((p) => p.startsWith('/dev/loop')).every((p, i) => (mine.devices[i + 2] as { major: number }).major === 7));
+  t.true(mine.links.slice(0, -1).every((l) => typeof l === 'string' && l.startsWith('/sys/devices/')));
+});
+
+for (const version of SUPPORTED) {
+  test(`Node.js ${version}: the Host's device numbers and resolved links are the development Node's`, async (t) => {
+    t.deepEqual(await hostAnswers(nodeBin(version)), await referenceHostAnswers());
   });
 }

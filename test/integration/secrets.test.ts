@@ -42,6 +42,10 @@ exit 127
     t.is(box.out('code').trim(), '0', box.out('apply.log'));
     const exec = box.out('exec.log');
     t.regex(exec, /^argv: \S*\/ip addr add 10\.171\.254\.123\/24 dev eth0$/m, 'the wrapper saw the commands');
+    // Partition 1 was mounted and unmounted, but its links, device number and mount directory were handled by
+    // system calls (realpath, stat, rmdir through the Host), not by readlink, stat or rmdir processes.
+    t.regex(exec, /^argv: \S*\/umount \/run\/osconf\/mnt-/m);
+    t.notRegex(exec, /^argv: \S*\/(readlink -f|stat -L|rmdir) /m);
     // The running name is set through /proc/sys/kernel/hostname, in this sandbox's UTS namespace: no command.
     t.is(box.out('uname').trim(), 'iZ23r29djmjZ');
     t.notRegex(exec, /hostname/);

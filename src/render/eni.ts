@@ -11,6 +11,8 @@
 // read by ifupdown only: every ifupdown-ng release up to 0.12.1, the newest, opens the pattern as a file name and
 // refuses the whole configuration, loopback included (libifupdown/interface-file.c handle_source; patterns came
 // after 0.12.1). `source-directory` would also bring up whatever else lies in interfaces.d, which nothing read before.
+// Where ifupdown-ng reads the file (Alpine), a pattern line already there is commented out with a marker: it
+// would make ifupdown-ng refuse everything, osconf's file included.
 import type { NetworkFile } from './network-file.js';
 import { withHeader } from './header.js';
 import type { NicView } from './nic-view.js';
@@ -36,24 +38,43 @@ export const ENI_SOURCE_LINE = `source ${ENI_FILE}`;
 
 /** What a line may source for our file to be read: interfaces.d by pattern or as a directory, or the file itself. */
 const SOURCED = new Set(['/etc/network/interfaces.d/*', '/etc/network/interfaces.d/', '/etc/network/interfaces.d', ENI_FILE]);
-const sourcesOurFile = (line: string): boolean => {
+const sourceWords = (line: string): string[] | null => {
   const words = line.trim().split(/\s+/);
-  return words.length === 2 && (words[0] === 'source' || words[0] === 'source-directory') && SOURCED.has(words[1]!);
+  return words.length === 2 && (words[0] === 'source' || words[0] === 'source-directory') ? words : null;
 };
+const sourcesOurFile = (line: string, patterns: boolean): boolean => {
+  const words = sourceWords(line);
+  return words !== null && SOURCED.has(words[1]!) && (patterns || !isPatternSource(words));
+};
+/** A `source` line whose argument is a glob (interfaces(5) of ifupdown: wildcards are expanded; ifupdown-ng: not). */
+const isPatternSource = (words: string[]): boolean => words[0] === 'source' && /[*?[]/.test(words[1]!);
+
+/** The comment osconf puts above its source line, so that whoever removes osconf's file removes the line too. */
+export const ENI_SOURCE_COMMENT = `# osconf: ${ENI_FILE} (os.conf's NICs); remove this line with that file`;
 
 /**
- * /etc/network/interfaces as it must be for our file to take effect: a line that sources it (ENI_SOURCE_LINE
- * added when none does), and no other stanza for the NICs we configure (ifupdown refuses two definitions of one
- * interface). Those stanzas are commented out, not deleted, with a marker; everything else is kept. Null:
+ * /etc/network/interfaces as it must be for our file to take effect: a line that sources it (ENI_SOURCE_LINE,
+ * under ENI_SOURCE_COMMENT, added when none does), and no other stanza for the NICs we configure (ifupdown refuses
+ * two definitions of one interface). Those stanzas are commented out, not deleted, with a marker; everything else
+ * is kept. `patterns`: the implementation expands `source` wildcards (ifupdown); false for ifupdown-ng (Alpine),
+ * which refuses the whole configuration on one, so a pattern line is commented out with a marker instead. Null:
  * nothing to change. Source: interfaces(5) of ifupdown 0.8 and of ifupdown-ng (`source`, `source-directory`).
  */
-export function editEniMain(existing: string | null, nics: NicView[]): NetworkFile | null {
+export function editEniMain(existing: string | null, nics: NicView[], options: { patterns: boolean } = { patterns: true }): NetworkFile | null {
   if (existing === null || nics.length === 0) return null;
-  const edited = commentOutEniNics(existing, new Set(nics.map((n) => n.name)), `${ENI_FILE} configures this interface`);
+  let edited = commentOutEniNics(existing, new Set(nics.map((n) => n.name)), `${ENI_FILE} configures this interface`);
+  if (!options.patterns) {
+    const base = (edited ?? existing).replace(/\n$/, '').split('\n');
+    const out = base.map((l) => {
+      const words = sourceWords(l);
+      return words && isPatternSource(words) ? `# ${l}  # osconf: ifupdown-ng reads no wildcards and would refuse this whole file` : l;
+    });
+    if (out.some((l, i) => l !== base[i])) edited = `${out.join('\n')}\n`;
+  }
   const content = edited ?? `${existing.replace(/\n$/, '')}\n`;
   const lines = content.replace(/\n$/, '').split('\n');
-  if (lines.some(sourcesOurFile)) return edited === null ? null : { path: ENI_MAIN, mode: 0o644, content, nics: nics.map((n) => n.id) };
-  return { path: ENI_MAIN, mode: 0o644, content: `${lines.join('\n')}\n\n${ENI_SOURCE_LINE}\n`, nics: nics.map((n) => n.id) };
+  if (lines.some((l) => sourcesOurFile(l, options.patterns))) return edited === null ? null : { path: ENI_MAIN, mode: 0o644, content, nics: nics.map((n) => n.id) };
+  return { path: ENI_MAIN, mode: 0o644, content: `${lines.join('\n')}\n\n${ENI_SOURCE_COMMENT}\n${ENI_SOURCE_LINE}\n`, nics: nics.map((n) => n.id) };
 }
 
 /**

@@ -25,6 +25,8 @@ export interface StackRenderContext {
   nameservers: boolean;
   /** ifcfg files are NetworkManager's (RHEL profiles with NetworkManager). */
   nmControlled: boolean;
+  /** The interfaces(5) implementation expands `source` wildcards: ifupdown does, Alpine's ifupdown-ng does not. */
+  sourcePatterns: boolean;
 }
 
 /** Names of osconf's own files in one directory; a `nic` group captures the NIC name the file is for. */
@@ -78,7 +80,7 @@ export const STACK_RENDERERS: Readonly<Record<Stack, StackRenderer>> = {
   eni: {
     stack: 'eni',
     render: (nics, ctx) => {
-      const main = editEniMain(ctx.existing(ENI_MAIN), nics);
+      const main = editEniMain(ctx.existing(ENI_MAIN), nics, { patterns: ctx.sourcePatterns });
       return [...renderEni(nics, { nameservers: ctx.nameservers }), ...(main ? [main] : [])];
     },
     edits: [ENI_MAIN],

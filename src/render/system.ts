@@ -56,7 +56,7 @@ export function renderSystem(input: SystemRenderInput): SystemRender {
 
   if (profile.stack) {
     if (nics.length > 0) {
-      const ctx = { existing, nameservers: dns?.place === 'stack', nmControlled: profile.nmControlled };
+      const ctx = { existing, nameservers: dns?.place === 'stack', nmControlled: profile.nmControlled, sourcePatterns: profile.family !== 'alpine' };
       add('network', STACK_RENDERERS[profile.stack].render(nics, ctx));
     }
   } else if (nics.length > 0) {

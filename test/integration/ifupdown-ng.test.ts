@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { InstanceConfig } from '../../src/config/model.js';
 import { readOsConf } from '../../src/config/validate.js';
 import { PROFILES } from '../../src/distro/profiles.js';
+import { ENI_SOURCE_COMMENT, ENI_SOURCE_LINE } from '../../src/render/eni.js';
 import { renderSystem } from '../../src/render/system.js';
 import { ALPINE_INTERFACES, AlpineLayer, AlpineSandbox } from '../helpers/alpine-root.js';
 import { NetSandbox } from '../helpers/netns.js';
@@ -57,7 +58,7 @@ for (const [name, text] of Object.entries(texts)) {
       t.deepEqual(result.concerns[1].files, ['/etc/network/interfaces', '/etc/network/interfaces.d/50-osconf']);
       t.deepEqual(result.concerns[1].commands, [], 'offline: nothing run');
       // Alpine's loopback stanza kept; our file sourced by a line ifupdown-ng can read.
-      t.is(box.file('etc/network/interfaces'), `${ALPINE_INTERFACES}\nsource /etc/network/interfaces.d/50-osconf\n`);
+      t.is(box.file('etc/network/interfaces'), `${ALPINE_INTERFACES}\n${ENI_SOURCE_COMMENT}\n${ENI_SOURCE_LINE}\n`);
 
       // The boot: ifupdown-ng parses the configuration and brings every auto interface up.
       const boot = await box.run(`ifquery --list; echo "--- ifparse"; ifparse -A; echo "--- ifup"; ifup -a; echo "ifup -a exit $?"; ifquery --state`);
@@ -120,7 +121,7 @@ test("Debian's ifupdown reads the same edit of a main file without a source line
     profile: PROFILES['debian-ifupdown'],
     existing: (path) => (path === '/etc/network/interfaces' ? ALPINE_INTERFACES : null),
   }).files.filter((f) => f.concern === 'network');
-  t.is(files.find((f) => f.path === '/etc/network/interfaces')?.content, `${ALPINE_INTERFACES}\nsource /etc/network/interfaces.d/50-osconf\n`);
+  t.is(files.find((f) => f.path === '/etc/network/interfaces')?.content, `${ALPINE_INTERFACES}\n${ENI_SOURCE_COMMENT}\n${ENI_SOURCE_LINE}\n`);
   const box = NetSandbox.create(nicsOf(config));
   try {
     box.addEtcFiles(files);
@@ -129,6 +130,27 @@ test("Debian's ifupdown reads the same edit of a main file without a source line
     t.deepEqual(r.stdout.trim().split('\n').sort(), ifaceNames(config).sort());
     t.deepEqual(box.ipv4ByNic(), expectedAddresses(config));
     t.deepEqual(box.gatewayRoutes(), expectedRoutes(config));
+  } finally {
+    box.destroy();
+  }
+});
+
+test("an Alpine image whose interfaces file sources interfaces.d by wildcard (a Debian habit, or an older osconf's line), which ifupdown-ng refuses whole: osconf comments it out and ifup -a configures os.conf", async (t) => {
+  const config = configOf(texts.classic);
+  const box = AlpineSandbox.create(alpine(), nicsOf(config), texts.classic);
+  try {
+    const before = await box.run('mkdir -p /etc/network/interfaces.d && echo "source /etc/network/interfaces.d/*" >> /etc/network/interfaces && ifquery --list');
+    t.not(before.code, 0, `ifupdown-ng refuses the wildcard line: ${before.stdout}${before.stderr}`);
+    const offline = await box.run('/tmp/osconf apply --conf /tmp/os.conf --root /mnt/target --json');
+    t.is(offline.code, 0, offline.stderr);
+    t.is(
+      box.file('etc/network/interfaces'),
+      `${ALPINE_INTERFACES}# source /etc/network/interfaces.d/*  # osconf: ifupdown-ng reads no wildcards and would refuse this whole file\n\n${ENI_SOURCE_COMMENT}\n${ENI_SOURCE_LINE}\n`,
+    );
+    const boot = await box.run('ifup -a; echo "ifup -a exit $?"');
+    t.regex(boot.stdout, /^ifup -a exit 0$/m, boot.stdout + boot.stderr);
+    t.deepEqual(box.netns.ipv4ByNic(), expectedAddresses(config));
+    t.deepEqual(box.netns.gatewayRoutes(), expectedRoutes(config));
   } finally {
     box.destroy();
   }

@@ -132,7 +132,7 @@ test("/etc/network/interfaces without a source line (Alpine's): our file sourced
   // names the file. test/integration/ifupdown-ng.test.ts runs both implementations on it.
   const alpine = 'auto lo\niface lo inet loopback\n';
   const edited = editEniMain(alpine, nicViews(classic))!.content;
-  t.is(edited, 'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/50-osconf\n');
+  t.is(edited, 'auto lo\niface lo inet loopback\n\n# osconf: /etc/network/interfaces.d/50-osconf (os.conf\'s NICs); remove this line with that file\nsource /etc/network/interfaces.d/50-osconf\n');
   t.is(editEniMain(edited, nicViews(classic)), null, 'a second run changes nothing');
   // A line that already reads interfaces.d (by pattern, directory or our file's name) is enough.
   for (const line of ['source /etc/network/interfaces.d/*', 'source-directory /etc/network/interfaces.d', 'source-directory /etc/network/interfaces.d/', '  source /etc/network/interfaces.d/50-osconf']) {
@@ -140,6 +140,22 @@ test("/etc/network/interfaces without a source line (Alpine's): our file sourced
   }
   // Another file in interfaces.d is not ours.
   t.regex(editEniMain(`${alpine}source /etc/network/interfaces.d/eth0\n`, nicViews(classic))!.content, /\nsource \/etc\/network\/interfaces\.d\/50-osconf\n$/);
+});
+
+test("ifupdown-ng (Alpine): a wildcard source line, which it would refuse whole, is commented out and our file sourced by name", (t) => {
+  const alpine = 'auto lo\niface lo inet loopback\n';
+  for (const line of ['source /etc/network/interfaces.d/*', '  source /etc/network/interfaces.d/*.cfg']) {
+    const edited = editEniMain(`${alpine}${line}\n`, nicViews(classic), { patterns: false })!.content;
+    t.is(
+      edited,
+      `${alpine}# ${line}  # osconf: ifupdown-ng reads no wildcards and would refuse this whole file\n\n# osconf: /etc/network/interfaces.d/50-osconf (os.conf's NICs); remove this line with that file\nsource /etc/network/interfaces.d/50-osconf\n`,
+    );
+    t.is(editEniMain(edited, nicViews(classic), { patterns: false }), null, 'a second run changes nothing');
+  }
+  // Lines that name a file or a directory stay, and count where they read our file.
+  t.is(editEniMain(`${alpine}source-directory /etc/network/interfaces.d\n`, nicViews(classic), { patterns: false }), null);
+  // ifupdown keeps its wildcard line.
+  t.is(editEniMain(`${alpine}source /etc/network/interfaces.d/*\n`, nicViews(classic), { patterns: true }), null);
 });
 
 test('KEY=value files: one key set in place, duplicates dropped, the rest kept', (t) => {

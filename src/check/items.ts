@@ -76,6 +76,15 @@ interface ItemSpec {
 
 const enabled = (s: SharedFacts, ...names: string[]): string | undefined => names.find((n) => s.facts.enabled.has(n));
 
+/** OpenRC's runlevels in the order openrc(8) starts them at boot. */
+const OPENRC_LEVELS = ['sysinit', 'boot', 'default'];
+
+/** The first of OPENRC_LEVELS a service is added to (a link in /etc/runlevels/LEVEL, rc-update(8)), or null. */
+async function openrcRunlevel(root: RootView, service: string): Promise<string | null> {
+  for (const level of OPENRC_LEVELS) if ((await root.list(`/etc/runlevels/${level}`)).includes(service)) return level;
+  return null;
+}
+
 async function firstExisting(root: RootView, paths: string[]): Promise<string | undefined> {
   for (const p of paths) if (await root.exists(p)) return p;
   return undefined;
@@ -393,7 +402,14 @@ const ITEMS: ItemSpec[] = [
       if (!binary) return failed(2201, 'osconf is not installed', 'install the osconf package: nothing else applies os.conf at boot');
       if (await root.exists('/etc/osconf/disabled')) return failed(2202, 'osconf is disabled (/etc/osconf/disabled)', 'remove /etc/osconf/disabled');
       const unit = enabled(s, 'osconf.service', 'osconf');
-      if (!unit) return failed(2203, `osconf is installed (${binary}) but not enabled for ${s.init}`, 'run osconf prepare, or enable it (systemctl enable osconf.service, update-rc.d osconf defaults, rc-update add osconf boot)');
+      const netLevel = s.init === 'openrc' ? await openrcRunlevel(root, 'networking') : null;
+      if (!unit) return failed(2203, `osconf is installed (${binary}) but not enabled for ${s.init}`, `run osconf prepare, or enable it (systemctl enable osconf.service, update-rc.d osconf defaults, rc-update add osconf ${netLevel ?? 'boot'})`);
+      if (netLevel) {
+        const own = await openrcRunlevel(root, 'osconf');
+        if (own && OPENRC_LEVELS.indexOf(own) > OPENRC_LEVELS.indexOf(netLevel)) {
+          return failed(2205, `osconf starts in the OpenRC runlevel ${own}, after networking's (${netLevel}): the network would be up before os.conf is applied`, `rc-update del osconf ${own} && rc-update add osconf ${netLevel} (or run osconf prepare)`);
+        }
+      }
       const runtime = await osconfRuntime(root, binary);
       if (!runtime.found) return failed(2204, `no node executable for osconf (${runtime.wanted})`, 'install nodejs (10 or later), or osconf from the standalone tarball (it carries its own)');
       return ok(`osconf installed (${binary}) and enabled (${unit}, ${s.init})`);

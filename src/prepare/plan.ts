@@ -128,11 +128,13 @@ async function enableActions(view: RootView, live: boolean): Promise<{ actions: 
   }
   if (!(await view.exists('/etc/init.d/osconf'))) return { actions, problems: ['/etc/init.d/osconf is not installed: install osconf first'] };
   if (init === 'openrc') {
-    // Enabled in any runlevel: left as the builder set it (check judges the order). Otherwise the runlevel the
-    // network starts in, as install.sh picks it: boot on Alpine and Gentoo; sysinit on Debian's openrc, which
-    // puts rcS services (networking among them) there, and sysinit ends before boot starts (openrc-run(8)).
-    for (const level of await view.list('/etc/runlevels')) if (await view.lstat(`/etc/runlevels/${level}/osconf`)) return { actions, problems };
+    // The runlevel the network starts in, as install.sh picks it: boot on Alpine and Gentoo; sysinit on Debian's
+    // openrc, which puts rcS services (networking among them) there; sysinit ends before boot starts (openrc(8)).
+    // Already enabled there or earlier: left as it is. Enabled only later (default): added where it must start
+    // (once started, a later runlevel does not start it again); check's item 2205 names that case.
     const level = (await view.lstat('/etc/runlevels/sysinit/networking')) ? 'sysinit' : 'boot';
+    const order = ['sysinit', 'boot'];
+    for (const l of order.slice(0, order.indexOf(level) + 1)) if (await view.lstat(`/etc/runlevels/${l}/osconf`)) return { actions, problems };
     actions.push({ kind: 'symlink', path: `/etc/runlevels/${level}/osconf`, target: '/etc/init.d/osconf', purpose: `enable osconf at boot (OpenRC ${level} runlevel, where the network starts)` });
     return { actions, problems };
   }

@@ -28,7 +28,7 @@ function target(root: MemoryRoot, over: Partial<CheckTarget> = {}): CheckTarget 
   };
 }
 
-async function verdicts(t: CheckTarget): Promise<Record<string, { result: string; errorCode: string; description: string }>> {
+async function verdicts(t: CheckTarget): Promise<Record<string, { result: string; errorCode: string; description: string; comment: string }>> {
   return Object.fromEntries((await runChecks(t)).map((i) => [i.name, i]));
 }
 
@@ -210,6 +210,31 @@ test('a sealed Alpine root: OpenRC runlevels, busybox init, ifupdown-ng DHCP', a
   const all = await verdicts(target(root));
   t.deepEqual(ROOT_ITEMS.filter((n) => all[n]!.result !== 'OK').map((n) => `${n}: ${all[n]!.description}`), []);
   t.regex(all.osconf!.description, /enabled \(osconf, openrc\)/);
+});
+
+test("OpenRC: osconf in a runlevel after networking's fails 2205, naming both; Debian's openrc runs networking in sysinit", async (t) => {
+  const openrcRoot = (osconfLevel: string | null, netLevel: string) => {
+    let r = new MemoryRoot()
+      .file('/etc/os-release', 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n')
+      .file('/sbin/init', 'ELF')
+      .file('/sbin/openrc', 'ELF')
+      .file('/usr/bin/node', 'ELF')
+      .file('/sbin/ifup', 'ELF')
+      .link(`/etc/runlevels/${netLevel}/networking`, '/etc/init.d/networking')
+      .file('/usr/bin/osconf', '#!/usr/bin/env node\n')
+      .file('/etc/init.d/osconf', '#!/sbin/openrc-run\n');
+    if (osconfLevel) r = r.link(`/etc/runlevels/${osconfLevel}/osconf`, '/etc/init.d/osconf');
+    return r;
+  };
+  const late = (await verdicts(target(openrcRoot('default', 'sysinit')))).osconf!;
+  t.is(late.errorCode, '2205');
+  t.regex(late.description, /runlevel default, after networking's \(sysinit\)/);
+  t.regex(late.comment, /rc-update add osconf sysinit/);
+  t.is((await verdicts(target(openrcRoot('sysinit', 'sysinit')))).osconf!.result, 'OK');
+  t.is((await verdicts(target(openrcRoot('sysinit', 'boot')))).osconf!.result, 'OK', 'an earlier runlevel is fine');
+  const none = (await verdicts(target(openrcRoot(null, 'sysinit')))).osconf!;
+  t.is(none.errorCode, '2203');
+  t.regex(none.comment, /rc-update add osconf sysinit/);
 });
 
 test('rc links count under systemd only for scripts without a native unit (as systemd-sysv-generator reads them)', async (t) => {

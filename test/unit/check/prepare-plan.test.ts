@@ -34,7 +34,7 @@ test('SysV init: a live system runs update-rc.d; an offline root is reported, si
   t.deepEqual(await planPrepare(sysvRoot().link('/etc/rcS.d/S09osconf', '../init.d/osconf').view(), { live: false }), { actions: [], problems: [] });
 });
 
-test("OpenRC: osconf joins the network's runlevel (boot on Alpine, sysinit on Debian's openrc), unless already enabled", async (t) => {
+test("OpenRC: osconf joins the network's runlevel (boot on Alpine, sysinit on Debian's openrc), unless already enabled there or earlier", async (t) => {
   const alpine = () => new MemoryRoot().link('/sbin/init', '/bin/busybox').file('/sbin/openrc', 'ELF').file('/etc/init.d/osconf', '#!/sbin/openrc-run\n').link('/etc/runlevels/boot/networking', '/etc/init.d/networking');
   t.deepEqual((await planPrepare(alpine().view(), { live: false })).actions, [
     { kind: 'symlink', path: '/etc/runlevels/boot/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC boot runlevel, where the network starts)' },
@@ -43,7 +43,10 @@ test("OpenRC: osconf joins the network's runlevel (boot on Alpine, sysinit on De
   t.deepEqual((await planPrepare(debian.view(), { live: false })).actions, [
     { kind: 'symlink', path: '/etc/runlevels/sysinit/osconf', target: '/etc/init.d/osconf', purpose: 'enable osconf at boot (OpenRC sysinit runlevel, where the network starts)' },
   ]);
-  t.deepEqual((await planPrepare(alpine().link('/etc/runlevels/default/osconf', '/etc/init.d/osconf').view(), { live: false })).actions, []);
+  t.deepEqual((await planPrepare(alpine().link('/etc/runlevels/boot/osconf', '/etc/init.d/osconf').view(), { live: false })).actions, []);
+  t.deepEqual((await planPrepare(alpine().link('/etc/runlevels/sysinit/osconf', '/etc/init.d/osconf').view(), { live: false })).actions, [], 'an earlier runlevel');
+  // Only in default, after networking: added to networking's runlevel.
+  t.deepEqual((await planPrepare(alpine().link('/etc/runlevels/default/osconf', '/etc/init.d/osconf').view(), { live: false })).actions.map((a) => 'path' in a && a.path), ['/etc/runlevels/boot/osconf']);
 });
 
 test('nothing is planned through a symbolic link: linked log, home and lease directories are left alone', async (t) => {

@@ -62,11 +62,10 @@ if [ "$suite" = boot ] || [ "$suite" = all ]; then
   # here, before the tests and their time limits start, and before the tripwire's first look.
   tools_dir="${OSCONF_TOOLS_DIR:-$PWD/.tools}"
   # All at once: each is mostly downloads and dpkg (each writes only its own directory). Debian 12 with systemd,
-  # with sysvinit and with OpenRC; Debian 11 and 13 with systemd.
+  # with sysvinit and then with OpenRC (made from the sysvinit one); Debian 11 and 13 with systemd.
   pids=()
   bash test/vm/build-rootfs.sh "$tools_dir/vm" systemd & pids+=($!)
-  bash test/vm/build-rootfs.sh "$tools_dir/vm-sysv" sysvinit & pids+=($!)
-  bash test/vm/build-rootfs.sh "$tools_dir/vm-openrc" openrc & pids+=($!)
+  { bash test/vm/build-rootfs.sh "$tools_dir/vm-sysv" sysvinit && bash test/vm/build-rootfs.sh "$tools_dir/vm-openrc" openrc; } & pids+=($!)
   DEBIAN_SUITE=bullseye bash test/vm/build-rootfs.sh "$tools_dir/vm-debian11" systemd & pids+=($!)
   DEBIAN_SUITE=trixie bash test/vm/build-rootfs.sh "$tools_dir/vm-debian13" systemd & pids+=($!)
   built=0

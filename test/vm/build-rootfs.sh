@@ -5,7 +5,7 @@
 # NetworkManager) plus cloud-init, disabled, for the boot benchmark and the cloud-init boots (which enable it).
 # Debian 11 (bullseye) and 13 (trixie) with systemd: ifupdown, systemd-networkd and netplan only (small: their
 # boots cover those stacks). With INIT=sysvinit: sysvinit-core instead of systemd as PID 1, and ifupdown only;
-# with INIT=openrc: sysvinit-core as PID 1 with Debian's openrc as its rc (Debian 12 only), ifupdown only.
+# with INIT=openrc: that sysvinit root (built first) with Debian's openrc added as sysvinit's rc (Debian 12 only).
 # Usage: [DEBIAN_SUITE=SUITE] build-rootfs.sh DIR [systemd|sysvinit|openrc]   (DIR/rootfs, DIR/vmlinuz, DIR/initrd.img)
 set -euo pipefail
 out=${1:?usage: build-rootfs.sh DIR [systemd|sysvinit|openrc]}
@@ -18,9 +18,11 @@ case "$init/$suite" in
 esac
 stamp="$out/rootfs.stamp"
 # Bump when the package list or setup below changes (per init system and suite: each root is rebuilt only when its own changes).
+sysv_version=5-sysvinit
 case "$init/$suite" in
-  sysvinit/*) version=5-sysvinit ;;
-  openrc/*) version=1-openrc ;;
+  sysvinit/*) version=$sysv_version ;;
+  # Made from the sysvinit root: rebuilt when that one is.
+  openrc/*) version="2-openrc-from-$sysv_version" ;;
   systemd/bookworm) version=7-systemd ;;
   *) version="1-systemd-$suite" ;;
 esac
@@ -39,9 +41,13 @@ case "$init/$suite" in
     packages="linux-image-amd64 initramfs-tools ifupdown e2fsprogs procps openssl"
     ;;
   openrc/*)
-    # Debian's openrc runs under sysvinit's init (its /etc/inittab calls openrc for each runlevel).
-    base=sysvinit-core,udev,kmod,iproute2,nodejs
-    packages="linux-image-amd64 initramfs-tools openrc ifupdown e2fsprogs procps openssl"
+    # Debian's openrc runs under sysvinit's init (its /etc/inittab calls openrc for each runlevel): the sysvinit
+    # root (built first, see scripts/test.sh) with openrc added, instead of a second debootstrap and kernel.
+    sysv_root="${SYSV_ROOT:-$(dirname "$out")/vm-sysv}"
+    [ "$(cat "$sysv_root/rootfs.stamp" 2>/dev/null || true)" = "$sysv_version" ] || { echo "the OpenRC root is made from the sysvinit root: build $sysv_root first" >&2; exit 2; }
+    export BASE_ROOT="$sysv_root/rootfs"
+    base=
+    packages="openrc"
     ;;
   systemd/bookworm)
     base=systemd-sysv,udev,kmod,iproute2,nodejs

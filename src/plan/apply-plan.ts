@@ -6,6 +6,7 @@ import { staticHostname } from '../config/hostname.js';
 import type { Secret } from '../config/secret.js';
 import { sha512Crypt } from '../config/password-hash.js';
 import type { Profile } from '../distro/profiles.js';
+import { dropEniSource, ENI_FILE, ENI_MAIN } from '../render/eni.js';
 import { isOsconfFile } from '../render/header.js';
 import type { DnsRoute, ResolverFacts } from '../render/dns-owner.js';
 import { hostNames, hostsAddress, HOSTS_FILE } from '../render/hosts.js';
@@ -295,6 +296,12 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   const removals: Action[] = input.stackDirFiles
     .filter((p) => !renderedPaths.has(p) && isOsconfFile(input.files.get(p) ?? ''))
     .map((p) => ({ kind: 'remove', path: p, before: input.files.get(p)! }));
+  // The line that sources osconf's ENI file goes with it (written before the file is removed).
+  if (removals.some((a) => a.kind === 'remove' && a.path === ENI_FILE) && !renderedPaths.has(ENI_MAIN)) {
+    const before = input.files.get(ENI_MAIN) ?? null;
+    const content = dropEniSource(before);
+    if (before !== null && content !== null) writes.push({ kind: 'write', path: ENI_MAIN, content, mode: 0o644, before });
+  }
 
   // Configuration of others the stack would apply to these NICs instead of osconf's.
   const ownFiles = new Map(files.flatMap((f) => (f.nics?.length === 1 ? [[f.nics[0]!, f.path] as const] : [])));

@@ -78,6 +78,22 @@ export function editEniMain(existing: string | null, nics: NicView[], options: {
 }
 
 /**
+ * /etc/network/interfaces without the source line osconf added (ENI_SOURCE_COMMENT directly above
+ * ENI_SOURCE_LINE, and the blank line editEniMain put before them), for when osconf's file goes: ifupdown-ng
+ * refuses a whole configuration that sources a missing file. A source line without osconf's comment is the
+ * image's and stays. Null: no such pair. Shape: the file's text in, its new text out.
+ */
+export function dropEniSource(existing: string | null): string | null {
+  if (existing === null) return null;
+  const lines = existing.replace(/\n$/, '').split('\n');
+  const at = lines.findIndex((l, i) => l === ENI_SOURCE_COMMENT && lines[i + 1]?.trim() === ENI_SOURCE_LINE);
+  if (at < 0) return null;
+  const from = at > 0 && lines[at - 1]!.trim() === '' ? at - 1 : at;
+  const kept = [...lines.slice(0, from), ...lines.slice(at + 2)];
+  return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
+}
+
+/**
  * `content` of an interfaces(5) file with every stanza and auto/allow line for `names` commented out, each
  * marked `# osconf: MARKER`, everything else kept; null when nothing in it names them.
  */

@@ -155,3 +155,25 @@ test("an Alpine image whose interfaces file sources interfaces.d by wildcard (a 
     box.destroy();
   }
 });
+
+test("a stack change on Alpine removes osconf's file and the line that sourced it, which ifupdown-ng would otherwise refuse whole", async (t) => {
+  const config = configOf(texts.classic);
+  const box = AlpineSandbox.create(alpine(), nicsOf(config), texts.classic);
+  try {
+    const eni = await box.run('/tmp/osconf apply --conf /tmp/os.conf --root /mnt/target --json');
+    t.is(eni.code, 0, eni.stderr);
+    t.regex(box.file('etc/network/interfaces')!, new RegExp(`^${ENI_SOURCE_LINE}$`, 'm'));
+    // The image builder moves the image to another stack; osconf's next run takes its ENI file away.
+    const moved = await box.run(`mkdir -p /etc/osconf && printf '[network]\\nstack = networkd\\n' > /etc/osconf/osconf.conf
+      /tmp/osconf apply --conf /tmp/os.conf --root /mnt/target --json; echo "apply exit $?" >&2
+      test -e /etc/network/interfaces.d/50-osconf && echo "50-osconf still there" >&2
+      ifquery --list; echo "ifquery exit $?" >&2`);
+    t.regex(moved.stderr, /^apply exit 0$/m, moved.stderr);
+    t.notRegex(moved.stderr, /50-osconf still there/);
+    t.is(box.file('etc/network/interfaces'), ALPINE_INTERFACES, "Alpine's own file again");
+    t.regex(moved.stderr, /^ifquery exit 0$/m, `ifupdown-ng reads the configuration: ${moved.stderr}`);
+    t.regex(moved.stdout, /^lo$/m);
+  } finally {
+    box.destroy();
+  }
+});

@@ -83,6 +83,22 @@ test("a NIC that leaves os.conf loses osconf's files, never anyone else's", asyn
   t.true(plan.concerns.find((c) => c.concern === 'network')!.actions.some((a) => a.kind === 'remove'));
 });
 
+test("a stack change removes osconf's ENI file and the source line it added, before the file; the image's lines stay", async (t) => {
+  const image = 'auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/eth9\n';
+  const host = offlineHost().put('/etc/network/interfaces', image);
+  await applyOnce(host, classicText, 'debian-ifupdown');
+  t.regex(host.files.get('/etc/network/interfaces')!.content, /^source \/etc\/network\/interfaces\.d\/50-osconf$/m);
+  const { plan } = await applyOnce(host, classicText, 'debian-networkd');
+  t.false(host.files.has('/etc/network/interfaces.d/50-osconf'));
+  t.is(host.files.get('/etc/network/interfaces')!.content, image, 'back to the image\'s own file');
+  const paths = plan.concerns.find((c) => c.concern === 'network')!.actions.flatMap((a) => ('path' in a ? [`${a.kind} ${a.path}`] : []));
+  t.true(paths.indexOf('write /etc/network/interfaces') < paths.indexOf('remove /etc/network/interfaces.d/50-osconf'), paths.join('\n'));
+  t.true(paths.includes('write /etc/network/interfaces'), paths.join('\n'));
+  // A third run has nothing left to undo.
+  const again = await applyOnce(host, classicText, 'debian-networkd');
+  t.is(again.outcomes.find((o) => o.concern === 'network')!.result, 'unchanged');
+});
+
 test('concerns with errors are refused; the valid ones still apply', async (t) => {
   const host = offlineHost();
   const { outcomes } = await applyOnce(host, vpcText.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0'));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOsConf } from '../../../src/config/validate.js';
 import { PROFILES } from '../../../src/distro/profiles.js';
-import { editEniMain } from '../../../src/render/eni.js';
+import { dropEniSource, editEniMain } from '../../../src/render/eni.js';
 import { setShellVar } from '../../../src/render/format/shell-vars.js';
 import { isOsconfFile } from '../../../src/render/header.js';
 import { renderHosts } from '../../../src/render/hosts.js';
@@ -140,6 +140,18 @@ test("/etc/network/interfaces without a source line (Alpine's): our file sourced
   }
   // Another file in interfaces.d is not ours.
   t.regex(editEniMain(`${alpine}source /etc/network/interfaces.d/eth0\n`, nicViews(classic))!.content, /\nsource \/etc\/network\/interfaces\.d\/50-osconf\n$/);
+});
+
+test('/etc/network/interfaces: the source line osconf added goes with its file, and only that line', (t) => {
+  const alpine = 'auto lo\niface lo inet loopback\n';
+  const edited = editEniMain(alpine, nicViews(classic))!.content;
+  t.is(dropEniSource(edited), alpine, 'the comment, the line and the blank line before them');
+  t.is(dropEniSource(alpine), null, 'nothing of ours: no change');
+  t.is(dropEniSource(null), null);
+  // The image's own line naming our file (no osconf comment above it) stays.
+  t.is(dropEniSource(`${alpine}source /etc/network/interfaces.d/50-osconf\n`), null);
+  // Lines after ours stay.
+  t.is(dropEniSource(`${edited}auto eth9\n`), `${alpine}auto eth9\n`);
 });
 
 test("ifupdown-ng (Alpine): a wildcard source line, which it would refuse whole, is commented out and our file sourced by name", (t) => {

@@ -80,6 +80,7 @@ publish "$work/osconf_${version}_all.deb" "osconf_${version}_all.deb"
 rpmstage="$work/rpmstage"
 install -D -m 0755 "$src/dist/osconf" "$rpmstage/usr/bin/osconf"
 install -D -m 0755 dist/osconf-boot "$rpmstage/usr/lib/osconf/osconf-boot"
+install -D -m 0755 packaging/lib/compile-cache "$rpmstage/usr/lib/osconf/compile-cache"
 for u in units/*; do install -D -m 0644 "$u" "$rpmstage/usr/lib/systemd/system/$(basename "$u")"; done
 install -D -m 0644 packaging/80-osconf.preset "$rpmstage/usr/lib/systemd/system-preset/80-osconf.preset"
 install -D -m 0755 init.d/osconf "$rpmstage/etc/rc.d/init.d/osconf"
@@ -102,7 +103,7 @@ publish "$work/rpms/noarch/osconf-$version-1.noarch.rpm" "osconf-$version-1.noar
 # .tar.gz with install.sh: the bundle keeps `#!/usr/bin/env node` (Node.js may live anywhere there).
 tarroot="$work/osconf-$version-tarball/osconf-$version"
 mkdir -p "$tarroot/units" "$tarroot/init.d/openrc" "$tarroot/doc"
-install -m 0755 dist/osconf dist/osconf-boot packaging/tarball/install.sh "$tarroot/"
+install -m 0755 dist/osconf dist/osconf-boot packaging/tarball/install.sh packaging/lib/compile-cache "$tarroot/"
 install -m 0644 units/* packaging/80-osconf.preset "$tarroot/units/"
 install -m 0755 init.d/osconf "$tarroot/init.d/osconf"
 install -m 0755 init.d/openrc/osconf "$tarroot/init.d/openrc/osconf"

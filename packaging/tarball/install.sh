@@ -66,7 +66,7 @@ if [ "$action" = uninstall ]; then
     rm -f /usr/lib/osconf/osconf-boot
     rmdir /usr/lib/osconf 2>/dev/null || true
   fi
-  rm -f "$prefix/bin/osconf" "$prefix/lib/osconf/osconf-boot" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
+  rm -f "$prefix/bin/osconf" "$prefix/lib/osconf/osconf-boot" "$prefix/lib/osconf/compile-cache" "$prefix/share/man/man8/osconf.8.gz" "$prefix/share/man/man5/osconf.conf.5.gz"
   rmdir "$prefix/lib/osconf" 2>/dev/null || true
   if [ "$prefix" != /usr ]; then
     # Our own prefix: its runtime, then whichever of its directories are left empty.
@@ -93,6 +93,7 @@ fi
 install -d -m 0755 /var/cache/osconf
 # The boot pre-check the units and init scripts start (/usr/lib/osconf/osconf-boot): it execs osconf apply.
 install -D -m 0755 "$here/osconf-boot" "$prefix/lib/osconf/osconf-boot"
+install -D -m 0755 "$here/compile-cache" "$prefix/lib/osconf/compile-cache"
 if [ "$prefix" != /usr ]; then
   ln -sf "$prefix/bin/osconf" /usr/bin/osconf
   mkdir -p /usr/lib/osconf && ln -sf "$prefix/lib/osconf/osconf-boot" /usr/lib/osconf/osconf-boot
@@ -127,4 +128,6 @@ case $init in
     (update-rc.d osconf-verify defaults || chkconfig --add osconf-verify) >/dev/null 2>&1 || true
     ;;
 esac
+# The V8 code cache, made now rather than on the first boot (run compile-cache again after a Node.js upgrade).
+"$prefix/lib/osconf/compile-cache" "$prefix/bin/osconf" || true
 echo "osconf installed and enabled ($init)"

@@ -55,6 +55,8 @@ function checkConfigured(t: import('ava').ExecutionContext, probe: Probe, config
   t.not(probe.status?.verify.result, 'pending', 'nothing left pending');
   t.is(probe.status?.status, 'done', probe.status?.detail);
   t.false(probe.journal.includes(PASSWORD));
+  // The package made the code cache at install, with the image's Node.js: the first boot compiles nothing.
+  t.is(probe.codeCache, 'kept');
 }
 
 /** osconf-verify ran after `after` had started and before network-online.target, passed for `concerns`, and removed os.conf. */
@@ -308,6 +310,7 @@ test('boot with OpenRC (Debian 12, openrc as the rc of sysvinit): osconf from th
     t.true(at(/Applying aliyun_custom_image\/os\.conf/) >= 0, 'osconf started under OpenRC');
     t.true(at(/Applying aliyun_custom_image\/os\.conf/) < at(/network interfaces/i), 'osconf started before networking');
     t.deepEqual(guest.partitionListing('vfat'), []);
+    t.is(probe.codeCache, 'kept', "install.sh made the code cache; the first boot used it");
   } finally {
     guest.destroy();
   }

@@ -257,6 +257,8 @@ export interface Probe {
   stackFiles: string[];
   /** `cloud-init status --long` and cloud-init's log lines of this boot about the network. */
   cloudInit: string;
+  /** osconf's V8 code cache: `kept` (made before this boot and used), `made at this boot` (refused or missing), or `absent`. */
+  codeCache: string;
   /** What the image's after-probe hook printed (/etc/osconf-test/after-probe), if it has one. */
   afterProbe: string;
 }
@@ -311,5 +313,6 @@ export function parseProbe(text: string): Probe {
     stackFiles: get('stack-files').split('\n').map((l) => l.trim()).filter(Boolean),
     cloudInit: get('cloud-init'),
     afterProbe: get('after-probe'),
+    codeCache: get('code-cache').trim(),
   };
 }

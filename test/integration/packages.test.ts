@@ -80,6 +80,14 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
     { 'osconf.deb': deb },
     `set -e
      dpkg -i /tmp/osconf.deb
+     # The postinst made the code cache; a run accepts it (the launcher replaces a refused one: a new inode).
+     echo "== cache"; cd /var/cache/osconf && ls; before=$(stat -c %i osconf-*.v8cache); cd /
+     ls -d /tmp/osconf-compile-cache.* 2>/dev/null || true
+     osconf --version >/dev/null; [ "$(stat -c %i /var/cache/osconf/osconf-*.v8cache)" = "$before" ] && echo accepted
+     # A Node.js upgrade (a file of the nodejs package replaced) triggers the postinst, which makes it again.
+     rm /var/cache/osconf/osconf-*.v8cache
+     dpkg-trigger --no-await /usr/bin/node && dpkg --triggers-only --pending >&2
+     echo "== cache after trigger"; ls /var/cache/osconf
      echo "== version"; osconf --version
      echo "== node"; node --version
      echo "== enabled"; ls /etc/systemd/system/multi-user.target.wants/ | grep osconf
@@ -99,6 +107,9 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
     t.is(r.code, 0, r.stdout + r.stderr);
     const section = (name: string) => r.stdout.split(`== ${name}\n`)[1]?.split('\n==')[0]?.trim() ?? '';
     t.is(section('version'), version);
+    const cacheName = `osconf-${process.arch}.v8cache`;
+    t.is(section('cache'), `${cacheName}\naccepted`, 'made by the postinst, no scratch root left, accepted by a run');
+    t.is(section('cache after trigger'), cacheName);
     t.regex(section('node'), /^v18\./);
     t.is(section('enabled'), 'osconf.service');
     t.is(section('verify'), 'clean');
@@ -111,7 +122,7 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
 
 test('the .rpm carries the files, Node dependency and enable scriptlets, and installs into a scratch rpm root', async (t) => {
   const files = execFileSync('rpm', ['-qlp', rpm]).toString().split('\n').filter(Boolean);
-  for (const f of ['/usr/bin/osconf', '/usr/lib/osconf/osconf-boot', '/usr/lib/systemd/system/osconf.service', '/usr/lib/systemd/system-preset/80-osconf.preset', '/etc/rc.d/init.d/osconf', '/etc/osconf/osconf.conf', '/usr/share/man/man8/osconf.8.gz', '/usr/share/man/man5/osconf.conf.5.gz']) {
+  for (const f of ['/usr/bin/osconf', '/usr/lib/osconf/osconf-boot', '/usr/lib/osconf/compile-cache', '/usr/lib/systemd/system/osconf.service', '/usr/lib/systemd/system-preset/80-osconf.preset', '/etc/rc.d/init.d/osconf', '/etc/osconf/osconf.conf', '/usr/share/man/man8/osconf.8.gz', '/usr/share/man/man5/osconf.conf.5.gz']) {
     t.true(files.includes(f), f);
   }
   t.regex(execFileSync('rpm', ['-qp', '--requires', rpm]).toString(), /^nodejs >= 10$/m);
@@ -120,6 +131,7 @@ test('the .rpm carries the files, Node dependency and enable scriptlets, and ins
   t.regex(scripts, /systemctl --no-reload preset osconf\.service/);
   t.notRegex(scripts, /systemctl enable/);
   t.regex(scripts, /chkconfig --add osconf/);
+  t.regex(scripts, /^\/usr\/lib\/osconf\/compile-cache \|\| :$/m);
   t.regex(scripts, /systemctl --no-reload disable --now osconf\.service osconf\.path/);
   t.regex(execFileSync('rpm', ['-qp', '--configfiles', rpm]).toString(), /\/etc\/osconf\/osconf\.conf/);
 
@@ -145,6 +157,7 @@ test("the tarball's install.sh installs, enables for systemd, and uninstalls", a
      cd /tmp && tar xzf osconf.tar.gz && cd osconf-${version}
      ./install.sh
      osconf --version
+     ls /var/cache/osconf
      ls /etc/systemd/system/multi-user.target.wants/
      cat /etc/systemd/system-preset/80-osconf.preset | grep -v '^#'
      zcat /usr/share/man/man5/osconf.conf.5.gz | head -1
@@ -157,6 +170,7 @@ test("the tarball's install.sh installs, enables for systemd, and uninstalls", a
     t.regex(r.stdout, /osconf installed and enabled \(systemd\)/);
     t.regex(r.stdout, new RegExp(`^${version.replace(/\./g, '\\.')}$`, 'm'));
     t.regex(r.stdout, /^osconf\.service$/m);
+    t.regex(r.stdout, new RegExp(`^osconf-${process.arch}\\.v8cache$`, 'm'), 'install.sh made the code cache');
     t.regex(r.stdout, /^enable osconf\.service$/m);
     t.regex(r.stdout, /^\.TH OSCONF\.CONF 5 /m);
     t.regex(r.stdout, /osconf removed \(systemd\)/);

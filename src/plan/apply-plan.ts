@@ -296,8 +296,10 @@ function planNetwork(config: InstanceConfig, files: RenderedFile[], input: Apply
   const removals: Action[] = input.stackDirFiles
     .filter((p) => !renderedPaths.has(p) && isOsconfFile(input.files.get(p) ?? ''))
     .map((p) => ({ kind: 'remove', path: p, before: input.files.get(p)! }));
-  // The line that sources osconf's ENI file goes with it (written before the file is removed).
-  if (removals.some((a) => a.kind === 'remove' && a.path === ENI_FILE) && !renderedPaths.has(ENI_MAIN)) {
+  // The line that sources osconf's ENI file goes with it (written before the file is removed), also when the
+  // file is already gone (removed by hand, or by an osconf that left the line).
+  const eniGone = removals.some((a) => a.kind === 'remove' && a.path === ENI_FILE) || (input.files.get(ENI_FILE) ?? null) === null;
+  if (eniGone && !renderedPaths.has(ENI_FILE) && !renderedPaths.has(ENI_MAIN)) {
     const before = input.files.get(ENI_MAIN) ?? null;
     const content = dropEniSource(before);
     if (before !== null && content !== null) writes.push({ kind: 'write', path: ENI_MAIN, content, mode: 0o644, before });

@@ -86,7 +86,7 @@ export function editEniMain(existing: string | null, nics: NicView[], options: {
 export function dropEniSource(existing: string | null): string | null {
   if (existing === null) return null;
   const lines = existing.replace(/\n$/, '').split('\n');
-  const at = lines.findIndex((l, i) => l === ENI_SOURCE_COMMENT && lines[i + 1]?.trim() === ENI_SOURCE_LINE);
+  const at = lines.findIndex((l, i) => l.trim() === ENI_SOURCE_COMMENT && lines[i + 1]?.trim() === ENI_SOURCE_LINE);
   if (at < 0) return null;
   const from = at > 0 && lines[at - 1]!.trim() === '' ? at - 1 : at;
   const kept = [...lines.slice(0, from), ...lines.slice(at + 2)];

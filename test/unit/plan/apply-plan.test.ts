@@ -99,6 +99,15 @@ test("a stack change removes osconf's ENI file and the source line it added, bef
   t.is(again.outcomes.find((o) => o.concern === 'network')!.result, 'unchanged');
 });
 
+test("osconf's source line left behind without its file (removed by hand, or by an older osconf) goes at the next run", async (t) => {
+  const image = 'auto lo\niface lo inet loopback\n';
+  const host = offlineHost().put('/etc/network/interfaces', image);
+  await applyOnce(host, classicText, 'debian-ifupdown');
+  host.files.delete('/etc/network/interfaces.d/50-osconf');
+  await applyOnce(host, classicText, 'debian-networkd');
+  t.is(host.files.get('/etc/network/interfaces')!.content, image);
+});
+
 test('concerns with errors are refused; the valid ones still apply', async (t) => {
   const host = offlineHost();
   const { outcomes } = await applyOnce(host, vpcText.replace('eth0_netmask=255.255.255.0', 'eth0_netmask=255.0.255.0'));

@@ -84,8 +84,10 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
      echo "== cache"; cd /var/cache/osconf && ls; before=$(stat -c %i osconf-*.v8cache); cd /
      ls -d /tmp/osconf-compile-cache.* 2>/dev/null || true
      osconf --version >/dev/null; [ "$(stat -c %i /var/cache/osconf/osconf-*.v8cache)" = "$before" ] && echo accepted
-     # A Node.js upgrade (a file of the nodejs package replaced) triggers the postinst, which makes it again.
+     # A run that fails installs no cache (one written by a run that stopped early would hold little).
      rm /var/cache/osconf/osconf-*.v8cache
+     echo "== failed run"; /usr/lib/osconf/compile-cache /bin/false 2>/dev/null || echo "exit $?"; ls /var/cache/osconf
+     # A Node.js upgrade (a file of the nodejs package replaced) triggers the postinst, which makes it again.
      dpkg-trigger --no-await /usr/bin/node && dpkg --triggers-only --pending >&2
      echo "== cache after trigger"; ls /var/cache/osconf
      echo "== version"; osconf --version
@@ -97,7 +99,7 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
      mkdir -p /var/lib/osconf && echo '{}' > /var/lib/osconf/state.json
      dpkg --purge osconf
      echo "== after purge"
-     for p in /usr/bin/osconf /usr/lib/osconf/osconf-boot /lib/systemd/system/osconf.service /etc/osconf /var/lib/osconf /etc/systemd/system/multi-user.target.wants/osconf.service /etc/init.d/osconf /etc/init.d/osconf-verify /lib/systemd/system/osconf-verify.service; do
+     for p in /usr/bin/osconf /usr/lib/osconf/osconf-boot /lib/systemd/system/osconf.service /etc/osconf /var/lib/osconf /var/cache/osconf /etc/systemd/system/multi-user.target.wants/osconf.service /etc/init.d/osconf /etc/init.d/osconf-verify /lib/systemd/system/osconf-verify.service; do
        [ -e "$p" ] || [ -L "$p" ] && echo "left: $p"
      done
      dpkg -s osconf 2>/dev/null | grep -q '^Status: install' && echo "still installed"
@@ -110,6 +112,8 @@ test('the .deb installs in Debian 12 with its nodejs, enables the service, runs,
     const cacheName = `osconf-${process.arch}.v8cache`;
     t.is(section('cache'), `${cacheName}\naccepted`, 'made by the postinst, no scratch root left, accepted by a run');
     t.is(section('cache after trigger'), cacheName);
+    t.is(section('failed run'), 'exit 1');
+    t.notRegex(r.stdout + r.stderr, /compile-cache:/, 'the postinst made the cache without a complaint');
     t.regex(section('node'), /^v18\./);
     t.is(section('enabled'), 'osconf.service');
     t.is(section('verify'), 'clean');
@@ -132,6 +136,7 @@ test('the .rpm carries the files, Node dependency and enable scriptlets, and ins
   t.notRegex(scripts, /systemctl enable/);
   t.regex(scripts, /chkconfig --add osconf/);
   t.regex(scripts, /^\/usr\/lib\/osconf\/compile-cache \|\| :$/m);
+  t.regex(execFileSync('rpm', ['-qp', '--triggers', rpm]).toString(), /triggerin scriptlet \(using \/bin\/sh\) -- nodejs\n\/usr\/lib\/osconf\/compile-cache \|\| :/);
   t.regex(scripts, /systemctl --no-reload disable --now osconf\.service osconf\.path/);
   t.regex(execFileSync('rpm', ['-qp', '--configfiles', rpm]).toString(), /\/etc\/osconf\/osconf\.conf/);
 

@@ -92,8 +92,8 @@ test("a stack change removes osconf's ENI file and the source line it added, bef
   t.false(host.files.has('/etc/network/interfaces.d/50-osconf'));
   t.is(host.files.get('/etc/network/interfaces')!.content, image, 'back to the image\'s own file');
   const paths = plan.concerns.find((c) => c.concern === 'network')!.actions.flatMap((a) => ('path' in a ? [`${a.kind} ${a.path}`] : []));
-  t.true(paths.indexOf('write /etc/network/interfaces') < paths.indexOf('remove /etc/network/interfaces.d/50-osconf'), paths.join('\n'));
   t.true(paths.includes('write /etc/network/interfaces'), paths.join('\n'));
+  t.true(paths.indexOf('write /etc/network/interfaces') < paths.indexOf('remove /etc/network/interfaces.d/50-osconf'), paths.join('\n'));
   // A third run has nothing left to undo.
   const again = await applyOnce(host, classicText, 'debian-networkd');
   t.is(again.outcomes.find((o) => o.concern === 'network')!.result, 'unchanged');

@@ -134,7 +134,7 @@ const files = [
   ...tp('\\fI/run/osconf/apply.lock\\fR', 'the lock that lets one apply run at a time.'),
   ...tp('\\fI/run/osconf/verify\\-pending\\fR', 'present while the last apply waits for osconf verify (it starts osconf-verify.service).'),
   ...tp('\\fI/var/log/osconf.log\\fR', 'the log of boot-time runs (mode 0600, bounded in size).'),
-  ...tp('\\fIosconf.service\\fR, \\fIosconf\\-verify.service\\fR, \\fI/etc/init.d/osconf\\fR', 'run osconf apply at boot before the network, and osconf verify after it.'),
+  ...tp('\\fIosconf.service\\fR, \\fIosconf\\-verify.service\\fR, \\fI/etc/init.d/osconf\\fR', 'run osconf apply at boot before the network, and osconf verify after it (under systemd, the apply\'s own process does that step when osconf\\-verify.service asks).'),
 ];
 
 const osconf8 = [

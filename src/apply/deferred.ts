@@ -49,9 +49,17 @@ export interface VerifyRequest {
   lockWaitMs: number;
   /** How long to wait for the running system to match, in milliseconds. */
   timeoutMs: number;
+  /**
+   * Whether the result goes to systemd (NOTIFY_SOCKET) from this process (default true). False when an apply
+   * runs the step for osconf-verify.service (handoff.ts), whose own process then sends `status`.
+   */
+  notify?: boolean;
 }
 
-export type VerifyOutcome = { kind: 'nothing-pending'; exitCode: 0; steps: StepRecord[] } | { kind: 'verified'; state: ApplyState; exitCode: number; steps: StepRecord[] };
+/** `status`: the one-line result as systemd's STATUS (READY=1 with it when exitCode is 0). */
+export type VerifyOutcome =
+  | { kind: 'nothing-pending'; exitCode: 0; steps: StepRecord[]; status: string }
+  | { kind: 'verified'; state: ApplyState; exitCode: number; steps: StepRecord[]; status: string };
 
 interface VerifyRun {
   request: VerifyRequest;
@@ -256,17 +264,21 @@ export async function runDeferredVerify(request: VerifyRequest): Promise<VerifyO
     osConfNote: null,
   };
   const { steps } = await runSteps(STEPS, run, () => performance.now(), run.releases, run.steps);
+  const notify = request.notify ?? true;
   if (run.checks.length === 0 || !run.state) {
     await setVerifyMarker(host, false).catch(() => undefined);
-    await notifyReady('nothing to verify');
-    return { kind: 'nothing-pending', exitCode: 0, steps };
+    const status = 'nothing to verify';
+    if (notify) await notifyReady(status);
+    return { kind: 'nothing-pending', exitCode: 0, steps, status };
   }
   const state = run.state;
   const summary = run.checks.map((c) => `${c.concern} ${c.result === 'applied' ? 'live' : `missing ${c.missing.join(', ')}`}`).join('; ');
   if (passed(run)) {
-    await notifyReady(`verified: ${summary}; os.conf ${state.osConf}`);
-    return { kind: 'verified', state, exitCode: ExitCode.ok, steps };
+    const status = `verified: ${summary}; os.conf ${state.osConf}`;
+    if (notify) await notifyReady(status);
+    return { kind: 'verified', state, exitCode: ExitCode.ok, steps, status };
   }
-  await notifyStatus(`failed: ${summary}; os.conf ${state.osConf}`);
-  return { kind: 'verified', state, exitCode: ExitCode.failure, steps };
+  const status = `failed: ${summary}; os.conf ${state.osConf}`;
+  if (notify) await notifyStatus(status);
+  return { kind: 'verified', state, exitCode: ExitCode.failure, steps, status };
 }

@@ -7,8 +7,54 @@
 # SSH host keys are not missing. It only reads that record: the locate rules live in osconf alone.
 # Installed as /usr/lib/osconf/osconf-boot by scripts/build.mjs from src/boot/osconf-boot.sh, which fills in
 # the @...@ values from src/distro/facts.ts (the one definition of the host key test).
-# POSIX sh; no output but one line saying what it decided.
+# `osconf-boot verify` is osconf-verify.service's start: it hands the deferred verify step to the apply still
+# running from osconf.service when there is one (src/apply/handoff.ts), else it execs `osconf verify`.
+# POSIX sh; no output but one line saying what it decided (two for a hand-off).
 set -u
+
+# osconf-verify.service: the hand-off of src/apply/handoff.ts (the same four paths).
+if [ "${1:-}" = verify ]; then
+  WAITING=/run/osconf/verify-waiting
+  GO=/run/osconf/verify-go
+  RESULT=/run/osconf/verify-result
+  HANDOFF_LOCK=/run/osconf/verify-handoff.lock
+  run_verify() {
+    echo "osconf-verify: $1; running osconf verify"
+    exec osconf verify
+  }
+  [ -n "${NOTIFY_SOCKET:-}" ] || run_verify 'not started by systemd'
+  [ -f "$WAITING" ] || run_verify 'no osconf apply is waiting to verify'
+  pid=
+  read -r pid < "$WAITING" 2>/dev/null || true
+  case "$pid" in
+    '' | *[!0-9]*) run_verify "$WAITING: unexpected content" ;;
+  esac
+  rm -f "$RESULT"
+  : > "$GO" || run_verify "cannot write $GO"
+  echo "osconf-verify: handed to osconf apply (pid $pid), which verifies once the stack is up"
+  # The apply holds this lock from before it wrote WAITING until its result is written; the kernel releases it
+  # however the apply ends. The bound: the step's own (lock 60 s, mount 20 s, check 60 s) and a slow machine.
+  flock -w 900 "$HANDOFF_LOCK" true || run_verify "osconf apply (pid $pid) did not finish"
+  rm -f "$GO"
+  code=
+  result=
+  if [ -f "$RESULT" ]; then
+    { read -r code && read -r result; } < "$RESULT" || code=
+    rm -f "$RESULT"
+  fi
+  case "$code" in
+    0 | 1) ;;
+    *) run_verify "osconf apply (pid $pid) left no result" ;;
+  esac
+  echo "osconf-verify: $result"
+  # --pid: as for the apply's READY below, the message names this shell, alive until systemd-notify returns.
+  if [ "$code" = 0 ]; then
+    systemd-notify --pid=$$ --ready --status="$result" || exit 1
+  else
+    systemd-notify --pid=$$ --status="$result" || true
+  fi
+  exit "$code"
+fi
 
 RECORD=/var/lib/osconf/located
 SETTINGS=/etc/osconf/osconf.conf

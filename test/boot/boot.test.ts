@@ -71,6 +71,19 @@ function checkVerified(t: import('ava').ExecutionContext, probe: Probe, after: s
   t.is(probe.status?.verify?.result, 'passed');
   t.deepEqual(probe.status?.verify?.checks.map((c) => `${c.concern} ${c.result}`), concerns.map((c) => `${c} applied`));
   t.is(probe.status?.lastApply?.osConf, 'removed');
+  checkHandedOff(t, probe);
+}
+
+/**
+ * osconf-verify.service handed the step to the apply that started at boot (src/apply/handoff.ts): no second
+ * Node.js; the apply's process ran it and then ended with the apply's own exit code.
+ */
+function checkHandedOff(t: import('ava').ExecutionContext, probe: Probe): void {
+  const mainPid = /ExecMainPID=(\d+)/.exec(probe.unitStatus)?.[1];
+  t.regex(probe.journal, new RegExp(`osconf-verify: handed to osconf apply \\(pid ${mainPid}\\)`), 'the verify unit handed the step to the apply');
+  t.notRegex(probe.journal, /osconf-verify: .*; running osconf verify/);
+  t.regex(probe.unitStatus, /ActiveState=active/);
+  t.regex(probe.unitStatus, /ExecMainStatus=0/);
 }
 
 // Every stack × classic and VPC; kernel and predictable NIC names alternate so that every stack and both
@@ -197,6 +210,8 @@ test('boot: a .network file osconf cannot judge wins at boot; osconf-verify fail
     t.is(probe.status?.status, 'failed');
     t.deepEqual(probe.addresses, { [config.interfaces[0]!.mac]: ['10.99.0.5/24'] });
     t.deepEqual(guest.partitionListing('vfat'), ['os.conf'], 'os.conf stays for the next boot');
+    // The failure is osconf-verify.service's; osconf.service, whose process ran the step, stays active.
+    checkHandedOff(t, probe);
   } finally {
     guest.destroy();
   }

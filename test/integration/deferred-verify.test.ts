@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOsConf } from '../../src/config/validate.js';
 import { NetSandbox } from '../helpers/netns.js';
-import { examplesDir, osconfBin } from '../helpers/paths.js';
+import { examplesDir, osconfBin, repoRoot } from '../helpers/paths.js';
 
 const text = readFileSync(join(examplesDir, 'vpc.conf'), 'utf8');
 const config = readOsConf(text).config;
@@ -215,6 +215,100 @@ test('deferred verify: a check that fails at 3 boots counts against the retry li
     t.deepEqual(out.partition!.trim().split('\n'), ['os.conf.failed']);
     t.regex(out.status!, /^status: failed$/m);
     t.regex(out.status!, /^exit 1$/m);
+  } finally {
+    box.destroy();
+  }
+});
+
+// The boot as systemd runs it (src/apply/handoff.ts): the apply, started with a NOTIFY_SOCKET, sends READY=1 and
+// stays; osconf-verify.service's start (`osconf-boot verify`, the installed sh) runs once the stack is up and
+// hands the step to that process, which sends nothing more itself. `osconf` on the sh's PATH is a stand-in that
+// records being called: the hand-off must not start a second osconf. With `kill`, the waiting apply is killed
+// (SIGKILL) before the stack starts: the sh then finds no result and runs the real `osconf verify` itself.
+async function handoff(kill: boolean): Promise<{ box: NetSandbox; out: Record<string, string> }> {
+  const box = sandbox();
+  try {
+    box.addTmpFile('osconf-boot', readFileSync(join(repoRoot, 'dist', 'osconf-boot')), 0o755);
+    box.addTmpFile('notify-socket.py', readFileSync(join(repoRoot, 'test', 'helpers', 'notify-socket.py')));
+    const fallback = kill ? 'exec /tmp/osconf "$@"' : 'echo "$*" >> /tmp/called; exit 9';
+    const r = await box.runInRoot(
+      `mkdir -p /tmp/part/aliyun_custom_image /tmp/bin && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
+      printf '#!/bin/sh\n%s\n' '${fallback}' > /tmp/bin/osconf && chmod 0755 /tmp/bin/osconf
+      mkdir -p /run/systemd/system && mount --bind /tmp/systemctl /usr/bin/systemctl
+      python3 /tmp/notify-socket.py /tmp/apply.sock /tmp/osconf apply > /tmp/apply.notify 2> /tmp/apply.log & apid=$!
+      i=0; while [ ! -e /run/osconf/verify-waiting ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+      echo "=== waiting"; cat /run/osconf/verify-waiting
+      ${kill ? 'kill -9 "$(cat /run/osconf/verify-waiting)"' : ''}
+      umount /usr/bin/systemctl && rm -rf /run/systemd/system
+      ${startStack.networkd}
+      echo "=== verify"; PATH=/tmp/bin:$PATH python3 /tmp/notify-socket.py /tmp/verify.sock /tmp/osconf-boot verify 2>&1
+      wait $apid || true
+      echo "=== apply"; cat /tmp/apply.notify
+      echo "=== apply.log"; cat /tmp/apply.log
+      echo "=== called"; cat /tmp/called 2>/dev/null || true
+      echo "=== status"; /tmp/osconf status --format json
+      echo "=== partition"; ls /tmp/part/aliyun_custom_image
+      echo "=== run"; ls /run/osconf
+      kill $pid; wait $pid || true`,
+      120_000,
+    );
+    if (r.code !== 0) throw new Error(`sandbox script failed (${r.code}): ${r.stdout}${r.stderr}`);
+    return { box, out: sections(r.stdout) };
+  } catch (e) {
+    box.destroy();
+    throw e;
+  }
+}
+
+/** The last line of notify-socket.py's output: the messages the command sent and its exit code. */
+const notified = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!) as { messages: string[]; code: number };
+
+test('verify hand-off: at a systemd boot the apply stays after READY=1 and runs the step when osconf-verify.service asks; no second osconf starts', async (t) => {
+  const { box, out } = await handoff(false);
+  try {
+    const apply = notified(out.apply!);
+    const pid = out.waiting!.trim();
+    t.regex(pid, /^\d+$/, out['apply.log']);
+    // The apply: one message (READY=1 with its own result), then the step in the same process; its exit code stays the apply's.
+    t.is(apply.code, 0, out['apply.log']);
+    const sent = apply.messages.filter((m) => m !== 'BARRIER=1');
+    t.is(sent.length, 1, JSON.stringify(apply.messages));
+    t.regex(sent[0]!, /^READY=1$/m);
+    t.regex(sent[0]!, /^STATUS=applied: .*network pending.*; os\.conf kept until verified$/m);
+    t.regex(out['apply.log']!, /verify: waiting \(at most 300 s\) for osconf-verify\.service/);
+    t.regex(out['apply.log']!, /check: done: network live as os\.conf says/);
+    // osconf-verify.service's side: handed to that PID, then its result as READY=1 and STATUS, exit 0.
+    t.regex(out.verify!, new RegExp(`^osconf-verify: handed to osconf apply \\(pid ${pid}\\)`, 'm'));
+    t.regex(out.verify!, /^osconf-verify: verified: network live; os\.conf removed$/m);
+    const verify = notified(out.verify!);
+    t.is(verify.code, 0, out.verify);
+    const status = verify.messages.filter((m) => m !== 'BARRIER=1');
+    t.is(status.length, 1, JSON.stringify(verify.messages));
+    t.regex(status[0]!, /^READY=1$/m);
+    t.regex(status[0]!, /^STATUS=verified: network live; os\.conf removed$/m);
+    t.is(out.called!.trim(), '', 'no second osconf');
+    // What the step did, as osconf verify would have: live, os.conf gone, no hand-off file left.
+    const report = JSON.parse(out.status!) as { status: string; verify: { result: string } };
+    t.is(report.verify.result, 'passed');
+    t.is(report.status, 'done');
+    t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
+    t.notRegex(out.partition!, /os\.conf/);
+    t.deepEqual(out.run!.trim().split('\n').filter((f) => f.startsWith('verify-')), ['verify-handoff.lock']);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('verify hand-off: when the waiting apply is gone (killed), osconf-verify.service runs osconf verify itself and passes', async (t) => {
+  const { box, out } = await handoff(true);
+  try {
+    t.regex(out.verify!, /^osconf-verify: osconf apply \(pid \d+\) left no result; running osconf verify$/m, out.verify);
+    const verify = notified(out.verify!);
+    t.is(verify.code, 0, out.verify);
+    t.regex(verify.messages.join('\n'), /^STATUS=verified: network live; os\.conf removed$/m);
+    const report = JSON.parse(out.status!) as { verify: { result: string } };
+    t.is(report.verify.result, 'passed');
+    t.notRegex(out.partition!, /os\.conf/);
   } finally {
     box.destroy();
   }

@@ -143,12 +143,10 @@ async function services(host: Host): Promise<ServiceState> {
 
 export async function readLiveNetwork(host: Host): Promise<LiveNetwork | null> {
   if (!host.live) return null;
-  const addr = await host.exec(['ip', '-j', '-4', 'addr', 'show']);
-  const route = await host.exec(['ip', '-j', '-4', 'route', 'show']);
+  const [addr, route] = await Promise.all([host.exec(['ip', '-j', '-4', 'addr', 'show']), host.exec(['ip', '-j', '-4', 'route', 'show'])]);
   // iproute2 before 4.17 refuses -j (4.11) or prints text for routes (4.14-4.16): read its text output.
   if (addr.code === 0 && route.code === 0 && /^\s*\[/.test(addr.stdout) && /^\s*\[/.test(route.stdout)) return parseLiveNetwork(addr.stdout, route.stdout);
-  const addrText = await host.exec(['ip', '-o', '-4', 'addr', 'show']);
-  const routeText = await host.exec(['ip', '-4', 'route', 'show']);
+  const [addrText, routeText] = await Promise.all([host.exec(['ip', '-o', '-4', 'addr', 'show']), host.exec(['ip', '-4', 'route', 'show'])]);
   if (addrText.code !== 0 || routeText.code !== 0) return null;
   return parseLiveNetworkText(addrText.stdout, routeText.stdout);
 }
@@ -229,6 +227,12 @@ async function infoNoting(host: Host, path: string, unreadable: Map<string, stri
 }
 
 export async function gather(host: Host, result: ReadResult, detection: Detection): Promise<ApplyInput> {
+  // The child processes (systemctl, ip) cost most of this step early at boot, on a slow machine: started
+  // together, before the file reads, and awaited where used (the no-op catch: a failure is seen at that await).
+  const servicesNow = services(host);
+  const liveNetworkNow = readLiveNetwork(host);
+  servicesNow.catch(() => undefined);
+  liveNetworkNow.catch(() => undefined);
   const files = new Map<string, string | null>();
   const unreadable = new Map<string, string>();
   const symlinks = new Set<string>();
@@ -269,7 +273,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     const ours = new Set(result.config.interfaces.map((n) => n.mac));
     for (const [mac, name] of nics.byMac) if (!ours.has(mac) && name !== 'lo') otherNics.push({ id: name, name, mac });
   }
-  const svc = await services(host);
+  const svc = await servicesNow;
   const resolver = await resolverFacts(host, svc, unreadable);
   const source = host.live && result.config.nameservers.length > 0 ? nameserverSource(resolverOwner(resolver, detection.profile), resolver) : null;
   return {
@@ -285,7 +289,7 @@ export async function gather(host: Host, result: ReadResult, detection: Detectio
     missingNics,
     services: svc,
     liveHostname: host.live ? await host.hostname() : null,
-    liveNetwork: await readLiveNetwork(host),
+    liveNetwork: await liveNetworkNow,
     resolver,
     liveNameservers: source === null ? null : await readNameservers(host, source),
     cloudInitPresent: (await host.info('/usr/bin/cloud-init')) !== null,

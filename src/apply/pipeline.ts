@@ -226,10 +226,13 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       run.located = located;
       run.releases.push(() => located.release());
       run.confPath = join(located.base, OS_CONF_DIR, OS_CONF_NAME);
-      // How to find it again, for the boot pre-check (a boot with nothing to do then starts no Node).
+      // How to find it again, for the boot pre-check (a boot with nothing to do then starts no Node). Its blkid
+      // runs beside the next steps; the record is awaited before the partition is released (releases run in
+      // reverse). recordLocated never throws.
       if (run.host.live && !run.request.dryRun) {
         const { recordLocated } = await import('../source/located-record.js');
-        await recordLocated(run.host, located.device ? { device: located.device } : { dir: located.base });
+        const recorded = recordLocated(run.host, located.device ? { device: located.device } : { dir: located.base });
+        run.releases.push(() => recorded);
       }
       return { detail: located.how };
     },

@@ -54,6 +54,8 @@ export interface VerifyRequest {
    * runs the step for osconf-verify.service (handoff.ts), whose own process then sends `status`.
    */
   notify?: boolean;
+  /** The caller holds the apply lock already (the verify hand-off keeps the apply's): the lock step is skipped. */
+  lockHeld?: boolean;
 }
 
 /** `status`: the one-line result as systemd's STATUS (READY=1 with it when exitCode is 0). */
@@ -93,6 +95,7 @@ const STEPS: ReadonlyArray<Step<VerifyRun>> = [
     name: 'lock',
     run: async (run) => {
       const path = join(run.request.root, LOCK_FILE);
+      if (run.request.lockHeld) return { state: 'skipped', detail: `${path}: held since the apply` };
       run.releases.push(await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root));
       return { detail: path };
     },

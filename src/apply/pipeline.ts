@@ -29,6 +29,7 @@ import { sshHostKeysAction, sshHostKeysMissing } from './ssh-host-keys.js';
 import type { AttemptRecord } from './retry.js';
 import { currentBootId, writeRunRecord, type ApplyState, type PendingVerify, type RunRecord } from './state.js';
 import { runSteps, type Step, type StepRecord } from './steps.js';
+import type { VerifyHandoff } from './handoff.js';
 
 export const DISABLED_FLAG = '/etc/osconf/disabled';
 
@@ -47,6 +48,11 @@ export interface ApplyRequest {
   lockWaitMs: number;
   /** Called before each write, remove or command (fault-injection tests). */
   onBoundary?: (what: string) => void;
+  /**
+   * A systemd boot (`NOTIFY_SOCKET`, the running system): when the run succeeds with concerns pending, keep the
+   * apply lock and open the verify hand-off (handoff.ts) before READY=1; the outcome then carries it.
+   */
+  handoffVerify?: boolean;
 }
 
 /** How a run ended, for the CLI to print. */
@@ -54,7 +60,7 @@ export type ApplyOutcome =
   | { kind: 'disabled'; by: string; exitCode: 0; steps: StepRecord[] }
   | { kind: 'absent'; source: string; exitCode: 0; steps: StepRecord[] }
   | { kind: 'dry-run'; plan: ApplyPlan; exitCode: number; steps: StepRecord[] }
-  | { kind: 'applied'; state: ApplyState; result: ReadResult; exitCode: number; steps: StepRecord[] };
+  | { kind: 'applied'; state: ApplyState; result: ReadResult; exitCode: number; steps: StepRecord[]; handoff?: VerifyHandoff };
 
 /** The run's working state, filled step by step. */
 interface ApplyRun {
@@ -85,6 +91,8 @@ interface ApplyRun {
   error: unknown;
   /** The run record is written once (state.ts RunRecord). */
   recorded: boolean;
+  /** The apply lock's release, kept past the run for the verify hand-off (set by the lock's release). */
+  keptLock: (() => Promise<void>) | null;
 }
 
 const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as const, detail: 'no os.conf' } : null);
@@ -208,7 +216,13 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
     run: async (run) => {
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
       const path = join(run.request.root, LOCK_FILE);
-      run.releases.push(await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root));
+      const release = await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root);
+      // A successful boot apply with pending concerns keeps holding it for the verify hand-off (handoff.ts).
+      const handoff = () => !!run.request.handoffVerify && run.host.live && run.pending !== null && run.exitCode === ExitCode.ok && run.error === null;
+      run.releases.push(async () => {
+        if (handoff()) run.keptLock = release;
+        else await release();
+      });
       // Releases run in reverse: the run is recorded after the partition is released, before the lock is, so
       // that `osconf status --wait` never sees the lock free and the record of the run before.
       run.releases.push(() => recordRun(run));
@@ -231,7 +245,7 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       // reverse). recordLocated never throws.
       if (run.host.live && !run.request.dryRun) {
         const { recordLocated } = await import('../source/located-record.js');
-        const recorded = recordLocated(run.host, located.device ? { device: located.device } : { dir: located.base });
+        const recorded = recordLocated(run.host, located.device ? { device: located.device } : { dir: located.base }).catch(() => undefined);
         run.releases.push(() => recorded);
       }
       return { detail: located.how };
@@ -505,6 +519,7 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     state: null,
     error: null,
     recorded: false,
+    keptLock: null,
   };
   // A step that throws leaves its error for the run record (recordRun), which runs among the releases.
   const guarded = STEPS.map((step) => ({
@@ -537,7 +552,9 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
   }
   const state = run.state!;
   const summary = run.outcomes.map((o) => `${o.concern} ${o.result}`).join(', ');
+  // Opened before READY=1: osconf-verify.service, which starts after it, then always finds the waiting apply.
+  const handoff = run.keptLock ? await (await import('./handoff.js')).openVerifyHandoff(host, run.keptLock) : undefined;
   if (run.exitCode === ExitCode.ok) await notifyReady(`applied: ${summary}; os.conf ${run.osConf}`);
   else await notifyStatus(`${run.exitCode === ExitCode.rejected ? 'os.conf rejected' : 'failed'}: ${summary}; os.conf ${run.osConf}`);
-  return { kind: 'applied', state, result: run.result!, exitCode: run.exitCode, steps };
+  return { kind: 'applied', state, result: run.result!, exitCode: run.exitCode, steps, ...(handoff ? { handoff } : {}) };
 }

@@ -12,12 +12,12 @@
 # POSIX sh; no output but one line saying what it decided (two for a hand-off).
 set -u
 
-# osconf-verify.service: the hand-off of src/apply/handoff.ts (the same four paths).
+# osconf-verify.service: the hand-off of src/apply/handoff.ts (the same paths).
 if [ "${1:-}" = verify ]; then
   WAITING=/run/osconf/verify-waiting
   GO=/run/osconf/verify-go
   RESULT=/run/osconf/verify-result
-  HANDOFF_LOCK=/run/osconf/verify-handoff.lock
+  LOCK=/run/osconf/apply.lock
   run_verify() {
     echo "osconf-verify: $1; running osconf verify"
     exec osconf verify
@@ -29,13 +29,24 @@ if [ "${1:-}" = verify ]; then
   case "$pid" in
     '' | *[!0-9]*) run_verify "$WAITING: unexpected content" ;;
   esac
+  # A WAITING left by an apply that was killed: its PID is gone, or nobody holds the apply lock.
+  kill -0 "$pid" 2>/dev/null || run_verify "osconf apply (pid $pid) is gone"
+  flock -n "$LOCK" true 2>/dev/null && run_verify "osconf apply (pid $pid) holds no lock"
   rm -f "$RESULT"
   : > "$GO" || run_verify "cannot write $GO"
   echo "osconf-verify: handed to osconf apply (pid $pid), which verifies once the stack is up"
-  # The apply holds this lock from before it wrote WAITING until its result is written; the kernel releases it
-  # however the apply ends. The bound: the step's own (lock 60 s, mount 20 s, check 60 s) and a slow machine.
-  flock -w 900 "$HANDOFF_LOCK" true || run_verify "osconf apply (pid $pid) did not finish"
+  # The apply holds the lock until its result is written; the kernel releases it however the apply ends. The
+  # bound: the step's own (mount 20 s, check 60 s) on a slow machine, inside the unit's 15 min.
+  flock -w 600 "$LOCK" true
+  waited=$?
   rm -f "$GO"
+  if [ "$waited" = 1 ]; then
+    result="failed: osconf apply (pid $pid) did not finish the verify step in 600 s"
+    printf 'osconf-verify: %s\n' "$result"
+    systemd-notify --pid=$$ --status="$result" || true
+    exit 1
+  fi
+  [ "$waited" = 0 ] || run_verify "flock failed (exit $waited)"
   code=
   result=
   if [ -f "$RESULT" ]; then
@@ -46,7 +57,7 @@ if [ "${1:-}" = verify ]; then
     0 | 1) ;;
     *) run_verify "osconf apply (pid $pid) left no result" ;;
   esac
-  echo "osconf-verify: $result"
+  printf 'osconf-verify: %s\n' "$result"
   # --pid: as for the apply's READY below, the message names this shell, alive until systemd-notify returns.
   if [ "$code" = 0 ]; then
     systemd-notify --pid=$$ --ready --status="$result" || exit 1

@@ -36,14 +36,14 @@ export async function runApply(given: ApplyOptions, out: (text: string) => void)
     dryRun,
     stack,
     lockWaitMs,
+    // systemd started this boot's apply (Type=notify): the verify step may be handed to it (handoff.ts).
+    handoffVerify: root === '/' && !dryRun && !!process.env.NOTIFY_SOCKET,
     ...faultInjection(),
   });
   await report(outcome, !!options.json, out);
   // At a systemd boot, the verify step left to a stack starting later runs in this process, already started,
   // when osconf-verify.service asks (handoff.ts). The exit code stays the apply's.
-  if (outcome.kind === 'applied' && outcome.state.pending && root === '/' && !dryRun && process.env.NOTIFY_SOCKET) {
-    await (await import('../apply/handoff.js')).serveVerifyHandoff({ settingsPath: options.config ?? null });
-  }
+  if (outcome.kind === 'applied' && outcome.handoff) await outcome.handoff.serve({ settingsPath: options.config ?? null });
   return outcome.exitCode;
 }
 

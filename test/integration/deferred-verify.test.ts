@@ -220,28 +220,36 @@ test('deferred verify: a check that fails at 3 boots counts against the retry li
   }
 });
 
-// The boot as systemd runs it (src/apply/handoff.ts): the apply, started with a NOTIFY_SOCKET, sends READY=1 and
-// stays; osconf-verify.service's start (`osconf-boot verify`, the installed sh) runs once the stack is up and
-// hands the step to that process, which sends nothing more itself. `osconf` on the sh's PATH is a stand-in that
-// records being called: the hand-off must not start a second osconf. With `kill`, the waiting apply is killed
-// (SIGKILL) before the stack starts: the sh then finds no result and runs the real `osconf verify` itself.
-async function handoff(kill: boolean): Promise<{ box: NetSandbox; out: Record<string, string> }> {
+// The boot as systemd runs it (src/apply/handoff.ts): the apply, started with a NOTIFY_SOCKET, keeps the apply
+// lock, writes its PID and sends READY=1, and stays; osconf-verify.service's start (`osconf-boot verify`, the
+// installed sh) runs once the stack is up and hands the step to that process, which sends nothing more itself.
+// `osconf` on the sh's PATH is a stand-in that records being called: the hand-off must not start a second
+// osconf. `killed`: the waiting apply is killed (SIGKILL) before the stack starts, and the sh runs the real
+// `osconf verify` itself. `rejected`: os.conf's host name is invalid (exit 3) while its network is left to
+// networkd: no READY=1 went out, so the apply must not wait for a unit that cannot start before it ends.
+type Handoff = 'handed' | 'killed' | 'rejected';
+async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<string, string> }> {
   const box = sandbox();
   try {
     box.addTmpFile('osconf-boot', readFileSync(join(repoRoot, 'dist', 'osconf-boot')), 0o755);
     box.addTmpFile('notify-socket.py', readFileSync(join(repoRoot, 'test', 'helpers', 'notify-socket.py')));
-    const fallback = kill ? 'exec /tmp/osconf "$@"' : 'echo "$*" >> /tmp/called; exit 9';
+    if (kind === 'rejected') box.addTmpFile('os.conf', text.replace(/^hostname=.*$/m, 'hostname=-bad-'));
+    const fallback = kind === 'killed' ? 'exec /tmp/osconf "$@"' : 'echo "$*" >> /tmp/called; exit 9';
     const r = await box.runInRoot(
       `mkdir -p /tmp/part/aliyun_custom_image /tmp/bin && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
-      printf '#!/bin/sh\n%s\n' '${fallback}' > /tmp/bin/osconf && chmod 0755 /tmp/bin/osconf
+      printf '#!/bin/sh\\n%s\\n' '${fallback}' > /tmp/bin/osconf && chmod 0755 /tmp/bin/osconf
       mkdir -p /run/systemd/system && mount --bind /tmp/systemctl /usr/bin/systemctl
       python3 /tmp/notify-socket.py /tmp/apply.sock /tmp/osconf apply > /tmp/apply.notify 2> /tmp/apply.log & apid=$!
-      i=0; while [ ! -e /run/osconf/verify-waiting ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-      echo "=== waiting"; cat /run/osconf/verify-waiting
-      ${kill ? 'kill -9 "$(cat /run/osconf/verify-waiting)"' : ''}
+      ${
+        kind === 'rejected'
+          ? 'wait $apid || true'
+          : 'i=0; while [ ! -e /run/osconf/verify-waiting ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done'
+      }
+      echo "=== waiting"; cat /run/osconf/verify-waiting 2>&1
+      ${kind === 'killed' ? 'kill -9 "$(cat /run/osconf/verify-waiting)"' : ''}
       umount /usr/bin/systemctl && rm -rf /run/systemd/system
       ${startStack.networkd}
-      echo "=== verify"; PATH=/tmp/bin:$PATH python3 /tmp/notify-socket.py /tmp/verify.sock /tmp/osconf-boot verify 2>&1
+      ${kind === 'rejected' ? '' : 'echo "=== verify"; PATH=/tmp/bin:$PATH python3 /tmp/notify-socket.py /tmp/verify.sock /tmp/osconf-boot verify 2>&1'}
       wait $apid || true
       echo "=== apply"; cat /tmp/apply.notify
       echo "=== apply.log"; cat /tmp/apply.log
@@ -264,7 +272,7 @@ async function handoff(kill: boolean): Promise<{ box: NetSandbox; out: Record<st
 const notified = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!) as { messages: string[]; code: number };
 
 test('verify hand-off: at a systemd boot the apply stays after READY=1 and runs the step when osconf-verify.service asks; no second osconf starts', async (t) => {
-  const { box, out } = await handoff(false);
+  const { box, out } = await handoff('handed');
   try {
     const apply = notified(out.apply!);
     const pid = out.waiting!.trim();
@@ -293,22 +301,38 @@ test('verify hand-off: at a systemd boot the apply stays after READY=1 and runs 
     t.is(report.status, 'done');
     t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
     t.notRegex(out.partition!, /os\.conf/);
-    t.deepEqual(out.run!.trim().split('\n').filter((f) => f.startsWith('verify-')), ['verify-handoff.lock']);
+    t.deepEqual(out.run!.trim().split('\n').filter((f) => f.startsWith('verify-')), [], 'no hand-off file left, no marker');
   } finally {
     box.destroy();
   }
 });
 
 test('verify hand-off: when the waiting apply is gone (killed), osconf-verify.service runs osconf verify itself and passes', async (t) => {
-  const { box, out } = await handoff(true);
+  const { box, out } = await handoff('killed');
   try {
-    t.regex(out.verify!, /^osconf-verify: osconf apply \(pid \d+\) left no result; running osconf verify$/m, out.verify);
+    t.regex(out.verify!, /^osconf-verify: osconf apply \(pid \d+\) is gone; running osconf verify$/m, out.verify);
     const verify = notified(out.verify!);
     t.is(verify.code, 0, out.verify);
     t.regex(verify.messages.join('\n'), /^STATUS=verified: network live; os\.conf removed$/m);
     const report = JSON.parse(out.status!) as { verify: { result: string } };
     t.is(report.verify.result, 'passed');
     t.notRegex(out.partition!, /os\.conf/);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('verify hand-off: an apply that ends without READY=1 (os.conf rejected, its network left to networkd) does not wait for osconf-verify.service', async (t) => {
+  const { box, out } = await handoff('rejected');
+  try {
+    const apply = notified(out.apply!);
+    t.is(apply.code, 3, out['apply.log']);
+    t.false(apply.messages.some((m) => /^READY=1$/m.test(m)), JSON.stringify(apply.messages));
+    t.regex(out.waiting!, /No such file/, 'no hand-off opened');
+    // The network was left pending all the same (its marker stays for osconf-verify.service's own run).
+    t.true(out.run!.split('\n').includes('verify-pending'), out.run);
+    t.notRegex(out['apply.log']!, /verify: waiting/);
+    t.deepEqual(out.run!.trim().split('\n').filter((f) => f.startsWith('verify-') && f !== 'verify-pending'), []);
   } finally {
     box.destroy();
   }

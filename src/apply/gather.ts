@@ -122,9 +122,11 @@ async function services(host: Host): Promise<ServiceState> {
   const systemd = host.live && (await host.info('/run/systemd/system')) !== null;
   const active = new Set<string>();
   const enabled = new Set<string>();
+  const masked = new Set<string>();
   if (systemd) {
     // One call for all units (each exec is slow this early at boot): blocks of Id=, ActiveState=, UnitFileState=.
-    const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service', 'networking.service', 'systemd-resolved.service', 'systemd-hostnamed.service'];
+    // osconf-verify.service: whether it is still to run (the verify hand-off, handoff.ts).
+    const units = ['systemd-networkd.service', 'NetworkManager.service', 'wickedd.service', 'wicked.service', 'network.service', 'networking.service', 'systemd-resolved.service', 'systemd-hostnamed.service', 'osconf-verify.service'];
     const r = await host.exec(['systemctl', 'show', '-p', 'Id,ActiveState,UnitFileState', ...units]).catch(() => null);
     for (const block of (r?.stdout ?? '').split(/\n\s*\n/)) {
       const fields = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
@@ -132,13 +134,14 @@ async function services(host: Host): Promise<ServiceState> {
       if (!id || !units.includes(id)) continue;
       if (fields.ActiveState === 'active') active.add(id);
       if (fields.UnitFileState === 'enabled' || fields.UnitFileState === 'enabled-runtime') enabled.add(id);
+      if (fields.UnitFileState === 'masked' || fields.UnitFileState === 'masked-runtime') masked.add(id);
     }
   } else if (host.live && ((await host.info('/usr/bin/nmcli')) !== null || (await host.info('/bin/nmcli')) !== null)) {
     // Without systemd (sysvinit, containers) NetworkManager may still run: ask it.
     const r = await host.exec(['nmcli', '-t', '-f', 'RUNNING', 'general'], { timeoutMs: 5_000 }).catch(() => null);
     if (r?.code === 0 && r.stdout.trim() === 'running') active.add('NetworkManager.service');
   }
-  return { systemd, active, enabled };
+  return { systemd, active, enabled, masked };
 }
 
 export async function readLiveNetwork(host: Host): Promise<LiveNetwork | null> {

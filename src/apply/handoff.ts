@@ -7,10 +7,12 @@
 //                                                  creates GO, waits for the apply lock (flock -w)
 //   sees GO: runs the verify step, writes RESULT
 //   removes WAITING, releases the lock             reads RESULT: sends its status, exits with its code
-// Without a waiting apply, or without a RESULT once the lock is free (the apply gave up before GO, or was
-// killed), the sh runs `osconf verify`, which does the same step in its own process: the hand-off only saves
-// time. Once GO is taken a RESULT is always written, failures included. The apply's exit code stays the
-// apply's; the verify's result is osconf-verify.service's.
+// Without a waiting apply, or when the lock is free again with GO still there (the apply gave up or was killed
+// before taking it), the sh runs `osconf verify`, which does the same step in its own process: the hand-off
+// only saves time. Once GO is taken the apply owes a RESULT (a failed one when the step threw); taken and
+// unanswered (killed part way, RESULT not written), the sh fails the unit. The apply's exit code stays the
+// apply's; the verify's result is osconf-verify.service's. Opened only while osconf-verify.service is still
+// to run (pipeline.ts): a restart of osconf.service after boot does not start it again.
 import { DEFERRED_VERIFY_TIMEOUT_MS, runDeferredVerify, VERIFY_MARKER } from './deferred.js';
 import type { Host } from '../host/host.js';
 import { waitForPath } from '../host/wait-path.js';

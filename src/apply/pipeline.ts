@@ -217,13 +217,25 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
       const path = join(run.request.root, LOCK_FILE);
       const release = await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root);
-      // A successful boot apply with pending concerns keeps holding it for the verify hand-off (handoff.ts).
-      const handoff = () => !!run.request.handoffVerify && run.host.live && run.pending !== null && run.exitCode === ExitCode.ok && run.error === null;
+      // A successful boot apply with pending concerns keeps holding it for the verify hand-off (handoff.ts), when
+      // osconf-verify.service is still to run: not after it ran at boot (a restart of osconf.service does not
+      // start it again), not masked.
+      const verifyUnit = 'osconf-verify.service';
+      const svc = () => run.input?.services;
+      const handoff = () =>
+        !!run.request.handoffVerify &&
+        run.host.live &&
+        run.pending !== null &&
+        run.exitCode === ExitCode.ok &&
+        run.error === null &&
+        svc()?.systemd === true &&
+        !svc()!.active.has(verifyUnit) &&
+        !(svc()!.masked?.has(verifyUnit) ?? false);
       run.releases.push(async () => {
         if (handoff()) run.keptLock = release;
         else await release();
       });
-      // Releases run in reverse: the run is recorded after the partition is released, before the lock is, so
+      // Releases run in reverse: the run is recorded after the partition is released, before the lock is (or is kept), so
       // that `osconf status --wait` never sees the lock free and the record of the run before.
       run.releases.push(() => recordRun(run));
       return { detail: path };

@@ -31,7 +31,10 @@ if [ "${1:-}" = verify ]; then
   esac
   # A WAITING left by an apply that was killed: its PID is gone, or nobody holds the apply lock.
   kill -0 "$pid" 2>/dev/null || run_verify "osconf apply (pid $pid) is gone"
-  flock -n "$LOCK" true 2>/dev/null && run_verify "osconf apply (pid $pid) holds no lock"
+  # Exit 1: held. 0: free (a left-over PID file); anything else: flock itself failed.
+  flock -n "$LOCK" true 2>/dev/null
+  held=$?
+  [ "$held" = 1 ] || run_verify "osconf apply (pid $pid) holds no lock (flock -n: exit $held)"
   rm -f "$RESULT"
   : > "$GO" || run_verify "cannot write $GO"
   echo "osconf-verify: handed to osconf apply (pid $pid), which verifies once the stack is up"
@@ -39,6 +42,9 @@ if [ "${1:-}" = verify ]; then
   # bound: the step's own (mount 20 s, check 60 s) on a slow machine, inside the unit's 15 min.
   flock -w 600 "$LOCK" true
   waited=$?
+  # The apply removes the go file when it takes the step: from then on it owes a result.
+  taken=yes
+  [ -e "$GO" ] && taken=no
   rm -f "$GO"
   if [ "$waited" = 1 ]; then
     result="failed: osconf apply (pid $pid) did not finish the verify step in 600 s"
@@ -55,7 +61,15 @@ if [ "${1:-}" = verify ]; then
   fi
   case "$code" in
     0 | 1) ;;
-    *) run_verify "osconf apply (pid $pid) left no result" ;;
+    *)
+      [ "$taken" = yes ] || run_verify "osconf apply (pid $pid) ended before it took the step"
+      # Taken and unanswered (killed part way, or the result not written): `osconf verify` could now find
+      # nothing pending and pass; the unit fails instead, and the apply's journal says why.
+      result="failed: osconf apply (pid $pid) took the verify step but left no result (see journalctl -u osconf)"
+      printf 'osconf-verify: %s\n' "$result"
+      systemd-notify --pid=$$ --status="$result" || true
+      exit 1
+      ;;
   esac
   printf 'osconf-verify: %s\n' "$result"
   # --pid: as for the apply's READY below, the message names this shell, alive until systemd-notify returns.

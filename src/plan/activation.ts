@@ -14,6 +14,8 @@ export interface ServiceState {
   active: ReadonlySet<string>;
   /** Units systemd will start (enabled), for the boot case: the stack starts after osconf. */
   enabled?: ReadonlySet<string>;
+  /** Units masked (systemctl(1) `UnitFileState=masked` or `masked-runtime`): systemd never starts them. */
+  masked?: ReadonlySet<string>;
 }
 
 export interface Activation {

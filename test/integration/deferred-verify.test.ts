@@ -16,12 +16,14 @@ const text = readFileSync(join(examplesDir, 'vpc.conf'), 'utf8');
 const config = readOsConf(text).config;
 
 // What systemd answers early at boot: the stack's unit enabled, nothing started yet.
-const systemctl = (unit: string) => `#!/bin/sh
+// With verifyRan, osconf-verify.service is active already: a restart of osconf.service after boot.
+const systemctl = (unit: string, verifyRan = false) => `#!/bin/sh
 [ "$1" = show ] || exit 0
 shift 3
 for u in "$@"; do
   state=disabled; [ "$u" = ${unit} ] && state=enabled
-  printf 'Id=%s\\nActiveState=inactive\\nUnitFileState=%s\\n\\n' "$u" "$state"
+  active=inactive; [ "$u" = osconf-verify.service ] && [ ${verifyRan ? 1 : 0} = 1 ] && active=active
+  printf 'Id=%s\\nActiveState=%s\\nUnitFileState=%s\\n\\n' "$u" "$active" "$state"
 done
 `;
 type Stack = 'networkd' | 'eni';
@@ -227,13 +229,15 @@ test('deferred verify: a check that fails at 3 boots counts against the retry li
 // osconf. `killed`: the waiting apply is killed (SIGKILL) before the stack starts, and the sh runs the real
 // `osconf verify` itself. `rejected`: os.conf's host name is invalid (exit 3) while its network is left to
 // networkd: no READY=1 went out, so the apply must not wait for a unit that cannot start before it ends.
-type Handoff = 'handed' | 'killed' | 'rejected';
+// `verify-ran`: osconf-verify.service ran already (a restart after boot): nothing will ask, so no hand-off.
+type Handoff = 'handed' | 'killed' | 'rejected' | 'verify-ran';
 async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<string, string> }> {
   const box = sandbox();
   try {
     box.addTmpFile('osconf-boot', readFileSync(join(repoRoot, 'dist', 'osconf-boot')), 0o755);
     box.addTmpFile('notify-socket.py', readFileSync(join(repoRoot, 'test', 'helpers', 'notify-socket.py')));
     if (kind === 'rejected') box.addTmpFile('os.conf', text.replace(/^hostname=.*$/m, 'hostname=-bad-'));
+    if (kind === 'verify-ran') box.addTmpFile('systemctl', systemctl(stackUnit.networkd, true), 0o755);
     const fallback = kind === 'killed' ? 'exec /tmp/osconf "$@"' : 'echo "$*" >> /tmp/called; exit 9';
     const r = await box.runInRoot(
       `mkdir -p /tmp/part/aliyun_custom_image /tmp/bin && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
@@ -241,7 +245,7 @@ async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<st
       mkdir -p /run/systemd/system && mount --bind /tmp/systemctl /usr/bin/systemctl
       python3 /tmp/notify-socket.py /tmp/apply.sock /tmp/osconf apply > /tmp/apply.notify 2> /tmp/apply.log & apid=$!
       ${
-        kind === 'rejected'
+        kind === 'rejected' || kind === 'verify-ran'
           ? 'wait $apid || true'
           : 'i=0; while [ ! -e /run/osconf/verify-waiting ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done'
       }
@@ -249,7 +253,7 @@ async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<st
       ${kind === 'killed' ? 'kill -9 "$(cat /run/osconf/verify-waiting)"' : ''}
       umount /usr/bin/systemctl && rm -rf /run/systemd/system
       ${startStack.networkd}
-      ${kind === 'rejected' ? '' : 'echo "=== verify"; PATH=/tmp/bin:$PATH python3 /tmp/notify-socket.py /tmp/verify.sock /tmp/osconf-boot verify 2>&1'}
+      ${kind === 'rejected' || kind === 'verify-ran' ? '' : 'echo "=== verify"; PATH=/tmp/bin:$PATH python3 /tmp/notify-socket.py /tmp/verify.sock /tmp/osconf-boot verify 2>&1'}
       wait $apid || true
       echo "=== apply"; cat /tmp/apply.notify
       echo "=== apply.log"; cat /tmp/apply.log
@@ -333,6 +337,20 @@ test('verify hand-off: an apply that ends without READY=1 (os.conf rejected, its
     t.true(out.run!.split('\n').includes('verify-pending'), out.run);
     t.notRegex(out['apply.log']!, /verify: waiting/);
     t.deepEqual(out.run!.trim().split('\n').filter((f) => f.startsWith('verify-') && f !== 'verify-pending'), []);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('verify hand-off: not when osconf-verify.service ran already (osconf.service restarted after boot): the apply ends after READY=1', async (t) => {
+  const { box, out } = await handoff('verify-ran');
+  try {
+    const apply = notified(out.apply!);
+    t.is(apply.code, 0, out['apply.log']);
+    t.true(apply.messages.some((m) => /^READY=1$/m.test(m)), JSON.stringify(apply.messages));
+    t.regex(out.waiting!, /No such file/, 'no hand-off opened');
+    t.notRegex(out['apply.log']!, /verify: waiting/);
+    t.true(out.run!.split('\n').includes('verify-pending'), 'left for osconf verify, as before the hand-off');
   } finally {
     box.destroy();
   }

@@ -220,17 +220,11 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       // A successful boot apply with pending concerns keeps holding it for the verify hand-off (handoff.ts), when
       // osconf-verify.service is still to run: not after it ran at boot (a restart of osconf.service does not
       // start it again), not masked.
-      const verifyUnit = 'osconf-verify.service';
-      const svc = () => run.input?.services;
-      const handoff = () =>
-        !!run.request.handoffVerify &&
-        run.host.live &&
-        run.pending !== null &&
-        run.exitCode === ExitCode.ok &&
-        run.error === null &&
-        svc()?.systemd === true &&
-        !svc()!.active.has(verifyUnit) &&
-        !(svc()!.masked?.has(verifyUnit) ?? false);
+      const handoff = (): boolean => {
+        const svc = run.input?.services;
+        if (!run.request.handoffVerify || !run.host.live || run.pending === null || run.exitCode !== ExitCode.ok || run.error !== null) return false;
+        return svc?.systemd === true && !svc.active.has('osconf-verify.service') && !(svc.masked?.has('osconf-verify.service') ?? false);
+      };
       run.releases.push(async () => {
         if (handoff()) run.keptLock = release;
         else await release();

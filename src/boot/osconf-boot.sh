@@ -22,6 +22,17 @@ if [ "${1:-}" = verify ]; then
     echo "osconf-verify: $1; running osconf verify"
     exec osconf verify
   }
+  # The step's result as the unit's: one line, STATUS (READY=1 with it when it passed; --pid, as for the
+  # apply's READY below: the message names this shell, alive until systemd-notify returns), the exit code.
+  finish() {
+    printf 'osconf-verify: %s\n' "$2"
+    if [ "$1" = 0 ]; then
+      systemd-notify --pid=$$ --ready --status="$2" || exit 1
+    else
+      systemd-notify --pid=$$ --status="$2" || true
+    fi
+    exit "$1"
+  }
   [ -n "${NOTIFY_SOCKET:-}" ] || run_verify 'not started by systemd'
   [ -f "$WAITING" ] || run_verify 'no osconf apply is waiting to verify'
   pid=
@@ -46,12 +57,7 @@ if [ "${1:-}" = verify ]; then
   taken=yes
   [ -e "$GO" ] && taken=no
   rm -f "$GO"
-  if [ "$waited" = 1 ]; then
-    result="failed: osconf apply (pid $pid) did not finish the verify step in 600 s"
-    printf 'osconf-verify: %s\n' "$result"
-    systemd-notify --pid=$$ --status="$result" || true
-    exit 1
-  fi
+  [ "$waited" = 1 ] && finish 1 "failed: osconf apply (pid $pid) did not finish the verify step in 600 s"
   [ "$waited" = 0 ] || run_verify "flock failed (exit $waited)"
   code=
   result=
@@ -65,20 +71,10 @@ if [ "${1:-}" = verify ]; then
       [ "$taken" = yes ] || run_verify "osconf apply (pid $pid) ended before it took the step"
       # Taken and unanswered (killed part way, or the result not written): `osconf verify` could now find
       # nothing pending and pass; the unit fails instead, and the apply's journal says why.
-      result="failed: osconf apply (pid $pid) took the verify step but left no result (see journalctl -u osconf)"
-      printf 'osconf-verify: %s\n' "$result"
-      systemd-notify --pid=$$ --status="$result" || true
-      exit 1
+      finish 1 "failed: osconf apply (pid $pid) took the verify step but left no result (see journalctl -u osconf)"
       ;;
   esac
-  printf 'osconf-verify: %s\n' "$result"
-  # --pid: as for the apply's READY below, the message names this shell, alive until systemd-notify returns.
-  if [ "$code" = 0 ]; then
-    systemd-notify --pid=$$ --ready --status="$result" || exit 1
-  else
-    systemd-notify --pid=$$ --status="$result" || true
-  fi
-  exit "$code"
+  finish "$code" "$result"
 fi
 
 RECORD=/var/lib/osconf/located

@@ -3,6 +3,7 @@
 // systemd-notify process (the systemd-notify package; Node has no datagram unix sockets), so no progress lines
 // are sent while running. A no-op when systemd did not ask (no NOTIFY_SOCKET).
 import notifyModule from 'systemd-notify';
+import { log } from './log.js';
 
 type Notify = (opts: { ready?: boolean; status?: string }) => Promise<unknown>;
 const notify = notifyModule as unknown as Notify;
@@ -11,12 +12,27 @@ function wanted(): boolean {
   return typeof process.env.NOTIFY_SOCKET === 'string' && process.env.NOTIFY_SOCKET !== '';
 }
 
-/** The run's closing status without readiness (a failed run). */
-export async function notifyStatus(status: string): Promise<void> {
-  if (wanted()) await notify({ status }).catch(() => undefined);
+/**
+ * Sends one message; false when systemd-notify could not be started or exited non-zero (sd_notify(3) failed,
+ * or its barrier found systemd had not read the message within 5 s: systemd-notify(1)), logged as a warning.
+ */
+async function send(message: { ready?: boolean; status: string }): Promise<boolean> {
+  try {
+    await notify(message);
+    return true;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    log().warn(`systemd-notify${message.ready ? ' --ready' : ''} failed: ${why.trim() || 'no message'}`);
+    return false;
+  }
 }
 
-/** Readiness and the run's closing status, in one message. */
-export async function notifyReady(status: string): Promise<void> {
-  if (wanted()) await notify({ ready: true, status }).catch(() => undefined);
+/** The run's closing status without readiness (a failed run). True when sent, or when systemd did not ask. */
+export async function notifyStatus(status: string): Promise<boolean> {
+  return wanted() ? send({ status }) : true;
+}
+
+/** Readiness and the run's closing status, in one message. True when sent, or when systemd did not ask. */
+export async function notifyReady(status: string): Promise<boolean> {
+  return wanted() ? send({ ready: true, status }) : true;
 }

@@ -13,10 +13,15 @@
 // unanswered (killed part way, RESULT not written), the sh fails the unit. The apply's exit code stays the
 // apply's; the verify's result is osconf-verify.service's. Opened only while osconf-verify.service is still
 // to run (pipeline.ts): a restart of osconf.service after boot does not start it again.
+// A READY=1 systemd did not take (systemd-notify failed, or the message was dropped) would hold the unit in
+// "activating", and network-pre.target and the stacks behind it, until the wait ends: while GO has not come,
+// the apply looks at its unit's ActiveState every READY_CHECK_MS and sends READY=1 again while it is still
+// activating; after READY_RESENDS it stops waiting, so the boot goes on.
 import { DEFERRED_VERIFY_TIMEOUT_MS, runDeferredVerify, VERIFY_MARKER } from './deferred.js';
 import type { Host } from '../host/host.js';
 import { waitForPath } from '../host/wait-path.js';
 import { log } from '../log.js';
+import { notifyReady } from '../notify.js';
 
 /** The waiting apply's PID; present from before READY=1 until it ends (the sh checks it is alive). */
 export const HANDOFF_WAITING = '/run/osconf/verify-waiting';
@@ -32,6 +37,15 @@ export const HANDOFF_RESULT = '/run/osconf/verify-result';
  */
 export const HANDOFF_WAIT_MS = 300_000;
 
+/**
+ * While waiting, how often (milliseconds) the apply looks at its unit's ActiveState (`systemctl show`) until it
+ * sees systemd took READY=1: osconf-verify.service asks within seconds of the stack starting, so only a slow
+ * stack, or a lost READY=1, costs these commands.
+ */
+export const READY_CHECK_MS = 10_000;
+/** READY=1 is sent again at most this many times; still activating after that, the apply stops waiting. */
+export const READY_RESENDS = 3;
+
 export type HandoffOutcome = 'verified' | 'not-asked' | 'failed';
 
 export interface VerifyHandoff {
@@ -41,7 +55,38 @@ export interface VerifyHandoff {
    * passed or failed, was written), not-asked (no GO in time, or the marker went), failed (the step threw: a
    * failed RESULT with its message). Never throws.
    */
-  serve(options: { settingsPath: string | null; waitMs?: number }): Promise<HandoffOutcome>;
+  serve(options: { settingsPath: string | null; waitMs?: number; readyCheckMs?: number }): Promise<HandoffOutcome>;
+}
+
+/**
+ * The systemd unit this process runs in, from its cgroup path (cgroups(7): `/proc/PID/cgroup`, the v2 line
+ * `0::/system.slice/osconf.service` or v1's `name=systemd` one); osconf.service when none names a service.
+ */
+async function ownUnit(host: Host): Promise<string> {
+  const cgroup = (await host.read(`/proc/${process.pid}/cgroup`).catch(() => null)) ?? '';
+  return /^(?:0:|\d+:name=systemd:)[^\n]*\/([^/\n]+\.service)$/m.exec(cgroup)?.[1] ?? 'osconf.service';
+}
+
+/**
+ * Whether systemd took this process's READY=1: its unit's ActiveState (systemctl(1) show), sent again while
+ * it is `activating`. Resolves 'ready' (any other state, or systemctl failing: nothing more to learn), 'resent'
+ * or 'lost' (still activating after `resends` tries). Never throws.
+ */
+async function confirmReady(host: Host, status: string, resends: number): Promise<'ready' | 'resent' | 'lost'> {
+  try {
+    const unit = await ownUnit(host);
+    const r = await host.exec(['systemctl', 'show', '-p', 'ActiveState', '--value', unit], { timeoutMs: 10_000 });
+    if (r.code !== 0 || r.stdout.trim() !== 'activating') return 'ready';
+    if (resends >= READY_RESENDS) {
+      log().error(`verify: systemd did not take READY=1 (${unit} still activating after ${resends + 1} messages); not waiting for osconf-verify.service`);
+      return 'lost';
+    }
+    log().warn(`verify: ${unit} still activating: systemd did not take READY=1; sending it again`);
+    await notifyReady(status);
+    return 'resent';
+  } catch {
+    return 'ready';
+  }
 }
 
 /**
@@ -49,7 +94,7 @@ export interface VerifyHandoff {
  * RESULT from an earlier run of this boot are removed and WAITING written. Null when that fails (logged; the
  * lock is then released and osconf-verify.service runs `osconf verify`). Never throws.
  */
-export async function openVerifyHandoff(host: Host, release: () => Promise<void>): Promise<VerifyHandoff | null> {
+export async function openVerifyHandoff(host: Host, release: () => Promise<void>, readyStatus: string): Promise<VerifyHandoff | null> {
   try {
     for (const stale of [HANDOFF_GO, HANDOFF_RESULT]) await host.remove(stale);
     await host.write(HANDOFF_WAITING, `${process.pid}\n`, { mode: 0o644 });
@@ -60,14 +105,27 @@ export async function openVerifyHandoff(host: Host, release: () => Promise<void>
     return null;
   }
   return {
-    async serve({ settingsPath, waitMs = HANDOFF_WAIT_MS }) {
+    async serve({ settingsPath, waitMs = HANDOFF_WAIT_MS, readyCheckMs = READY_CHECK_MS }) {
       try {
         log().info(`verify: waiting (at most ${Math.round(waitMs / 1000)} s) for osconf-verify.service to start once the network stack is up`);
-        // The marker gone: nothing is pending any more (removed by hand).
-        const markerGone = async () => (await host.info(VERIFY_MARKER)) === null;
+        // Monotonic: the clock may be set while the boot goes on.
+        const started = performance.now();
+        // Whether systemd took READY=1 (unknown until looked at), and how often it was sent again.
+        const readiness = { seen: 'unknown' as 'unknown' | 'ready' | 'lost', resends: 0, checking: false };
+        const stopWaiting = async (): Promise<boolean> => {
+          // The marker gone: nothing is pending any more (removed by hand).
+          if ((await host.info(VERIFY_MARKER)) === null) return true;
+          if (readiness.seen !== 'unknown' || readiness.checking || performance.now() - started < readyCheckMs * (readiness.resends + 1)) return false;
+          readiness.checking = true;
+          const seen = await confirmReady(host, readyStatus, readiness.resends);
+          readiness.checking = false;
+          if (seen === 'resent') readiness.resends++;
+          else readiness.seen = seen;
+          return seen === 'lost';
+        };
         const at = host.root === '/' ? HANDOFF_GO : `${host.root}${HANDOFF_GO}`;
-        if (!(await waitForPath(at, waitMs, markerGone))) {
-          log().info('verify: osconf-verify.service did not ask; it runs osconf verify itself');
+        if (!(await waitForPath(at, waitMs, stopWaiting))) {
+          if (readiness.seen !== 'lost') log().info('verify: osconf-verify.service did not ask; it runs osconf verify itself');
           return 'not-asked';
         }
         let code: number;

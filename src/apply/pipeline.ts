@@ -558,9 +558,10 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
   }
   const state = run.state!;
   const summary = run.outcomes.map((o) => `${o.concern} ${o.result}`).join(', ');
+  const readyStatus = `applied: ${summary}; os.conf ${run.osConf}`;
   // Opened before READY=1: osconf-verify.service, which starts after it, then always finds the waiting apply.
-  const handoff = run.keptLock ? await (await import('./handoff.js')).openVerifyHandoff(host, run.keptLock) : undefined;
-  if (run.exitCode === ExitCode.ok) await notifyReady(`applied: ${summary}; os.conf ${run.osConf}`);
+  const handoff = run.keptLock ? await (await import('./handoff.js')).openVerifyHandoff(host, run.keptLock, readyStatus) : undefined;
+  if (run.exitCode === ExitCode.ok) await notifyReady(readyStatus);
   else await notifyStatus(`${run.exitCode === ExitCode.rejected ? 'os.conf rejected' : 'failed'}: ${summary}; os.conf ${run.osConf}`);
   return { kind: 'applied', state, result: run.result!, exitCode: run.exitCode, steps, ...(handoff ? { handoff } : {}) };
 }

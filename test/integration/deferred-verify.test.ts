@@ -19,6 +19,8 @@ const config = readOsConf(text).config;
 // With verifyRan, osconf-verify.service is active already: a restart of osconf.service after boot.
 const systemctl = (unit: string, verifyRan = false) => `#!/bin/sh
 [ "$1" = show ] || exit 0
+# The waiting apply's look at its own unit: the state notify-socket.py keeps (NOTIFY_STATE).
+if [ "$3" = ActiveState ] && [ "$4" = --value ]; then cat /tmp/unit-state 2>/dev/null || echo inactive; exit 0; fi
 shift 3
 for u in "$@"; do
   state=disabled; [ "$u" = ${unit} ] && state=enabled
@@ -230,7 +232,9 @@ test('deferred verify: a check that fails at 3 boots counts against the retry li
 // `osconf verify` itself. `rejected`: os.conf's host name is invalid (exit 3) while its network is left to
 // networkd: no READY=1 went out, so the apply must not wait for a unit that cannot start before it ends.
 // `verify-ran`: osconf-verify.service ran already (a restart after boot): nothing will ask, so no hand-off.
-type Handoff = 'handed' | 'killed' | 'rejected' | 'verify-ran';
+// `ready-lost`: systemd drops the apply's READY=1 (the unit stays activating): the apply sees it and sends it
+// again. `ready-never`: systemd takes none: the apply stops waiting, and osconf-verify.service verifies itself.
+type Handoff = 'handed' | 'killed' | 'rejected' | 'verify-ran' | 'ready-lost' | 'ready-never';
 async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<string, string> }> {
   const box = sandbox();
   try {
@@ -238,19 +242,23 @@ async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<st
     box.addTmpFile('notify-socket.py', readFileSync(join(repoRoot, 'test', 'helpers', 'notify-socket.py')));
     if (kind === 'rejected') box.addTmpFile('os.conf', text.replace(/^hostname=.*$/m, 'hostname=-bad-'));
     if (kind === 'verify-ran') box.addTmpFile('systemctl', systemctl(stackUnit.networkd, true), 0o755);
-    const fallback = kind === 'killed' ? 'exec /tmp/osconf "$@"' : 'echo "$*" >> /tmp/called; exit 9';
+    const fallback = kind === 'killed' || kind === 'ready-never' ? 'exec /tmp/osconf "$@"' : 'echo "$*" >> /tmp/called; exit 9';
+    const dropReady = { 'ready-lost': 1, 'ready-never': 99 }[kind as string] ?? 0;
     const r = await box.runInRoot(
       `mkdir -p /tmp/part/aliyun_custom_image /tmp/bin && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
       printf '#!/bin/sh\\n%s\\n' '${fallback}' > /tmp/bin/osconf && chmod 0755 /tmp/bin/osconf
       mkdir -p /run/systemd/system && mount --bind /tmp/systemctl /usr/bin/systemctl
-      python3 /tmp/notify-socket.py /tmp/apply.sock /tmp/osconf apply > /tmp/apply.notify 2> /tmp/apply.log & apid=$!
+      NOTIFY_DROP_READY=${dropReady} NOTIFY_STATE=/tmp/unit-state python3 /tmp/notify-socket.py /tmp/apply.sock /tmp/osconf apply > /tmp/apply.notify 2> /tmp/apply.log & apid=$!
       ${
         kind === 'rejected' || kind === 'verify-ran'
           ? 'wait $apid || true'
           : 'i=0; while [ ! -e /run/osconf/verify-waiting ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done'
       }
+      ${kind === 'ready-lost' ? 'i=0; while [ "$(cat /tmp/unit-state)" != active ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done' : ''}
+      ${kind === 'ready-never' ? 'wait $apid || true' : ''}
+      echo "=== unit-state"; cat /tmp/unit-state
       echo "=== waiting"; cat /run/osconf/verify-waiting 2>&1
-      ${kind === 'killed' ? 'kill -9 "$(cat /run/osconf/verify-waiting)"' : ''}
+      ${kind === 'killed' ? 'k=$(cat /run/osconf/verify-waiting); kill -9 "$k"; i=0; while kill -0 "$k" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done' : ''}
       umount /usr/bin/systemctl && rm -rf /run/systemd/system
       ${startStack.networkd}
       ${kind === 'rejected' || kind === 'verify-ran' ? '' : 'echo "=== verify"; PATH=/tmp/bin:$PATH python3 /tmp/notify-socket.py /tmp/verify.sock /tmp/osconf-boot verify 2>&1'}
@@ -357,6 +365,43 @@ test('verify hand-off: not when osconf-verify.service ran already (osconf.servic
     t.is(apply.code, 0, out['apply.log']);
     t.true(apply.messages.some((m) => /^READY=1$/m.test(m)), JSON.stringify(apply.messages));
     checkNoHandoff(t, out);
+  } finally {
+    box.destroy();
+  }
+});
+
+test('verify hand-off: when systemd drops the apply READY=1 (the unit still activating), the apply sees it and sends it again, then verifies as asked', async (t) => {
+  const { box, out } = await handoff('ready-lost');
+  try {
+    const apply = notified(out.apply!);
+    t.is(apply.code, 0, out['apply.log']);
+    const ready = apply.messages.filter((m) => /^READY=1$/m.test(m));
+    t.is(ready.length, 2, JSON.stringify(apply.messages));
+    t.is(ready[1], ready[0], 'the same READY=1 and STATUS again');
+    t.regex(out['apply.log']!, /verify: \S+ still activating: systemd did not take READY=1; sending it again/);
+    t.is(out['unit-state']!.trim(), 'active');
+    // Then the hand-off as usual: the step ran in the apply, no second osconf.
+    t.regex(out.verify!, /^osconf-verify: handed to osconf apply \(pid \d+\)/m);
+    t.regex(out.verify!, /^osconf-verify: verified: network live; os\.conf removed$/m);
+    t.is(out.called!.trim(), '', 'no second osconf');
+    t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
+  } finally {
+    box.destroy();
+  }
+});
+
+test('verify hand-off: when systemd takes no READY=1 at all, the apply stops waiting after its resends (the boot goes on), and osconf-verify.service verifies itself', async (t) => {
+  const { box, out } = await handoff('ready-never');
+  try {
+    const apply = notified(out.apply!);
+    t.is(apply.code, 0, out['apply.log']);
+    t.is(apply.messages.filter((m) => /^READY=1$/m.test(m)).length, 4, JSON.stringify(apply.messages));
+    t.regex(out['apply.log']!, /verify: systemd did not take READY=1 \(\S+ still activating after 4 messages\); not waiting for osconf-verify\.service/);
+    t.regex(out.waiting!, /No such file/, 'the hand-off closed');
+    t.regex(out.verify!, /^osconf-verify: no osconf apply is waiting to verify; running osconf verify$/m, out.verify);
+    t.regex(notified(out.verify!).messages.join('\n'), /^STATUS=verified: network live; os\.conf removed$/m);
+    const report = JSON.parse(out.status!) as { verify: { result: string } };
+    t.is(report.verify.result, 'passed');
   } finally {
     box.destroy();
   }

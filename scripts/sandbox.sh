@@ -5,7 +5,8 @@
 #
 #   sandbox.sh net-add NAME [NIC=MAC ...]  network namespace NAME with veth NICs at those MACs, their peers (up)
 #                                          in NAME-peer, so nothing but the test's own addresses answers there
-#   sandbox.sh net-del NAME                removes NAME and NAME-peer (their NICs go with them)
+#   sandbox.sh net-del NAME                ends the processes left in NAME and NAME-peer, then removes them
+#                                          (their NICs go with them)
 #   sandbox.sh run --netns NAME -- COMMAND [ARG...]    COMMAND in NAME
 #   sandbox.sh run --no-network -- COMMAND [ARG...]    COMMAND in a fresh, empty network namespace
 #   sandbox.sh run --host-network -- COMMAND [ARG...]  this machine's network, for apt and debootstrap only:
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '6,12p' "$0" >&2
+  sed -n '6,13p' "$0" >&2
   exit 2
 }
 
@@ -67,6 +68,19 @@ case "${1:-}" in
   net-del)
     name=${2:-}
     [ -n "$name" ] || usage
+    # Daemons a test started inside (a stack, dbus-daemon --fork, systemd-resolved) outlive its script: ended
+    # here, by the PIDs the kernel lists in these namespaces (ip-netns(8) pids), before the namespaces go.
+    for ns in "$name" "$name-peer"; do
+      for signal in TERM KILL; do
+        mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)
+        [ "${#pids[@]}" -gt 0 ] || break
+        kill "-$signal" "${pids[@]}" 2>/dev/null || true
+        for _ in $(seq 1 20); do
+          [ -n "$(ip netns pids "$ns" 2>/dev/null || true)" ] || break
+          sleep 0.1
+        done
+      done
+    done
     ip netns del "$name" 2>/dev/null || true
     ip netns del "$name-peer" 2>/dev/null || true
     ;;

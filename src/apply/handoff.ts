@@ -15,8 +15,8 @@
 // to run (pipeline.ts): a restart of osconf.service after boot does not start it again.
 // A READY=1 systemd did not take (systemd-notify failed, or the message was dropped) would hold the unit in
 // "activating", and network-pre.target and the stacks behind it, until the wait ends: while GO has not come,
-// the apply looks at its unit's ActiveState every READY_CHECK_MS and sends READY=1 again while it is still
-// activating; after READY_RESENDS it stops waiting, so the boot goes on.
+// the apply looks at its unit's state every READY_CHECK_MS and sends READY=1 again while it is still in its
+// start; after READY_RESENDS, still in its start, it stops waiting, so the boot goes on.
 import { DEFERRED_VERIFY_TIMEOUT_MS, runDeferredVerify, VERIFY_MARKER } from './deferred.js';
 import type { Host } from '../host/host.js';
 import { waitForPath } from '../host/wait-path.js';
@@ -59,42 +59,40 @@ export interface VerifyHandoff {
 }
 
 /**
- * The systemd unit this process runs in, from its cgroup path (cgroups(7): `/proc/PID/cgroup`, the v2 line
- * `0::/system.slice/osconf.service` or v1's `name=systemd` one); osconf.service when none names a service.
+ * The systemd service a `/proc/PID/cgroup` text names (cgroups(7)): the unified line `0::/system.slice/x.service`
+ * or the legacy/hybrid `N:name=systemd:/system.slice/x.service`. Null when neither names a service (a scope,
+ * the root cgroup, no systemd).
  */
-async function ownUnit(host: Host): Promise<string> {
-  const cgroup = (await host.read(`/proc/${process.pid}/cgroup`).catch(() => null)) ?? '';
-  return /^(?:0:|\d+:name=systemd:)[^\n]*\/([^/\n]+\.service)$/m.exec(cgroup)?.[1] ?? 'osconf.service';
+export function serviceOfCgroup(text: string): string | null {
+  return /^(?:0:|\d+:name=systemd:)[^\n]*\/([^/\n]+\.service)$/m.exec(text)?.[1] ?? null;
 }
 
 /**
- * Whether systemd took this process's READY=1: its unit's ActiveState (systemctl(1) show), sent again while
- * it is `activating`. Resolves 'ready' (any other state, or systemctl failing: nothing more to learn), 'resent'
- * or 'lost' (still activating after `resends` tries). Never throws.
+ * One look at whether systemd took READY=1 (systemctl(1) show, ActiveState and SubState; systemd.service(5)):
+ * 'not-taken' while the unit is activating in its start (Type=notify before READY=1), 'taken' in any other state
+ * (active, or activating in a later start phase such as ExecStartPost=), 'unknown' when systemctl failed.
+ * Never throws.
  */
-async function confirmReady(host: Host, status: string, resends: number): Promise<'ready' | 'resent' | 'lost'> {
-  try {
-    const unit = await ownUnit(host);
-    const r = await host.exec(['systemctl', 'show', '-p', 'ActiveState', '--value', unit], { timeoutMs: 10_000 });
-    if (r.code !== 0 || r.stdout.trim() !== 'activating') return 'ready';
-    if (resends >= READY_RESENDS) {
-      log().error(`verify: systemd did not take READY=1 (${unit} still activating after ${resends + 1} messages); not waiting for osconf-verify.service`);
-      return 'lost';
-    }
-    log().warn(`verify: ${unit} still activating: systemd did not take READY=1; sending it again`);
-    await notifyReady(status);
-    return 'resent';
-  } catch {
-    return 'ready';
-  }
+async function lookAtReadiness(host: Host, unit: string): Promise<'taken' | 'not-taken' | 'unknown'> {
+  const r = await host.exec(['systemctl', 'show', '-p', 'ActiveState', '-p', 'SubState', unit], { timeoutMs: 10_000 }).catch(() => null);
+  if (!r || r.code !== 0) return 'unknown';
+  const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(r.stdout)?.[1]?.trim();
+  const active = value('ActiveState');
+  if (active === undefined) return 'unknown';
+  return active === 'activating' && value('SubState') === 'start' ? 'not-taken' : 'taken';
 }
 
 /**
- * Opens the hand-off on a live `host` with the apply lock the run kept (`release` frees it): stale GO and
- * RESULT from an earlier run of this boot are removed and WAITING written. Null when that fails (logged; the
- * lock is then released and osconf-verify.service runs `osconf verify`). Never throws.
+ * Opens the hand-off on a live `host` with what the run kept: `kept` frees it, in order (the partition's unmount
+ * when osconf mounted it, then the apply lock); `readyStatus` is the STATUS sent with READY=1, for a resend.
+ * Stale GO and RESULT from an earlier run of this boot are removed and WAITING written. Null when that fails
+ * (logged; what was kept is then freed and osconf-verify.service runs `osconf verify`). Never throws.
  */
-export async function openVerifyHandoff(host: Host, release: () => Promise<void>, readyStatus: string): Promise<VerifyHandoff | null> {
+export async function openVerifyHandoff(host: Host, kept: Array<() => Promise<void>>, readyStatus: string): Promise<VerifyHandoff | null> {
+  // Each freed once, whatever fails: the lock last, after the partition is unmounted.
+  const release = async (): Promise<void> => {
+    for (const free of kept.splice(0)) await free().catch((e: unknown) => log().warn(`verify: ${e instanceof Error ? e.message : String(e)}`));
+  };
   try {
     for (const stale of [HANDOFF_GO, HANDOFF_RESULT]) await host.remove(stale);
     await host.write(HANDOFF_WAITING, `${process.pid}\n`, { mode: 0o644 });
@@ -110,22 +108,49 @@ export async function openVerifyHandoff(host: Host, release: () => Promise<void>
         log().info(`verify: waiting (at most ${Math.round(waitMs / 1000)} s) for osconf-verify.service to start once the network stack is up`);
         // Monotonic: the clock may be set while the boot goes on.
         const started = performance.now();
-        // Whether systemd took READY=1 (unknown until looked at), and how often it was sent again.
-        const readiness = { seen: 'unknown' as 'unknown' | 'ready' | 'lost', resends: 0, checking: false };
+        // Whether systemd took READY=1: looked at every readyCheckMs until it did, sent again while it did not;
+        // a look that cannot tell (systemctl failed) sends nothing. At most READY_RESENDS + 1 looks; none once GO
+        // came (open false), nor two at once.
+        const unit = serviceOfCgroup((await host.read(`/proc/${process.pid}/cgroup`).catch(() => null)) ?? '') ?? 'osconf.service';
+        const readiness = { settled: false, lost: false, looks: 0, resends: 0, looking: false, open: true };
+        const look = async (): Promise<void> => {
+          const seen = await lookAtReadiness(host, unit);
+          readiness.looks++;
+          if (seen === 'taken' || !readiness.open) {
+            readiness.settled = true;
+            return;
+          }
+          if (seen === 'unknown') {
+            log().debug(`verify: cannot tell whether systemd took READY=1 (systemctl show ${unit} failed)`);
+            readiness.settled = readiness.looks > READY_RESENDS;
+            return;
+          }
+          if (readiness.resends >= READY_RESENDS) {
+            readiness.settled = true;
+            readiness.lost = true;
+            log().error(`verify: systemd did not take READY=1 (${unit} still activating after ${readiness.resends + 1} messages); not waiting for osconf-verify.service`);
+            return;
+          }
+          // A second READY=1 on a unit that took the first changes nothing (it acts in the start phase only).
+          log().warn(`verify: ${unit} still activating: systemd did not take READY=1; sending it again`);
+          readiness.resends++;
+          await notifyReady(readyStatus);
+        };
         const stopWaiting = async (): Promise<boolean> => {
           // The marker gone: nothing is pending any more (removed by hand).
           if ((await host.info(VERIFY_MARKER)) === null) return true;
-          if (readiness.seen !== 'unknown' || readiness.checking || performance.now() - started < readyCheckMs * (readiness.resends + 1)) return false;
-          readiness.checking = true;
-          const seen = await confirmReady(host, readyStatus, readiness.resends);
-          readiness.checking = false;
-          if (seen === 'resent') readiness.resends++;
-          else readiness.seen = seen;
-          return seen === 'lost';
+          if (readiness.settled || readiness.looking || performance.now() - started < readyCheckMs * (readiness.looks + 1)) return false;
+          readiness.looking = true;
+          await look().finally(() => {
+            readiness.looking = false;
+          });
+          return readiness.lost;
         };
         const at = host.root === '/' ? HANDOFF_GO : `${host.root}${HANDOFF_GO}`;
-        if (!(await waitForPath(at, waitMs, stopWaiting))) {
-          if (readiness.seen !== 'lost') log().info('verify: osconf-verify.service did not ask; it runs osconf verify itself');
+        const asked = await waitForPath(at, waitMs, stopWaiting);
+        readiness.open = false;
+        if (!asked) {
+          if (!readiness.lost) log().info('verify: osconf-verify.service did not ask; it runs osconf verify itself');
           return 'not-asked';
         }
         let code: number;

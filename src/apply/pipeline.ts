@@ -91,8 +91,23 @@ interface ApplyRun {
   error: unknown;
   /** The run record is written once (state.ts RunRecord). */
   recorded: boolean;
-  /** The apply lock's release, kept past the run for the verify hand-off (set by the lock's release). */
-  keptLock: (() => Promise<void>) | null;
+  /**
+   * What the verify hand-off keeps past the run (set by the releases): the apply lock's release, and the
+   * partition's unmount when osconf mounted it, so the handed step finds it mounted and the boot spends no
+   * second mount on it. Empty when there is no hand-off.
+   */
+  kept: Array<() => Promise<void>>;
+}
+
+/**
+ * Whether this run's releases keep the lock (and the partition's mount) for the verify hand-off (handoff.ts):
+ * a successful boot apply with pending concerns, while osconf-verify.service is still to run: not after it ran
+ * at boot (a restart of osconf.service does not start it again), not masked. Asked as the releases run.
+ */
+function keepsForHandoff(run: ApplyRun): boolean {
+  const svc = run.input?.services;
+  if (!run.request.handoffVerify || !run.host.live || run.pending === null || run.exitCode !== ExitCode.ok || run.error !== null) return false;
+  return svc?.systemd === true && !svc.active.has('osconf-verify.service') && !(svc.masked?.has('osconf-verify.service') ?? false);
 }
 
 const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as const, detail: 'no os.conf' } : null);
@@ -217,16 +232,9 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       if (run.request.dryRun) return { state: 'skipped', detail: 'dry run' };
       const path = join(run.request.root, LOCK_FILE);
       const release = await acquireLock(LOCK_FILE, run.request.lockWaitMs, run.request.root);
-      // A successful boot apply with pending concerns keeps holding it for the verify hand-off (handoff.ts), when
-      // osconf-verify.service is still to run: not after it ran at boot (a restart of osconf.service does not
-      // start it again), not masked.
-      const handoff = (): boolean => {
-        const svc = run.input?.services;
-        if (!run.request.handoffVerify || !run.host.live || run.pending === null || run.exitCode !== ExitCode.ok || run.error !== null) return false;
-        return svc?.systemd === true && !svc.active.has('osconf-verify.service') && !(svc.masked?.has('osconf-verify.service') ?? false);
-      };
+      // Held on for the verify hand-off (handoff.ts), released last.
       run.releases.push(async () => {
-        if (handoff()) run.keptLock = release;
+        if (keepsForHandoff(run)) run.kept.push(release);
         else await release();
       });
       // Releases run in reverse: the run is recorded after the partition is released, before the lock is (or is kept), so
@@ -244,7 +252,11 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
       }
       const located = await locate(run.host, run.settings.source);
       run.located = located;
-      run.releases.push(() => located.release());
+      // Kept mounted for the verify hand-off, which then finds it mounted (locate.ts) and unmounts it first.
+      run.releases.push(async () => {
+        if (keepsForHandoff(run)) run.kept.push(() => located.release());
+        else await located.release();
+      });
       run.confPath = join(located.base, OS_CONF_DIR, OS_CONF_NAME);
       // How to find it again, for the boot pre-check (a boot with nothing to do then starts no Node). Its blkid
       // runs beside the next steps; the record is awaited before the partition is released (releases run in
@@ -525,7 +537,7 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     state: null,
     error: null,
     recorded: false,
-    keptLock: null,
+    kept: [],
   };
   // A step that throws leaves its error for the run record (recordRun), which runs among the releases.
   const guarded = STEPS.map((step) => ({
@@ -560,7 +572,7 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
   const summary = run.outcomes.map((o) => `${o.concern} ${o.result}`).join(', ');
   const readyStatus = `applied: ${summary}; os.conf ${run.osConf}`;
   // Opened before READY=1: osconf-verify.service, which starts after it, then always finds the waiting apply.
-  const handoff = run.keptLock ? await (await import('./handoff.js')).openVerifyHandoff(host, run.keptLock, readyStatus) : undefined;
+  const handoff = run.kept.length > 0 ? await (await import('./handoff.js')).openVerifyHandoff(host, run.kept, readyStatus) : undefined;
   if (run.exitCode === ExitCode.ok) await notifyReady(readyStatus);
   else await notifyStatus(`${run.exitCode === ExitCode.rejected ? 'os.conf rejected' : 'failed'}: ${summary}; os.conf ${run.osConf}`);
   return { kind: 'applied', state, result: run.result!, exitCode: run.exitCode, steps, ...(handoff ? { handoff } : {}) };

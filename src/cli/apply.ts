@@ -1,6 +1,6 @@
 // `osconf apply`: turns the command line into an ApplyRequest, runs the pipeline (src/apply/pipeline.ts) and
 // prints its outcome: the plan on --dry-run, else what each concern did, as text or JSON.
-import { faultInjection } from './fault-injection.js';
+import { faultInjection, readyCheckMs } from './fault-injection.js';
 import { runApplyPipeline, type ApplyOutcome } from '../apply/pipeline.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { enableLogOutputs } from '../log.js';
@@ -43,7 +43,7 @@ export async function runApply(given: ApplyOptions, out: (text: string) => void)
   await report(outcome, !!options.json, out);
   // At a systemd boot, the verify step left to a stack starting later runs in this process, already started,
   // when osconf-verify.service asks (handoff.ts). The exit code stays the apply's.
-  if (outcome.kind === 'applied' && outcome.handoff) await outcome.handoff.serve({ settingsPath: options.config ?? null });
+  if (outcome.kind === 'applied' && outcome.handoff) await outcome.handoff.serve({ settingsPath: options.config ?? null, readyCheckMs: readyCheckMs() });
   return outcome.exitCode;
 }
 

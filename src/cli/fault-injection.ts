@@ -31,3 +31,12 @@ export async function pauseAfterPlan(): Promise<void> {
   writeFileSync(`${dir}/planned`, '');
   for (let i = 0; i < 300 && !existsSync(`${dir}/continue`); i++) await new Promise((r) => setTimeout(r, 100));
 }
+
+/**
+ * OSCONF_TEST_READY_CHECK_MS=N: how often a waiting apply looks whether systemd took its READY=1 (handoff.ts
+ * READY_CHECK_MS), so the hand-off tests need not wait 10 s per look. Unset: undefined (the default).
+ */
+export function readyCheckMs(): number | undefined {
+  const ms = Number(process.env.OSCONF_TEST_READY_CHECK_MS ?? '');
+  return Number.isInteger(ms) && ms > 0 ? ms : undefined;
+}

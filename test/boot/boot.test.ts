@@ -84,6 +84,13 @@ function checkHandedOff(t: import('ava').ExecutionContext, probe: Probe): void {
   t.notRegex(probe.journal, /osconf-verify: .*; running osconf verify/);
   t.regex(probe.unitStatus, /ActiveState=active/);
   t.regex(probe.unitStatus, /ExecMainStatus=0/);
+  // The partition the apply mounted stayed mounted for the step, which found it there (no second mount), and
+  // was unmounted after it.
+  const mounts = [...probe.journal.matchAll(/osconf-boot\[\d+\]: osconf: info: locate: done: .*, mounted at (\S+)/g)].map((m) => m[1]);
+  t.is(mounts.length, 2, 'the apply and the handed step each located the partition');
+  t.regex(mounts[0] ?? '', /^\/run\/osconf\/mnt-/);
+  t.is(mounts[1], mounts[0], 'the handed step used the mount the apply kept');
+  t.is(probe.osconfMounts.trim(), '', 'nothing left mounted under /run/osconf');
 }
 
 // Every stack × classic and VPC; kernel and predictable NIC names alternate so that every stack and both

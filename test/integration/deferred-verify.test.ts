@@ -20,7 +20,15 @@ const config = readOsConf(text).config;
 const systemctl = (unit: string, verifyRan = false) => `#!/bin/sh
 [ "$1" = show ] || exit 0
 # The waiting apply's look at its own unit: the state notify-socket.py keeps (NOTIFY_STATE).
-if [ "$3" = ActiveState ] && [ "$4" = --value ]; then cat /tmp/unit-state 2>/dev/null || echo inactive; exit 0; fi
+if [ "$3" = ActiveState ] && [ "$5" = SubState ]; then
+  echo "$*" >> /tmp/looks
+  case "$(cat /tmp/unit-state 2>/dev/null)" in
+    activating) printf 'ActiveState=activating\\nSubState=start\\n' ;;
+    active) printf 'ActiveState=active\\nSubState=running\\n' ;;
+    *) printf 'ActiveState=inactive\\nSubState=dead\\n' ;;
+  esac
+  exit 0
+fi
 shift 3
 for u in "$@"; do
   state=disabled; [ "$u" = ${unit} ] && state=enabled
@@ -234,7 +242,9 @@ test('deferred verify: a check that fails at 3 boots counts against the retry li
 // `verify-ran`: osconf-verify.service ran already (a restart after boot): nothing will ask, so no hand-off.
 // `ready-lost`: systemd drops the apply's READY=1 (the unit stays activating): the apply sees it and sends it
 // again. `ready-never`: systemd takes none: the apply stops waiting, and osconf-verify.service verifies itself.
-type Handoff = 'handed' | 'killed' | 'rejected' | 'verify-ran' | 'ready-lost' | 'ready-never';
+// `ready-slow`: systemd took it and the stack is slow: the apply looks, sends nothing more, and waits on.
+// In these three the apply looks every second (OSCONF_TEST_READY_CHECK_MS) instead of every 10 s.
+type Handoff = 'handed' | 'killed' | 'rejected' | 'verify-ran' | 'ready-lost' | 'ready-never' | 'ready-slow';
 async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<string, string> }> {
   const box = sandbox();
   try {
@@ -248,7 +258,7 @@ async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<st
       `mkdir -p /tmp/part/aliyun_custom_image /tmp/bin && cp /tmp/os.conf /tmp/part/aliyun_custom_image/os.conf
       printf '#!/bin/sh\\n%s\\n' '${fallback}' > /tmp/bin/osconf && chmod 0755 /tmp/bin/osconf
       mkdir -p /run/systemd/system && mount --bind /tmp/systemctl /usr/bin/systemctl
-      NOTIFY_DROP_READY=${dropReady} NOTIFY_STATE=/tmp/unit-state python3 /tmp/notify-socket.py /tmp/apply.sock /tmp/osconf apply > /tmp/apply.notify 2> /tmp/apply.log & apid=$!
+      OSCONF_TEST_READY_CHECK_MS=${kind.startsWith('ready-') ? 1000 : ''} NOTIFY_DROP_READY=${dropReady} NOTIFY_STATE=/tmp/unit-state python3 /tmp/notify-socket.py /tmp/apply.sock /tmp/osconf apply > /tmp/apply.notify 2> /tmp/apply.log & apid=$!
       ${
         kind === 'rejected' || kind === 'verify-ran'
           ? 'wait $apid || true'
@@ -256,7 +266,9 @@ async function handoff(kind: Handoff): Promise<{ box: NetSandbox; out: Record<st
       }
       ${kind === 'ready-lost' ? 'i=0; while [ "$(cat /tmp/unit-state)" != active ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done' : ''}
       ${kind === 'ready-never' ? 'wait $apid || true' : ''}
+      ${kind === 'ready-slow' ? 'sleep 3.5' : ''}
       echo "=== unit-state"; cat /tmp/unit-state
+      echo "=== looks"; cat /tmp/looks 2>/dev/null || true
       echo "=== waiting"; cat /run/osconf/verify-waiting 2>&1
       ${kind === 'killed' ? 'k=$(cat /run/osconf/verify-waiting); kill -9 "$k"; i=0; while kill -0 "$k" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done' : ''}
       umount /usr/bin/systemctl && rm -rf /run/systemd/system
@@ -402,6 +414,24 @@ test('verify hand-off: when systemd takes no READY=1 at all, the apply stops wai
     t.regex(notified(out.verify!).messages.join('\n'), /^STATUS=verified: network live; os\.conf removed$/m);
     const report = JSON.parse(out.status!) as { verify: { result: string } };
     t.is(report.verify.result, 'passed');
+  } finally {
+    box.destroy();
+  }
+});
+
+test('verify hand-off: when systemd took READY=1 and the stack is slow, the apply looks, sends nothing more and waits on', async (t) => {
+  const { box, out } = await handoff('ready-slow');
+  try {
+    const apply = notified(out.apply!);
+    t.is(apply.code, 0, out['apply.log']);
+    t.is(apply.messages.filter((m) => /^READY=1$/m.test(m)).length, 1, JSON.stringify(apply.messages));
+    // It looked (at 1 s, its own unit: osconf.service where the cgroup names none), saw the READY=1 taken, and
+    // looked no more.
+    t.deepEqual(out.looks!.trim().split('\n'), ['show -p ActiveState -p SubState osconf.service']);
+    t.notRegex(out['apply.log']!, /READY=1/, 'no look complained');
+    t.regex(out.verify!, /^osconf-verify: handed to osconf apply \(pid \d+\)/m);
+    t.regex(out.verify!, /^osconf-verify: verified: network live; os\.conf removed$/m);
+    t.is(out.called!.trim(), '', 'no second osconf');
   } finally {
     box.destroy();
   }

@@ -68,11 +68,22 @@ case "${1:-}" in
   net-del)
     name=${2:-}
     [ -n "$name" ] || usage
+    case "$name" in
+      osconf-*) ;;
+      *) echo "sandbox.sh net-del: $name is not a namespace of ours (osconf-*)" >&2; exit 2 ;;
+    esac
     # Daemons a test started inside (a stack, dbus-daemon --fork, systemd-resolved) outlive its script: ended
-    # here, by the PIDs the kernel lists in these namespaces (ip-netns(8) pids), before the namespaces go.
+    # here, by the PIDs the kernel lists in these namespaces (ip-netns(8) pids), before the namespaces go. Never
+    # in this machine's own network namespace (a name attached to it), never this shell or PID 1.
+    own=$(stat -L -c '%d:%i' /proc/self/ns/net)
     for ns in "$name" "$name-peer"; do
+      [ -e "/run/netns/$ns" ] || continue
+      [ "$(stat -L -c '%d:%i' "/run/netns/$ns" 2>/dev/null || echo "$own")" != "$own" ] || continue
       for signal in TERM KILL; do
-        mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)
+        pids=()
+        while read -r pid; do
+          case "$pid" in '' | *[!0-9]* | 1 | "$$") ;; *) pids+=("$pid") ;; esac
+        done < <(ip netns pids "$ns" 2>/dev/null || true)
         [ "${#pids[@]}" -gt 0 ] || break
         kill "-$signal" "${pids[@]}" 2>/dev/null || true
         for _ in $(seq 1 20); do

@@ -108,29 +108,27 @@ export async function openVerifyHandoff(host: Host, kept: Array<() => Promise<vo
         log().info(`verify: waiting (at most ${Math.round(waitMs / 1000)} s) for osconf-verify.service to start once the network stack is up`);
         // Monotonic: the clock may be set while the boot goes on.
         const started = performance.now();
-        // Whether systemd took READY=1: looked at every readyCheckMs until it did, sent again while it did not;
-        // a look that cannot tell (systemctl failed) sends nothing. At most READY_RESENDS + 1 looks; none once GO
-        // came (open false), nor two at once.
+        // Whether systemd took READY=1: looked at every readyCheckMs, at most READY_RESENDS + 1 times, until it
+        // did; sent again after each look that saw it not taken. At the last look, the last state systemctl could
+        // tell decides: still not taken, the apply stops waiting. No look once GO came (open false), nor two at once.
         const unit = serviceOfCgroup((await host.read(`/proc/${process.pid}/cgroup`).catch(() => null)) ?? '') ?? 'osconf.service';
-        const readiness = { settled: false, lost: false, looks: 0, resends: 0, looking: false, open: true };
+        const readiness = { settled: false, lost: false, looks: 0, resends: 0, looking: false, open: true, known: 'unknown' as 'taken' | 'not-taken' | 'unknown' };
         const look = async (): Promise<void> => {
           const seen = await lookAtReadiness(host, unit);
           readiness.looks++;
+          if (seen !== 'unknown') readiness.known = seen;
+          else log().debug(`verify: cannot tell whether systemd took READY=1 (systemctl show ${unit} failed)`);
           if (seen === 'taken' || !readiness.open) {
             readiness.settled = true;
             return;
           }
-          if (seen === 'unknown') {
-            log().debug(`verify: cannot tell whether systemd took READY=1 (systemctl show ${unit} failed)`);
-            readiness.settled = readiness.looks > READY_RESENDS;
-            return;
-          }
-          if (readiness.resends >= READY_RESENDS) {
+          if (readiness.looks > READY_RESENDS) {
             readiness.settled = true;
-            readiness.lost = true;
-            log().error(`verify: systemd did not take READY=1 (${unit} still activating after ${readiness.resends + 1} messages); not waiting for osconf-verify.service`);
+            readiness.lost = readiness.known === 'not-taken';
+            if (readiness.lost) log().error(`verify: systemd did not take READY=1 (${unit} still activating after ${readiness.resends + 1} messages); not waiting for osconf-verify.service`);
             return;
           }
+          if (seen === 'unknown') return;
           // A second READY=1 on a unit that took the first changes nothing (it acts in the start phase only).
           log().warn(`verify: ${unit} still activating: systemd did not take READY=1; sending it again`);
           readiness.resends++;

@@ -97,17 +97,23 @@ interface ApplyRun {
    * second mount on it. Empty when there is no hand-off.
    */
   kept: Array<() => Promise<void>>;
+  /** keepsForHandoff's answer once asked (null before). */
+  handoff: boolean | null;
 }
 
 /**
- * Whether this run's releases keep the lock (and the partition's mount) for the verify hand-off (handoff.ts):
- * a successful boot apply with pending concerns, while osconf-verify.service is still to run: not after it ran
- * at boot (a restart of osconf.service does not start it again), not masked. Asked as the releases run.
+ * Whether this run's releases keep the lock and the partition's mount for the verify hand-off (handoff.ts): a
+ * successful boot apply with pending concerns, while osconf-verify.service is still to run: not after it ran
+ * at boot (a restart of osconf.service does not start it again), not masked. Decided once, at the first
+ * release (the steps are done by then), so both are kept or neither.
  */
 function keepsForHandoff(run: ApplyRun): boolean {
-  const svc = run.input?.services;
-  if (!run.request.handoffVerify || !run.host.live || run.pending === null || run.exitCode !== ExitCode.ok || run.error !== null) return false;
-  return svc?.systemd === true && !svc.active.has('osconf-verify.service') && !(svc.masked?.has('osconf-verify.service') ?? false);
+  if (run.handoff === null) {
+    const svc = run.input?.services;
+    const wanted = run.request.handoffVerify && run.host.live && run.pending !== null && run.exitCode === ExitCode.ok && run.error === null;
+    run.handoff = !!wanted && svc?.systemd === true && !svc.active.has('osconf-verify.service') && !(svc.masked?.has('osconf-verify.service') ?? false);
+  }
+  return run.handoff;
 }
 
 const noOsConf = (run: ApplyRun) => (run.file === null ? { state: 'skipped' as const, detail: 'no os.conf' } : null);
@@ -237,8 +243,8 @@ const STEPS: ReadonlyArray<Step<ApplyRun>> = [
         if (keepsForHandoff(run)) run.kept.push(release);
         else await release();
       });
-      // Releases run in reverse: the run is recorded after the partition is released, before the lock is (or is kept), so
-      // that `osconf status --wait` never sees the lock free and the record of the run before.
+      // Releases run in reverse: the run is recorded after the partition is released (or kept), before the lock is (or
+      // is kept), so that `osconf status --wait` never sees the lock free and the record of the run before.
       run.releases.push(() => recordRun(run));
       return { detail: path };
     },
@@ -538,6 +544,7 @@ export async function runApplyPipeline(request: ApplyRequest): Promise<ApplyOutc
     error: null,
     recorded: false,
     kept: [],
+    handoff: null,
   };
   // A step that throws leaves its error for the run record (recordRun), which runs among the releases.
   const guarded = STEPS.map((step) => ({

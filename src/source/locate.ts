@@ -197,8 +197,12 @@ export async function locate(host: Host, spec: SourceSpec): Promise<Located> {
     device,
     release: async () => {
       const u = await host.exec(['umount', dir], { timeoutMs: MOUNT_TIMEOUT_MS }).catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
-      if (u.code !== 0) log().warn(`failed to unmount ${dir}: ${u.stderr.trim()}`);
-      else await host.rmdir(dir).catch(() => undefined);
+      if (u.code !== 0) {
+        log().warn(`failed to unmount ${dir}: ${u.stderr.trim()}`);
+        return;
+      }
+      log().info(`unmounted ${dir}`);
+      await host.rmdir(dir).catch(() => undefined);
     },
   };
 }

@@ -84,13 +84,17 @@ function checkHandedOff(t: import('ava').ExecutionContext, probe: Probe): void {
   t.notRegex(probe.journal, /osconf-verify: .*; running osconf verify/);
   t.regex(probe.unitStatus, /ActiveState=active/);
   t.regex(probe.unitStatus, /ExecMainStatus=0/);
-  // The partition the apply mounted stayed mounted for the step, which found it there (no second mount), and
-  // was unmounted after it.
-  const mounts = [...probe.journal.matchAll(/osconf-boot\[\d+\]: osconf: info: locate: done: .*, mounted at (\S+)/g)].map((m) => m[1]);
+  // The partition the apply mounted (in osconf.service's own mount namespace: PrivateTmp=) stayed mounted for
+  // the step, which found it there (no second mount), and was unmounted once the step had recorded its result.
+  const lines = probe.journal.split('\n').filter((l) => /osconf-boot\[\d+\]: osconf: /.test(l));
+  const mounts = lines.flatMap((l) => /: info: locate: done: .*, mounted at (\S+)$/.exec(l)?.[1] ?? []);
   t.is(mounts.length, 2, 'the apply and the handed step each located the partition');
   t.regex(mounts[0] ?? '', /^\/run\/osconf\/mnt-/);
   t.is(mounts[1], mounts[0], 'the handed step used the mount the apply kept');
-  t.is(probe.osconfMounts.trim(), '', 'nothing left mounted under /run/osconf');
+  const unmounted = lines.findIndex((l) => l.endsWith(`: info: unmounted ${mounts[0]}`));
+  t.true(unmounted > lines.findIndex((l) => /: info: record: done: verify (passed|failed)$/.test(l)), 'unmounted after the step');
+  t.is(lines.filter((l) => /: info: unmounted /.test(l)).length, 1, 'one unmount');
+  t.notRegex(probe.journal, /failed to unmount/);
 }
 
 // Every stack × classic and VPC; kernel and predictable NIC names alternate so that every stack and both

@@ -235,8 +235,6 @@ export interface Probe {
   /** `systemctl show` of osconf-verify.service: StatusText, ActiveState, Result. */
   verifyUnitStatus: string;
   journal: string;
-  /** Lines of the guest's mountinfo under /run/osconf once booted (osconf-probe): none is expected. */
-  osconfMounts: string;
   analyze: string;
   unitTimes: string;
   rcOrder: string;
@@ -300,7 +298,6 @@ export function parseProbe(text: string): Probe {
     unitStatus: get('unit-status'),
     verifyUnitStatus: get('verify-unit-status'),
     journal: get('journal'),
-    osconfMounts: get('osconf-mounts'),
     analyze: get('analyze').trim(),
     unitTimes: get('unit-times'),
     rcOrder: get('rc-order'),

@@ -13,26 +13,24 @@ function wanted(): boolean {
 }
 
 /**
- * Sends one message; false when systemd-notify could not be started or exited non-zero (sd_notify(3) failed,
- * or its barrier found systemd had not read the message within 5 s: systemd-notify(1)), logged as a warning.
+ * Sends one message when systemd asked. systemd-notify failing to start or exiting non-zero (sd_notify(3)
+ * failed, or its barrier found systemd had not read the message within 5 s: systemd-notify(1)) is logged as a
+ * warning; the waiting apply looks for itself whether READY=1 was taken (handoff.ts).
  */
-async function send(message: { ready?: boolean; status: string }): Promise<boolean> {
-  try {
-    await notify(message);
-    return true;
-  } catch (e) {
+async function send(message: { ready?: boolean; status: string }): Promise<void> {
+  if (!wanted()) return;
+  await notify(message).catch((e: unknown) => {
     const why = e instanceof Error ? e.message : String(e);
     log().warn(`systemd-notify${message.ready ? ' --ready' : ''} failed: ${why.trim() || 'no message'}`);
-    return false;
-  }
+  });
 }
 
-/** The run's closing status without readiness (a failed run). True when sent, or when systemd did not ask. */
-export async function notifyStatus(status: string): Promise<boolean> {
-  return wanted() ? send({ status }) : true;
+/** The run's closing status without readiness (a failed run). */
+export async function notifyStatus(status: string): Promise<void> {
+  await send({ status });
 }
 
-/** Readiness and the run's closing status, in one message. True when sent, or when systemd did not ask. */
-export async function notifyReady(status: string): Promise<boolean> {
-  return wanted() ? send({ ready: true, status }) : true;
+/** Readiness and the run's closing status, in one message. */
+export async function notifyReady(status: string): Promise<void> {
+  await send({ ready: true, status });
 }

@@ -38,8 +38,8 @@ export const HANDOFF_RESULT = '/run/osconf/verify-result';
 export const HANDOFF_WAIT_MS = 300_000;
 
 /**
- * While waiting, how often (milliseconds) the apply looks at its unit's ActiveState (`systemctl show`) until it
- * sees systemd took READY=1: osconf-verify.service asks within seconds of the stack starting, so only a slow
+ * While waiting, how often (milliseconds) the apply looks at its unit's state (`systemctl show`) until it sees
+ * systemd took READY=1: osconf-verify.service asks within seconds of the stack starting, so only a slow
  * stack, or a lost READY=1, costs these commands.
  */
 export const READY_CHECK_MS = 10_000;

@@ -307,12 +307,35 @@ function checkNoHandoff(t: import('ava').ExecutionContext, out: Record<string, s
 /** The last line of notify-socket.py's output: the messages the command sent and its exit code. */
 const notified = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!) as { messages: string[]; code: number };
 
+/**
+ * The step was handed to the waiting apply and passed there: osconf-verify.service's sh named its PID and sent
+ * the result as READY=1 and STATUS (exit 0), no second osconf started, and the step did what osconf verify
+ * would have: live, os.conf gone, no hand-off file or marker left.
+ */
+function checkHandedStep(t: import('ava').ExecutionContext, box: NetSandbox, out: Record<string, string>): void {
+  const pid = out.waiting!.trim();
+  t.regex(pid, /^\d+$/, out['apply.log']);
+  t.regex(out.verify!, new RegExp(`^osconf-verify: handed to osconf apply \\(pid ${pid}\\)`, 'm'));
+  t.regex(out.verify!, /^osconf-verify: verified: network live; os\.conf removed$/m);
+  const verify = notified(out.verify!);
+  t.is(verify.code, 0, out.verify);
+  const status = verify.messages.filter((m) => m !== 'BARRIER=1');
+  t.is(status.length, 1, JSON.stringify(verify.messages));
+  t.regex(status[0]!, /^READY=1$/m);
+  t.regex(status[0]!, /^STATUS=verified: network live; os\.conf removed$/m);
+  t.is(out.called!.trim(), '', 'no second osconf');
+  const report = JSON.parse(out.status!) as { status: string; verify: { result: string } };
+  t.is(report.verify.result, 'passed');
+  t.is(report.status, 'done');
+  t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
+  t.notRegex(out.partition!, /os\.conf/);
+  t.deepEqual(out.run!.trim().split('\n').filter((f) => f.startsWith('verify-')), [], 'no hand-off file left, no marker');
+}
+
 test('verify hand-off: at a systemd boot the apply stays after READY=1 and runs the step when osconf-verify.service asks; no second osconf starts', async (t) => {
   const { box, out } = await handoff('handed');
   try {
     const apply = notified(out.apply!);
-    const pid = out.waiting!.trim();
-    t.regex(pid, /^\d+$/, out['apply.log']);
     // The apply: one message (READY=1 with its own result), then the step in the same process; its exit code stays the apply's.
     t.is(apply.code, 0, out['apply.log']);
     const sent = apply.messages.filter((m) => m !== 'BARRIER=1');
@@ -321,23 +344,7 @@ test('verify hand-off: at a systemd boot the apply stays after READY=1 and runs 
     t.regex(sent[0]!, /^STATUS=applied: .*network pending.*; os\.conf kept until verified$/m);
     t.regex(out['apply.log']!, /verify: waiting \(at most 300 s\) for osconf-verify\.service/);
     t.regex(out['apply.log']!, /check: done: network live as os\.conf says/);
-    // osconf-verify.service's side: handed to that PID, then its result as READY=1 and STATUS, exit 0.
-    t.regex(out.verify!, new RegExp(`^osconf-verify: handed to osconf apply \\(pid ${pid}\\)`, 'm'));
-    t.regex(out.verify!, /^osconf-verify: verified: network live; os\.conf removed$/m);
-    const verify = notified(out.verify!);
-    t.is(verify.code, 0, out.verify);
-    const status = verify.messages.filter((m) => m !== 'BARRIER=1');
-    t.is(status.length, 1, JSON.stringify(verify.messages));
-    t.regex(status[0]!, /^READY=1$/m);
-    t.regex(status[0]!, /^STATUS=verified: network live; os\.conf removed$/m);
-    t.is(out.called!.trim(), '', 'no second osconf');
-    // What the step did, as osconf verify would have: live, os.conf gone, no hand-off file left.
-    const report = JSON.parse(out.status!) as { status: string; verify: { result: string } };
-    t.is(report.verify.result, 'passed');
-    t.is(report.status, 'done');
-    t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
-    t.notRegex(out.partition!, /os\.conf/);
-    t.deepEqual(out.run!.trim().split('\n').filter((f) => f.startsWith('verify-')), [], 'no hand-off file left, no marker');
+    checkHandedStep(t, box, out);
   } finally {
     box.destroy();
   }
@@ -392,11 +399,8 @@ test('verify hand-off: when systemd drops the apply READY=1 (the unit still acti
     t.is(ready[1], ready[0], 'the same READY=1 and STATUS again');
     t.regex(out['apply.log']!, /verify: \S+ still activating: systemd did not take READY=1; sending it again/);
     t.is(out['unit-state']!.trim(), 'active');
-    // Then the hand-off as usual: the step ran in the apply, no second osconf.
-    t.regex(out.verify!, /^osconf-verify: handed to osconf apply \(pid \d+\)/m);
-    t.regex(out.verify!, /^osconf-verify: verified: network live; os\.conf removed$/m);
-    t.is(out.called!.trim(), '', 'no second osconf');
-    t.deepEqual(box.ipv4ByNic(), { eth0: ['10.171.254.123/24'] });
+    // Then the hand-off as usual.
+    checkHandedStep(t, box, out);
   } finally {
     box.destroy();
   }
@@ -429,9 +433,7 @@ test('verify hand-off: when systemd took READY=1 and the stack is slow, the appl
     // saw the READY=1 taken, and looked no more.
     t.regex(out.looks!.trim(), /^show -p ActiveState -p SubState \S+\.service$/);
     t.notRegex(out['apply.log']!, /READY=1/, 'no look complained');
-    t.regex(out.verify!, /^osconf-verify: handed to osconf apply \(pid \d+\)/m);
-    t.regex(out.verify!, /^osconf-verify: verified: network live; os\.conf removed$/m);
-    t.is(out.called!.trim(), '', 'no second osconf');
+    checkHandedStep(t, box, out);
   } finally {
     box.destroy();
   }
